@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MG_CTL_ARGS_H
+#define MG_CTL_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mg_ctl_abi.h"
+
+struct mg_ctl_config {
+	char shm_name[MG_CTL_SHM_NAME_MAX];
+	uint32_t ping_interval_ms; /* between pings */
+	uint32_t ping_count;       /* exit 0 after this many acks; 0: run on */
+	uint32_t ack_timeout_ms;
+	uint32_t wait_dp_s;        /* give up if no dataplane by then; 0: wait */
+	uint32_t duration_s;       /* stop after; 0: until a signal */
+	bool remove_on_exit;       /* unlink the segment if no dataplane uses it */
+	bool help;
+};
+
+/* Fill *cfg from argv. Returns 0, or -1 with one line in err. */
+int mg_ctl_args_parse(int argc, char **argv, struct mg_ctl_config *cfg,
+		      char *err, size_t errlen);
+
+extern const char mg_ctl_usage[];
+
+#endif /* MG_CTL_ARGS_H */

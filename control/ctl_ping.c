@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "ctl_ping.h"
+
+/* How long to sleep between polls of the ack ring: short next to the
+ * dataplane's own poll period, long enough not to burn the shared core. */
+#define WAIT_POLL_NS 50000
+
+uint64_t
+mg_ctl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+nap(void)
+{
+	struct timespec ts = { 0, WAIT_POLL_NS };
+
+	nanosleep(&ts, NULL);
+}
+
+void
+mg_ctl_ping_build(struct mg_ctl_msg *m, uint32_t seq)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.type = MG_CTL_PING;
+	m->h.seq = seq;
+	m->h.len = sizeof(m->u.ping);
+	if (getrandom(&m->u.ping.nonce, sizeof(m->u.ping.nonce), 0) < 0)
+		m->u.ping.nonce = seq;
+	m->u.ping.sent_ns = mg_ctl_now_ns();
+}
+
+/* Why the wait must end early, or 0 to keep waiting. */
+static int
+peer_fault(struct mg_ctl_seg *seg, uint64_t epoch)
+{
+	if (!mg_ctl_seg_dp_attached(seg))
+		return -EPIPE;
+	if (__atomic_load_n(&seg->shm->dp_epoch, __ATOMIC_ACQUIRE) != epoch)
+		return -ECONNRESET;
+	return 0;
+}
+
+static int
+send_until(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
+	   uint64_t deadline, uint64_t epoch, struct mg_ctl_wait_stats *ws)
+{
+	int rc;
+
+	while (mg_ctl_seg_send(seg, req) == -ENOBUFS) {
+		ws->ring_full++;
+		rc = peer_fault(seg, epoch);
+		if (rc != 0)
+			return rc;
+		if (mg_ctl_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		nap();
+	}
+	return 0;
+}
+
+int
+mg_ctl_request(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
+	       unsigned int timeout_ms, struct mg_ctl_msg *ack,
+	       struct mg_ctl_wait_stats *ws)
+{
+	uint64_t deadline = mg_ctl_now_ns() + timeout_ms * 1000000ull;
+	uint64_t epoch = __atomic_load_n(&seg->shm->dp_epoch, __ATOMIC_ACQUIRE);
+	int rc = peer_fault(seg, epoch);
+
+	if (rc == 0)
+		rc = send_until(seg, req, deadline, epoch, ws);
+	while (rc == 0) {
+		if (mg_ctl_seg_recv(seg, ack) == 0) {
+			if (ack->h.type == MG_CTL_ACK && ack->h.seq == req->h.seq)
+				return 0;
+			ws->stale_acks++;
+			continue;
+		}
+		rc = peer_fault(seg, epoch);
+		if (rc == 0 && mg_ctl_now_ns() >= deadline)
+			rc = -ETIMEDOUT;
+		if (rc == 0)
+			nap();
+	}
+	return rc;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A request/ack exchange over the control segment, with the dataplane's
+ * liveness watched while waiting. */
+#ifndef MG_CTL_PING_H
+#define MG_CTL_PING_H
+
+#include <stdint.h>
+
+#include "ctl_seg.h"
+
+struct mg_ctl_wait_stats {
+	uint64_t stale_acks;   /* acks for a seq we no longer wait for */
+	uint64_t ring_full;    /* sends delayed by a full request ring */
+};
+
+/* Send `req` (its seq set by the caller) and wait up to timeout_ms for its
+ * ack, which is copied to *ack. Returns 0, or
+ *   -ETIMEDOUT   no ack in time (the dataplane lives but does not answer,
+ *                or the request ring stayed full);
+ *   -EPIPE       the dataplane process went away while we waited;
+ *   -ECONNRESET  a new dataplane replaced the one we sent to. */
+int mg_ctl_request(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
+		   unsigned int timeout_ms, struct mg_ctl_msg *ack,
+		   struct mg_ctl_wait_stats *ws);
+
+/* Build a ping request with the given seq. */
+void mg_ctl_ping_build(struct mg_ctl_msg *m, uint32_t seq);
+
+uint64_t mg_ctl_now_ns(void);
+
+#endif /* MG_CTL_PING_H */

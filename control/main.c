@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mediagate-control: owns the control segment and talks to the dataplane.
+ * Today it proves the channel (ping/ack, dataplane death and restart);
+ * the ng protocol server and session table build on this loop.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "ctl_args.h"
+#include "ctl_ping.h"
+#include "ctl_seg.h"
+
+#define PROG "mediagate-control"
+
+static volatile sig_atomic_t quit_signal;
+
+static void
+on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: sleeps end early */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+struct run {
+	const struct mg_ctl_config *cfg;
+	struct mg_ctl_seg *seg;
+	uint64_t start_ns;
+	uint64_t attached_epoch; /* 0 while no dataplane */
+	int32_t dp_pid;
+	uint32_t seq;
+	uint32_t acks;
+	struct mg_ctl_wait_stats ws;
+};
+
+static void
+sleep_ms(uint32_t ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static bool
+out_of_time(const struct run *r)
+{
+	uint64_t el = mg_ctl_now_ns() - r->start_ns;
+
+	return r->cfg->duration_s != 0 &&
+	       el >= r->cfg->duration_s * 1000000000ull;
+}
+
+/* Wait until a dataplane holds the segment. Returns 0, 1 to stop quietly,
+ * or -1 when --wait-dataplane ran out. */
+static int
+wait_dataplane(struct run *r)
+{
+	uint64_t since = mg_ctl_now_ns();
+	bool told = false;
+
+	while (!mg_ctl_seg_dp_attached(r->seg) ||
+	       __atomic_load_n(&r->seg->shm->dp_epoch, __ATOMIC_ACQUIRE) == 0) {
+		if (quit_signal || out_of_time(r))
+			return 1;
+		if (!told)
+			printf(PROG ": waiting for a dataplane to attach to %s\n",
+			       r->seg->name);
+		told = true;
+		if (r->cfg->wait_dp_s != 0 && mg_ctl_now_ns() - since >=
+		    r->cfg->wait_dp_s * 1000000000ull) {
+			fprintf(stderr, PROG ": no dataplane attached to %s "
+				"within %u s\n", r->seg->name, r->cfg->wait_dp_s);
+			return -1;
+		}
+		sleep_ms(10);
+	}
+	r->attached_epoch = __atomic_load_n(&r->seg->shm->dp_epoch,
+					    __ATOMIC_ACQUIRE);
+	r->dp_pid = __atomic_load_n(&r->seg->shm->dp_pid, __ATOMIC_ACQUIRE);
+	printf(PROG ": dataplane attached: pid %d epoch %016llx\n", r->dp_pid,
+	       (unsigned long long)r->attached_epoch);
+	return 0;
+}
+
+static void
+report_ack(struct run *r, const struct mg_ctl_msg *ack)
+{
+	double rtt_us = (double)(mg_ctl_now_ns() - ack->u.pong.sent_ns) / 1e3;
+
+	r->acks++;
+	printf(PROG ": ping seq=%u acked status=%d rtt=%.1f us ports=%u "
+	       "dataplane rx=%llu tx=%llu\n", ack->h.seq, ack->h.status,
+	       rtt_us, ack->u.pong.nb_ports,
+	       (unsigned long long)ack->u.pong.rx_pkts,
+	       (unsigned long long)ack->u.pong.tx_pkts);
+}
+
+/* One ping. Returns 0 to go on, 1 when done, -1 on a failure that ends a
+ * --ping-count run; after a dataplane loss it clears attached_epoch. */
+static int
+ping_once(struct run *r)
+{
+	struct mg_ctl_msg req, ack;
+	int rc;
+
+	mg_ctl_ping_build(&req, ++r->seq);
+	rc = mg_ctl_request(r->seg, &req, r->cfg->ack_timeout_ms, &ack, &r->ws);
+	if (rc == 0) {
+		report_ack(r, &ack);
+		return (r->cfg->ping_count && r->acks >= r->cfg->ping_count);
+	}
+	if (rc == -ETIMEDOUT)
+		fprintf(stderr, PROG ": no ack for ping seq=%u within %u ms "
+			"(dataplane pid %d alive but not answering)\n", r->seq,
+			r->cfg->ack_timeout_ms, r->dp_pid);
+	else if (rc == -EPIPE)
+		fprintf(stderr, PROG ": dataplane pid %d died while control "
+			"waited for the ack of ping seq=%u\n", r->dp_pid, r->seq);
+	else
+		fprintf(stderr, PROG ": dataplane restarted while control "
+			"waited for the ack of ping seq=%u\n", r->seq);
+	if (rc != -ETIMEDOUT)
+		r->attached_epoch = 0;
+	return r->cfg->ping_count ? -1 : 0;
+}
+
+static int
+run_loop(struct run *r)
+{
+	int rc = 0;
+
+	while (rc == 0 && !quit_signal && !out_of_time(r)) {
+		if (r->attached_epoch == 0) {
+			rc = wait_dataplane(r);
+			continue;
+		}
+		rc = ping_once(r);
+		if (rc == 0 && r->attached_epoch != 0)
+			sleep_ms(r->cfg->ping_interval_ms);
+	}
+	return rc < 0 ? 1 : 0;
+}
+
+static void
+finish(struct mg_ctl_seg *seg, const struct mg_ctl_config *cfg)
+{
+	bool dp = mg_ctl_seg_dp_attached(seg);
+
+	mg_ctl_seg_close(seg);
+	if (cfg->remove_on_exit && !dp && shm_unlink(cfg->shm_name) == 0)
+		printf(PROG ": removed segment %s\n", cfg->shm_name);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mg_ctl_config cfg;
+	struct mg_ctl_seg seg;
+	char err[256];
+	struct run r;
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (mg_ctl_args_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return 2;
+	}
+	if (cfg.help) {
+		fputs(mg_ctl_usage, stdout);
+		return 0;
+	}
+	install_signals();
+	if (mg_ctl_seg_open(&seg, cfg.shm_name, err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return 1;
+	}
+	printf(PROG ": segment %s %s (mode 0600, ABI %u)\n", seg.name,
+	       seg.reopened ? "taken over" : "created", MG_CTL_ABI_VERSION);
+	r = (struct run){ .cfg = &cfg, .seg = &seg, .start_ns = mg_ctl_now_ns() };
+	rc = run_loop(&r);
+	if (quit_signal)
+		printf(PROG ": stopping on %s\n", strsignal(quit_signal));
+	printf(PROG ": acks=%u stale_acks=%llu ring_full=%llu\n", r.acks,
+	       (unsigned long long)r.ws.stale_acks,
+	       (unsigned long long)r.ws.ring_full);
+	finish(&seg, &cfg);
+	return rc;
+}

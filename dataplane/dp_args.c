@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The dataplane's own options, after EAL's and a "--". */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_args.h"
+#include "mg_ctl_shm.h"
+
+const char mg_dp_usage[] =
+	"usage: mediagate-dataplane [EAL options] -- [options]\n"
+	"\n"
+	"Forwards bursts between port pairs (0<->1, 2<->3, ...; a last odd port\n"
+	"sends back out of itself) and serves the control segment.\n"
+	"Any DPDK port works: --vdev net_ring0, --vdev net_pcap0,rx_pcap=in.pcap,\n"
+	"--vdev net_memif0,role=server, --vdev net_af_packet0,iface=eth1, a NIC.\n"
+	"Tests and machines without hugepages: add --no-huge -m 256 --no-pci.\n"
+	"\n"
+	"  --shm NAME              control segment (default " MG_CTL_SHM_DEFAULT ")\n"
+	"  --no-ctl                run without a control plane\n"
+	"  --duration SEC          stop after SEC seconds (0: until SIGINT/SIGTERM)\n"
+	"  --stats-interval SEC    print port rates every SEC (default 1, 0: only\n"
+	"                          the totals at exit)\n"
+	"  --mbufs N               packet buffers in the pool (default 8191)\n"
+	"  -h, --help              this text\n"
+	"\n"
+	"At exit one line per port: mg-stats port=P name=... rx_pkts=N ...\n"
+	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
+
+enum {
+	OPT_SHM = 256, OPT_NO_CTL, OPT_DURATION, OPT_STATS, OPT_MBUFS,
+};
+
+static const struct option long_opts[] = {
+	{ "shm", required_argument, NULL, OPT_SHM },
+	{ "no-ctl", no_argument, NULL, OPT_NO_CTL },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "stats-interval", required_argument, NULL, OPT_STATS },
+	{ "mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max,
+	  uint32_t *out, char *err, size_t errlen)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < min || v > max) {
+		snprintf(err, errlen, "--%s: '%s' is not a number in %u..%u",
+			 opt, s, min, max);
+		return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_one(int opt, const char *arg, struct mg_dp_config *cfg, char *err,
+	  size_t errlen)
+{
+	switch (opt) {
+	case OPT_SHM:
+		if (!mg_ctl_shm_name_valid(arg)) {
+			snprintf(err, errlen, "--shm: bad segment name '%s': "
+				 "want /NAME, under %d characters", arg,
+				 MG_CTL_SHM_NAME_MAX);
+			return -1;
+		}
+		snprintf(cfg->shm_name, sizeof(cfg->shm_name), "%s", arg);
+		return 0;
+	case OPT_NO_CTL:
+		cfg->no_ctl = true;
+		return 0;
+	case OPT_DURATION:
+		return parse_u32("duration", arg, 0, UINT32_MAX,
+				 &cfg->duration_s, err, errlen);
+	case OPT_STATS:
+		return parse_u32("stats-interval", arg, 0, 86400,
+				 &cfg->stats_interval_s, err, errlen);
+	case OPT_MBUFS:
+		return parse_u32("mbufs", arg, 1023, 16777215,
+				 &cfg->nb_mbufs, err, errlen);
+	case 'h':
+		cfg->help = true;
+		return 0;
+	}
+	return -1;
+}
+
+int
+mg_dp_args_parse(int argc, char **argv, struct mg_dp_config *cfg, char *err,
+		 size_t errlen)
+{
+	int opt;
+
+	*cfg = (struct mg_dp_config){
+		.shm_name = MG_CTL_SHM_DEFAULT,
+		.stats_interval_s = 1,
+		.nb_mbufs = 8191,
+	};
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		if (opt == '?' || opt == ':') {
+			snprintf(err, errlen, "%s option '%s' (see --help)",
+				 opt == ':' ? "missing value for" : "unknown",
+				 argv[optind - 1]);
+			return -1;
+		}
+		if (parse_one(opt, optarg, cfg, err, errlen) != 0)
+			return -1;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)",
+			 argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+mg_dp_args_want_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mediagate-dataplane: EAL, ports, forwarding lcores, and the main lcore's
+ * duties between bursts (control ring, heartbeat, stats, stop conditions).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "ctl_ring.h"
+#include "dp.h"
+#include "dp_args.h"
+#include "port.h"
+#include "stats.h"
+
+#define PROG "mediagate-dataplane"
+#define CTL_POLL_NS 1000000ull      /* serve the ring every 1 ms */
+#define CTL_RETRY_NS 1000000000ull  /* retry a failed attach every 1 s */
+
+static volatile sig_atomic_t quit_signal;
+
+static void
+on_signal(int sig)
+{
+	quit_signal = sig;
+	mg_dp_quit = true;
+}
+
+struct dp {
+	struct mg_dp_config cfg;
+	uint16_t nb_ports;
+	struct mg_fwd_stream streams[MG_MAX_PORTS];
+	struct mg_lcore lcores[RTE_MAX_LCORE];
+	struct mg_lcore *main_lc; /* non-NULL when no worker lcore exists */
+	struct mg_dp_ctl ctl;
+	struct mg_dp_ctl_stats ctl_total; /* over all attaches */
+	uint64_t epoch;
+	uint64_t next_attach_ns;
+	char last_ctl_err[256];
+	struct mg_fwd_stats prev[MG_MAX_PORTS];
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Streams go round-robin to the worker lcores; with none, the main lcore
+ * forwards between its control duties. */
+static void
+assign_streams(struct dp *d)
+{
+	unsigned int workers[RTE_MAX_LCORE], nb_w = 0, lc;
+
+	RTE_LCORE_FOREACH_WORKER(lc)
+		workers[nb_w++] = lc;
+	for (uint16_t p = 0; p < d->nb_ports; p++) {
+		struct mg_lcore *l;
+
+		d->streams[p].rx_port = p;
+		d->streams[p].tx_port = mg_port_pair(p, d->nb_ports);
+		lc = nb_w ? workers[p % nb_w] : rte_get_main_lcore();
+		l = &d->lcores[lc];
+		l->lcore_id = lc;
+		l->streams[l->nb_streams++] = &d->streams[p];
+	}
+	d->main_lc = nb_w ? NULL : &d->lcores[rte_get_main_lcore()];
+}
+
+static void
+launch_workers(struct dp *d)
+{
+	unsigned int lc;
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		if (d->lcores[lc].nb_streams)
+			rte_eal_remote_launch(mg_fwd_lcore_main, &d->lcores[lc],
+					      lc);
+	}
+}
+
+static void
+ctl_try_attach(struct dp *d, uint64_t now)
+{
+	char err[256];
+
+	if (d->cfg.no_ctl || mg_dp_ctl_attached(&d->ctl) ||
+	    now < d->next_attach_ns)
+		return;
+	d->next_attach_ns = now + CTL_RETRY_NS;
+	if (mg_dp_ctl_attach(&d->ctl, d->cfg.shm_name, d->epoch, err,
+			     sizeof(err)) == 0) {
+		printf(PROG ": attached to control segment %s (epoch %016llx)\n",
+		       d->cfg.shm_name, (unsigned long long)d->epoch);
+		d->last_ctl_err[0] = '\0';
+		return;
+	}
+	/* Say each distinct reason once, not every second. */
+	if (strcmp(err, d->last_ctl_err) != 0)
+		printf(PROG ": %s; forwarding without control, retrying "
+		       "every 1 s\n", err);
+	snprintf(d->last_ctl_err, sizeof(d->last_ctl_err), "%s", err);
+}
+
+static void
+ctl_serve(struct dp *d, uint64_t now)
+{
+	struct mg_dp_summary sum;
+	struct mg_fwd_stats tot;
+
+	ctl_try_attach(d, now);
+	if (!mg_dp_ctl_attached(&d->ctl))
+		return;
+	mg_stats_sum(d->streams, d->nb_ports, &tot);
+	sum = (struct mg_dp_summary){
+		.nb_ports = d->nb_ports, .nb_lcores = rte_lcore_count(),
+		.rx_pkts = tot.rx_pkts, .tx_pkts = tot.tx_pkts,
+	};
+	mg_dp_ctl_poll(&d->ctl, now, &sum);
+}
+
+static void
+sleep_or_forward(struct dp *d, uint64_t until_ns)
+{
+	struct timespec ts = { 0, CTL_POLL_NS };
+
+	if (d->main_lc == NULL) {
+		nanosleep(&ts, NULL);
+		return;
+	}
+	while (!mg_dp_quit && now_ns() < until_ns)
+		mg_fwd_poll(d->main_lc);
+}
+
+static void
+main_loop(struct dp *d)
+{
+	uint64_t start = now_ns(), now = start, last_stats = start;
+	uint64_t interval = d->cfg.stats_interval_s * 1000000000ull;
+
+	while (!mg_dp_quit) {
+		ctl_serve(d, now);
+		sleep_or_forward(d, now + CTL_POLL_NS);
+		now = now_ns();
+		if (interval && now - last_stats >= interval) {
+			mg_stats_print_rates(d->streams, d->nb_ports, d->prev,
+					     (double)(now - last_stats) / 1e9);
+			last_stats = now;
+		}
+		if (d->cfg.duration_s &&
+		    now - start >= d->cfg.duration_s * 1000000000ull)
+			mg_dp_quit = true;
+	}
+}
+
+static void
+ctl_stats_add(struct mg_dp_ctl_stats *t, const struct mg_dp_ctl_stats *s)
+{
+	t->requests += s->requests;
+	t->acks += s->acks;
+	t->bad_type += s->bad_type;
+	t->bad_len += s->bad_len;
+	t->backpressure += s->backpressure;
+}
+
+static void
+shutdown_dp(struct dp *d)
+{
+	rte_eal_mp_wait_lcore();
+	if (quit_signal)
+		printf(PROG ": stopping on %s\n", strsignal(quit_signal));
+	ctl_stats_add(&d->ctl_total, &d->ctl.stats);
+	mg_stats_print_final(d->streams, d->nb_ports, &d->ctl_total);
+	mg_dp_ctl_detach(&d->ctl);
+	mg_ports_stop(d->nb_ports);
+}
+
+static int
+setup(struct dp *d)
+{
+	struct rte_mempool *mp;
+	char err[256];
+	int rc;
+
+	mp = rte_pktmbuf_pool_create("mg_mbufs", d->cfg.nb_mbufs, 256, 0,
+				     RTE_MBUF_DEFAULT_BUF_SIZE,
+				     (int)rte_socket_id());
+	if (mp == NULL) {
+		fprintf(stderr, PROG ": cannot create a pool of %u mbufs: %s "
+			"(raise -m or lower --mbufs)\n", d->cfg.nb_mbufs,
+			rte_strerror(rte_errno));
+		return -1;
+	}
+	rc = mg_ports_start(mp, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return -1;
+	}
+	d->nb_ports = (uint16_t)rc;
+	while (getrandom(&d->epoch, sizeof(d->epoch), 0) < 0 || d->epoch == 0)
+		;
+	d->ctl.fd = -1;
+	return 0;
+}
+
+/* EAL answers a bad option with its whole usage text on stdout; keep that
+ * out so a bad argument ends in a few lines on stderr, ours last. */
+static int
+eal_init_quiet(int argc, char **argv)
+{
+	int saved = dup(STDOUT_FILENO);
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int ret, err;
+
+	fflush(stdout);
+	if (saved >= 0 && null >= 0)
+		dup2(null, STDOUT_FILENO);
+	ret = rte_eal_init(argc, argv);
+	err = rte_errno;
+	fflush(stdout);
+	if (saved >= 0 && null >= 0)
+		dup2(saved, STDOUT_FILENO);
+	if (saved >= 0)
+		close(saved);
+	if (null >= 0)
+		close(null);
+	rte_errno = err;
+	return ret;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct dp d; /* large: keep it off the stack */
+	char err[256];
+	int ret;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (mg_dp_args_want_help(argc, argv)) {
+		fputs(mg_dp_usage, stdout);
+		return 0;
+	}
+	ret = eal_init_quiet(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": %s: %s (see --help)\n",
+			rte_errno == EINVAL ? "bad EAL arguments" :
+			"EAL init failed", rte_strerror(rte_errno));
+		return rte_errno == EINVAL ? 2 : 1;
+	}
+	if (mg_dp_args_parse(argc - ret, argv + ret, &d.cfg, err,
+			     sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		rte_eal_cleanup();
+		return 2;
+	}
+	install_signals();
+	if (setup(&d) != 0) {
+		rte_eal_cleanup();
+		return 1;
+	}
+	assign_streams(&d);
+	printf(PROG ": %u ports, %u lcores, forwarding\n", d.nb_ports,
+	       rte_lcore_count());
+	launch_workers(&d);
+	main_loop(&d);
+	shutdown_dp(&d);
+	rte_eal_cleanup();
+	return 0;
+}

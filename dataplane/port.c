@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "dp.h"
+#include "port.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+
+uint16_t
+mg_port_pair(uint16_t port, uint16_t nb_ports)
+{
+	uint16_t peer = port ^ 1;
+
+	return peer < nb_ports ? peer : port;
+}
+
+static int
+port_start(uint16_t port, struct rte_mempool *mp, char *err, size_t errlen)
+{
+	struct rte_eth_conf conf;
+	uint16_t nb_rxd = RX_DESC, nb_txd = TX_DESC;
+	int socket = rte_eth_dev_socket_id(port);
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(port, 0, nb_rxd,
+					    socket < 0 ? 0 : (unsigned)socket,
+					    NULL, mp);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(port, 0, nb_txd,
+					    socket < 0 ? 0 : (unsigned)socket,
+					    NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(port);
+	if (rc != 0) {
+		snprintf(err, errlen, "port %u: setup failed: %s", port,
+			 strerror(-rc));
+		return rc;
+	}
+	/* Virtual ports without the notion answer -ENOTSUP: not an error. */
+	(void)rte_eth_promiscuous_enable(port);
+	return 0;
+}
+
+int
+mg_ports_start(struct rte_mempool *mp, char *err, size_t errlen)
+{
+	uint16_t nb = rte_eth_dev_count_avail();
+	uint16_t port;
+	int rc;
+
+	if (nb == 0) {
+		snprintf(err, errlen, "no DPDK ports: give one with --vdev "
+			 "(e.g. --vdev net_ring0) or bind a NIC to a DPDK "
+			 "driver");
+		return -ENODEV;
+	}
+	if (nb > MG_MAX_PORTS) {
+		snprintf(err, errlen, "%u ports found, at most %u supported",
+			 nb, MG_MAX_PORTS);
+		return -E2BIG;
+	}
+	RTE_ETH_FOREACH_DEV(port) {
+		rc = port_start(port, mp, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	return nb;
+}
+
+void
+mg_ports_stop(uint16_t nb_ports)
+{
+	uint16_t port;
+
+	RTE_ETH_FOREACH_DEV(port) {
+		if (port >= nb_ports)
+			break;
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
+}

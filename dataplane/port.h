@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MG_DP_PORT_H
+#define MG_DP_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rte_mempool;
+
+/* Configure and start every probed port with one rx and one tx queue.
+ * Returns the port count (> 0) or -errno with one line in err. */
+int mg_ports_start(struct rte_mempool *mp, char *err, size_t errlen);
+
+/* The port a port forwards to: 0<->1, 2<->3, ...; a last odd port to
+ * itself. */
+uint16_t mg_port_pair(uint16_t port, uint16_t nb_ports);
+
+void mg_ports_stop(uint16_t nb_ports);
+
+#endif /* MG_DP_PORT_H */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control <-> dataplane ABI: the shared-memory segment and the messages
+ * carried on its two rings. Both processes include this file and nothing
+ * else of each other; every layout change bumps MG_CTL_ABI_VERSION, and the
+ * size table in the segment header is checked at attach so a dataplane and a
+ * control plane built from different trees refuse each other at start-up
+ * instead of misreading messages.
+ *
+ * Segment layout (one POSIX shm object, mode 0600):
+ *
+ *   [struct mg_ctl_shm, MG_CTL_SHM_HDR_SIZE bytes]
+ *   [request ring:  control -> dataplane, MG_CTL_RING_SLOTS x mg_ctl_msg]
+ *   [response ring: dataplane -> control, MG_CTL_RING_SLOTS x mg_ctl_msg]
+ *
+ * The rings are rte_rings set up with rte_ring_init() in place; they hold no
+ * pointers, so each process may map the segment at any address. Both rings
+ * are single-producer/single-consumer: one control process and one dataplane
+ * main lcore, enforced by the OFD locks below.
+ */
+#ifndef MG_CTL_ABI_H
+#define MG_CTL_ABI_H
+
+#include <stdint.h>
+
+#define MG_CTL_ABI_VERSION 1u
+#define MG_CTL_MAGIC 0x474e495254434d47ull /* "GMCTRING" little-endian */
+#define MG_CTL_SHM_DEFAULT "/mediagate"
+#define MG_CTL_SHM_NAME_MAX 64
+#define MG_CTL_SHM_HDR_SIZE 4096u
+#define MG_CTL_RING_SLOTS 4096u /* power of two; usable slots = this - 1 */
+#define MG_CTL_MSG_SIZE 512u
+
+/*
+ * Ownership of the segment is shown by open-file-description byte locks on
+ * the shm file (fcntl F_OFD_SETLK): the kernel drops them when the holder
+ * dies, so liveness needs no pid guessing and a second process of the same
+ * kind is refused.
+ */
+enum mg_ctl_lock_byte {
+	MG_CTL_LOCK_CONTROL = 0,
+	MG_CTL_LOCK_DATAPLANE = 1,
+};
+
+/* Message types. Requests flow control -> dataplane; every request gets
+ * exactly one MG_CTL_ACK carrying the request's seq and a status. */
+enum mg_ctl_type {
+	MG_CTL_PING = 1,
+	MG_CTL_ACK = 2,
+	MG_CTL_TYPE_MAX,
+};
+
+/* Ack status: 0 or a positive errno value, so it prints with strerror(). */
+typedef int32_t mg_ctl_status_t;
+
+struct mg_ctl_hdr {
+	uint16_t type;     /* enum mg_ctl_type */
+	uint16_t req_type; /* in an ack: the type of the request acked */
+	mg_ctl_status_t status;
+	uint32_t seq;      /* chosen by control, echoed by the ack */
+	uint32_t len;      /* bytes of payload used */
+	uint64_t epoch;    /* in an ack: the epoch of the acking dataplane */
+};
+
+struct mg_ctl_ping {
+	uint64_t nonce;
+	uint64_t sent_ns; /* CLOCK_MONOTONIC of the sender */
+};
+
+struct mg_ctl_pong {
+	uint64_t nonce; /* echoed */
+	uint64_t sent_ns; /* echoed */
+	uint32_t nb_ports;
+	uint32_t nb_lcores;
+	uint64_t rx_pkts; /* dataplane totals at the time of the ack */
+	uint64_t tx_pkts;
+};
+
+#define MG_CTL_PAYLOAD_MAX (MG_CTL_MSG_SIZE - sizeof(struct mg_ctl_hdr))
+
+struct mg_ctl_msg {
+	struct mg_ctl_hdr h;
+	union {
+		struct mg_ctl_ping ping;
+		struct mg_ctl_pong pong;
+		uint8_t raw[MG_CTL_PAYLOAD_MAX];
+	} u;
+};
+
+_Static_assert(sizeof(struct mg_ctl_hdr) == 24, "ring header is ABI");
+_Static_assert(sizeof(struct mg_ctl_msg) == MG_CTL_MSG_SIZE,
+	       "ring element size is ABI");
+_Static_assert(MG_CTL_MSG_SIZE % 4 == 0, "rte_ring elements are 4-byte units");
+
+/*
+ * Segment header. The first block (magic .. resp_off) is written once by
+ * the creating control process and is read-only afterwards; the size table
+ * in it is what attach checks. The rest is live state, read and written with
+ * __atomic builtins.
+ */
+struct mg_ctl_shm {
+	uint64_t magic;
+	uint32_t abi_version;
+	uint32_t hdr_size;      /* MG_CTL_SHM_HDR_SIZE */
+	uint32_t msg_size;      /* sizeof(struct mg_ctl_msg) */
+	uint32_t ring_slots;
+	uint32_t ring_hdr_size; /* sizeof(struct rte_ring) of the creator */
+	uint32_t reserved0;
+	uint64_t seg_size;
+	uint64_t req_off;       /* offset of the control -> dataplane ring */
+	uint64_t resp_off;      /* offset of the dataplane -> control ring */
+
+	/* live state */
+	int32_t ctl_pid;           /* written by control */
+	int32_t dp_pid;            /* written by the dataplane, 0 when detached */
+	uint64_t dp_epoch;         /* new random value on every dataplane start */
+	uint64_t dp_heartbeat_ns;  /* CLOCK_MONOTONIC, refreshed on every poll */
+	uint64_t dp_attach_count;  /* how many dataplane starts this segment saw */
+};
+
+_Static_assert(sizeof(struct mg_ctl_shm) <= MG_CTL_SHM_HDR_SIZE,
+	       "segment header must fit its block");
+
+/* Why a segment was refused at attach; distinct so the message can say. */
+enum mg_ctl_shm_fault {
+	MG_CTL_SHM_OK = 0,
+	MG_CTL_SHM_TOO_SMALL,
+	MG_CTL_SHM_BAD_MAGIC,
+	MG_CTL_SHM_BAD_ABI,
+	MG_CTL_SHM_BAD_SIZES,
+	MG_CTL_SHM_BAD_LAYOUT,
+};
+
+static inline enum mg_ctl_shm_fault
+mg_ctl_shm_check(const struct mg_ctl_shm *s, uint64_t seg_size,
+		 uint32_t ring_hdr_size, uint64_t ring_mem_size)
+{
+	if (seg_size < MG_CTL_SHM_HDR_SIZE)
+		return MG_CTL_SHM_TOO_SMALL;
+	if (s->magic != MG_CTL_MAGIC)
+		return MG_CTL_SHM_BAD_MAGIC;
+	if (s->abi_version != MG_CTL_ABI_VERSION)
+		return MG_CTL_SHM_BAD_ABI;
+	if (s->hdr_size != MG_CTL_SHM_HDR_SIZE ||
+	    s->msg_size != MG_CTL_MSG_SIZE ||
+	    s->ring_slots != MG_CTL_RING_SLOTS ||
+	    s->ring_hdr_size != ring_hdr_size)
+		return MG_CTL_SHM_BAD_SIZES;
+	if (s->seg_size != seg_size || s->req_off != MG_CTL_SHM_HDR_SIZE ||
+	    s->resp_off != s->req_off + ring_mem_size ||
+	    s->resp_off + ring_mem_size != seg_size)
+		return MG_CTL_SHM_BAD_LAYOUT;
+	return MG_CTL_SHM_OK;
+}
+
+static inline const char *
+mg_ctl_shm_fault_str(enum mg_ctl_shm_fault f)
+{
+	switch (f) {
+	case MG_CTL_SHM_OK: return "ok";
+	case MG_CTL_SHM_TOO_SMALL: return "segment smaller than its header";
+	case MG_CTL_SHM_BAD_MAGIC: return "not a mediagate segment (bad magic)";
+	case MG_CTL_SHM_BAD_ABI: return "ABI version mismatch";
+	case MG_CTL_SHM_BAD_SIZES: return "message or ring size mismatch";
+	case MG_CTL_SHM_BAD_LAYOUT: return "ring offsets do not match the segment";
+	}
+	return "unknown fault";
+}
+
+#endif /* MG_CTL_ABI_H */

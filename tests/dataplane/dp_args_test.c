@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* mediagate-dataplane's own options (after EAL's): a table of cases. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../dataplane/dp_args.h"
+
+#define MAXARGS 8
+
+struct args_case {
+	const char *argv[MAXARGS];
+	int rc;
+	const char *err;
+};
+
+static const struct args_case cases[] = {
+	{ { "p" }, 0, NULL },
+	{ { "p", "--no-ctl", "--duration", "5", "--stats-interval", "0" }, 0, NULL },
+	{ { "p", "--shm", "/m", "--mbufs", "1023" }, 0, NULL },
+	{ { "p", "--bogus" }, -1, "unknown option '--bogus'" },
+	{ { "p", "--duration" }, -1, "missing value for option '--duration'" },
+	{ { "p", "--duration", "1.5" }, -1, "--duration: '1.5' is not a number" },
+	{ { "p", "--stats-interval", "86401" }, -1, "not a number" },
+	{ { "p", "--mbufs", "10" }, -1, "--mbufs: '10'" },
+	{ { "p", "--mbufs", "+2000" }, -1, "not a number" },
+	{ { "p", "--shm", "x" }, -1, "bad segment name 'x'" },
+	{ { "p", "extra" }, -1, "unexpected argument 'extra'" },
+};
+
+static void
+table(void **state)
+{
+	struct mg_dp_config cfg;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[MAXARGS + 1] = { 0 };
+		int argc = 0;
+
+		while (argc < MAXARGS && cases[i].argv[argc])
+			argv[argc] = (char *)cases[i].argv[argc], argc++;
+		err[0] = '\0';
+		assert_int_equal(mg_dp_args_parse(argc, argv, &cfg, err,
+						  sizeof(err)), cases[i].rc);
+		if (cases[i].err)
+			assert_non_null(strstr(err, cases[i].err));
+	}
+}
+
+static void
+help_found_anywhere(void **state)
+{
+	char *a[] = { "p", "--no-huge", "--", "-h", NULL };
+	char *b[] = { "p", "--help", NULL };
+	char *c[] = { "p", "--no-huge", "--", "--no-ctl", NULL };
+
+	(void)state;
+	assert_true(mg_dp_args_want_help(4, a));
+	assert_true(mg_dp_args_want_help(2, b));
+	assert_false(mg_dp_args_want_help(4, c));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(table),
+		cmocka_unit_test(help_found_anywhere),
+	};
+
+	return cmocka_run_group_tests_name("dp_args", tests, NULL, NULL);
+}
