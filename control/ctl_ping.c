@@ -77,6 +77,8 @@ mg_ctl_request(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
 	uint64_t epoch = __atomic_load_n(&seg->shm->dp_epoch, __ATOMIC_ACQUIRE);
 	int rc = peer_fault(seg, epoch);
 
+	if (rc == -EPIPE)
+		return -ENOTCONN; /* gone before we sent anything */
 	if (rc == 0)
 		rc = send_until(seg, req, deadline, epoch, ws);
 	while (rc == 0) {

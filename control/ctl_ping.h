@@ -17,6 +17,7 @@ struct mg_ctl_wait_stats {
  * ack, which is copied to *ack. Returns 0, or
  *   -ETIMEDOUT   no ack in time (the dataplane lives but does not answer,
  *                or the request ring stayed full);
+ *   -ENOTCONN    no dataplane was attached; nothing was sent;
  *   -EPIPE       the dataplane process went away while we waited;
  *   -ECONNRESET  a new dataplane replaced the one we sent to. */
 int mg_ctl_request(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,

@@ -109,6 +109,28 @@ report_ack(struct run *r, const struct mg_ctl_msg *ack)
 	       (unsigned long long)ack->u.pong.tx_pkts);
 }
 
+static void
+report_failure(const struct run *r, int rc)
+{
+	bool clean = __atomic_load_n(&r->seg->shm->dp_pid, __ATOMIC_ACQUIRE) == 0;
+
+	if (rc == -ETIMEDOUT)
+		fprintf(stderr, PROG ": no ack for ping seq=%u within %u ms "
+			"(dataplane pid %d alive but not answering)\n", r->seq,
+			r->cfg->ack_timeout_ms, r->dp_pid);
+	else if (rc == -ECONNRESET)
+		fprintf(stderr, PROG ": dataplane restarted while control "
+			"waited for the ack of ping seq=%u\n", r->seq);
+	else if (clean)
+		printf(PROG ": dataplane pid %d detached (it stopped cleanly)\n",
+		       r->dp_pid);
+	else if (rc == -EPIPE)
+		fprintf(stderr, PROG ": dataplane pid %d died while control "
+			"waited for the ack of ping seq=%u\n", r->dp_pid, r->seq);
+	else
+		fprintf(stderr, PROG ": dataplane pid %d died\n", r->dp_pid);
+}
+
 /* One ping. Returns 0 to go on, 1 when done, -1 on a failure that ends a
  * --ping-count run; after a dataplane loss it clears attached_epoch. */
 static int
@@ -123,16 +145,7 @@ ping_once(struct run *r)
 		report_ack(r, &ack);
 		return (r->cfg->ping_count && r->acks >= r->cfg->ping_count);
 	}
-	if (rc == -ETIMEDOUT)
-		fprintf(stderr, PROG ": no ack for ping seq=%u within %u ms "
-			"(dataplane pid %d alive but not answering)\n", r->seq,
-			r->cfg->ack_timeout_ms, r->dp_pid);
-	else if (rc == -EPIPE)
-		fprintf(stderr, PROG ": dataplane pid %d died while control "
-			"waited for the ack of ping seq=%u\n", r->dp_pid, r->seq);
-	else
-		fprintf(stderr, PROG ": dataplane restarted while control "
-			"waited for the ack of ping seq=%u\n", r->seq);
+	report_failure(r, rc);
 	if (rc != -ETIMEDOUT)
 		r->attached_epoch = 0;
 	return r->cfg->ping_count ? -1 : 0;

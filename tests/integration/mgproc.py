@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Run mediagate's two processes the way an operator does, for the
+integration tests: real executables, real DPDK virtual ports, --no-huge."""
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+
+DATAPLANE = os.environ.get("MG_DATAPLANE", "build/dataplane/mediagate-dataplane")
+CONTROL = os.environ.get("MG_CONTROL", "build/control/mediagate-control")
+
+_n = 0
+
+
+def unique(tag):
+    """A name no other test run uses: shm segments, EAL file prefixes."""
+    global _n
+    _n += 1
+    return f"mgit-{tag}-{os.getpid()}-{_n}"
+
+
+def eal_args(prefix, lcores="0", vdevs=()):
+    args = ["--no-huge", "-m", "256", "--no-pci", "--file-prefix", prefix,
+            "-l", lcores, "--log-level", "*:warning"]
+    for v in vdevs:
+        args += ["--vdev", v]
+    return args
+
+
+class Proc:
+    """A child process whose stdout+stderr lines are collected as they come,
+    so a test can wait for a line without blocking on the pipe."""
+
+    def __init__(self, argv):
+        self.argv = argv
+        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        self.lines = []
+        self.cv = threading.Condition()
+        self.t = threading.Thread(target=self._read, daemon=True)
+        self.t.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            with self.cv:
+                self.lines.append(line.rstrip("\n"))
+                self.cv.notify_all()
+        with self.cv:
+            self.cv.notify_all()
+
+    def wait_line(self, pattern, timeout=15):
+        """The first line matching `pattern`, or AssertionError on timeout."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                for line in self.lines:
+                    if rx.search(line):
+                        return line
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.p.poll() is not None and not self.t.is_alive()):
+                    raise AssertionError(
+                        f"no line /{pattern}/ from {self.argv[0]}; got:\n" +
+                        "\n".join(self.lines[-30:]))
+                self.cv.wait(min(left, 0.1))
+
+    def wait(self, timeout=30):
+        try:
+            rc = self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+            raise AssertionError(f"{self.argv[0]} did not exit within {timeout} s")
+        self.t.join(5)
+        return rc
+
+    def signal(self, sig=signal.SIGTERM):
+        self.p.send_signal(sig)
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+    def text(self):
+        with self.cv:
+            return "\n".join(self.lines)
+
+
+def dataplane(prefix, app_args, lcores="0", vdevs=()):
+    return Proc([DATAPLANE] + eal_args(prefix, lcores, vdevs) + ["--"] + app_args)
+
+
+def control(args):
+    return Proc([CONTROL] + args)
+
+
+def port_stats(text):
+    """{port: {counter: value}} from the dataplane's final mg-stats lines."""
+    out = {}
+    for m in re.finditer(r"^mg-stats port=(\d+) (.*)$", text, re.M):
+        kv = dict(f.split("=", 1) for f in m.group(2).split())
+        out[int(m.group(1))] = {k: (int(v) if v.isdigit() else v) for k, v in kv.items()}
+    return out
+
+
+def ctl_stats(text):
+    m = re.search(r"^mg-stats ctl (.*)$", text, re.M)
+    assert m, "no mg-stats ctl line:\n" + text
+    return {k: int(v) for k, v in (f.split("=", 1) for f in m.group(1).split())}
+
+
+def shm_cleanup(name):
+    try:
+        os.unlink("/dev/shm/" + name.lstrip("/"))
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,253 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Integration tests of the two processes: forwarding through real DPDK
+virtual ports (packets made and checked by scapy), the control channel
+(ping/ack, missing segment, second process, dataplane death and restart),
+bad arguments and signals.
+
+Usage: test_foundation.py CASE   (meson registers one test per case)
+"""
+import os
+import signal
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mgproc  # noqa: E402
+
+import logging  # noqa: E402
+logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+from scapy.all import (IP, UDP, Dot1Q, Ether, IPv6, Raw,  # noqa: E402
+                       rdpcap, wrpcap)
+
+
+def media_packets(n, seed):
+    """RTP-like UDP over IPv4/IPv6, some VLAN-tagged, 60..1514 bytes."""
+    pkts = []
+    for i in range(n):
+        size = [172, 60, 1212, 1514, 214][(i + seed) % 5]
+        l2 = Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
+        if i % 7 == 3:
+            l2 = l2 / Dot1Q(vlan=100 + seed)
+        l3 = (IPv6(src="2001:db8::1", dst="2001:db8::2") if i % 3 == 1
+              else IP(src="192.0.2.1", dst="192.0.2.2"))
+        p = l2 / l3 / UDP(sport=40000 + seed, dport=50000 + i % 11)
+        body = bytes(((i * 31 + seed + j) & 0xFF) for j in range(max(0, size - len(p))))
+        pkts.append(p / Raw(body))
+    return pkts
+
+
+def run_pcap_forward(lcores, nports):
+    """Port pairs forward pcap input to the pair's output, every byte kept."""
+    tmp = tempfile.mkdtemp(prefix="mgit-")
+    ins = [media_packets(400 + 150 * p, p) for p in range(nports)]
+    vdevs = []
+    for p in range(nports):
+        wrpcap(f"{tmp}/in{p}.pcap", ins[p])
+        vdevs.append(f"net_pcap{p},rx_pcap={tmp}/in{p}.pcap,tx_pcap={tmp}/out{p}.pcap")
+    dp = mgproc.dataplane(mgproc.unique("fwd"), ["--no-ctl", "--duration", "2",
+                                                 "--stats-interval", "0"],
+                          lcores=lcores, vdevs=vdevs)
+    assert dp.wait() == 0, dp.text()
+    stats = mgproc.port_stats(dp.text())
+    for p in range(nports):
+        peer = p ^ 1 if (p ^ 1) < nports else p
+        out = rdpcap(f"{tmp}/out{peer}.pcap")
+        assert [bytes(x) for x in out] == [bytes(x) for x in ins[p]], \
+            f"port {p} -> {peer}: {len(out)} packets out, {len(ins[p])} in, or bytes differ"
+        s = stats[p]
+        assert s["rx_pkts"] == len(ins[p]) and s["tx_pkts"] == len(ins[p]), s
+        assert s["rx_bytes"] == sum(len(x) for x in ins[p]), s
+        assert s["tx_drop"] == 0 and s["tx_port"] == peer, s
+
+
+def case_forward_pcap_main_lcore():
+    run_pcap_forward("0", 2)
+
+
+def case_forward_pcap_worker_lcores():
+    run_pcap_forward("0-1", 4)
+
+
+def case_forward_single_port_loops_back():
+    run_pcap_forward("0", 1)
+
+
+def start_pair(tag, ctl_args=(), dp_args=(), lcores="0-1"):
+    shm = "/" + mgproc.unique(tag)
+    ctl = mgproc.control(["--shm", shm, "--ping-interval", "50"] + list(ctl_args))
+    ctl.wait_line("segment .* created")
+    dp = mgproc.dataplane(mgproc.unique(tag), ["--shm", shm, "--stats-interval", "0"]
+                          + list(dp_args), lcores=lcores,
+                          vdevs=["net_ring0", "net_ring1"])
+    return shm, ctl, dp
+
+
+def case_ctl_ping_ack():
+    shm, ctl, dp = start_pair("ping", ["--ping-count", "5"])
+    try:
+        assert ctl.wait() == 0, ctl.text()
+        assert ctl.text().count("acked status=0") == 5, ctl.text()
+        ctl.wait_line(r"ping seq=5 acked status=0 .* ports=2")
+        dp.signal(signal.SIGTERM)
+        assert dp.wait() == 0, dp.text()
+        assert mgproc.ctl_stats(dp.text())["acks"] == 5, dp.text()
+    finally:
+        dp.kill()
+        mgproc.shm_cleanup(shm)
+
+
+def case_ctl_missing_segment():
+    """A dataplane started first says why it has no control, keeps
+    forwarding, and attaches when the control plane comes."""
+    shm = "/" + mgproc.unique("miss")
+    dp = mgproc.dataplane(mgproc.unique("miss"), ["--shm", shm, "--stats-interval", "0"],
+                          lcores="0-1", vdevs=["net_ring0", "net_ring1"])
+    try:
+        dp.wait_line(f"control segment {shm} not found: start mediagate-control first")
+        ctl = mgproc.control(["--shm", shm, "--ping-count", "2", "--ping-interval", "50"])
+        assert ctl.wait() == 0, ctl.text()
+        dp.wait_line(f"attached to control segment {shm}")
+        assert ctl.text().count("acked status=0") == 2, ctl.text()
+    finally:
+        dp.kill()
+        mgproc.shm_cleanup(shm)
+
+
+def case_ctl_second_control_refused():
+    shm = "/" + mgproc.unique("two")
+    a = mgproc.control(["--shm", shm])
+    try:
+        a.wait_line("segment .* created")
+        b = mgproc.control(["--shm", shm])
+        assert b.wait() == 1, b.text()
+        assert f"segment {shm} is held by another mediagate-control" in b.text(), b.text()
+        assert a.p.poll() is None, "the first control must keep running"
+    finally:
+        a.kill()
+        mgproc.shm_cleanup(shm)
+
+
+def case_ctl_second_dataplane_refused():
+    shm, ctl, dp = start_pair("twodp")
+    dp2 = None
+    try:
+        dp.wait_line("attached to control segment")
+        dp2 = mgproc.dataplane(mgproc.unique("twodp"), ["--shm", shm, "--duration", "2",
+                                                        "--stats-interval", "0"],
+                               lcores="0", vdevs=["net_ring0"])
+        dp2.wait_line(f"another mediagate-dataplane is attached to {shm}")
+        assert dp2.wait() == 0, dp2.text()
+        ctl.wait_line("acked status=0")
+    finally:
+        for p in (ctl, dp, dp2):
+            if p:
+                p.kill()
+        mgproc.shm_cleanup(shm)
+
+
+def case_ctl_dataplane_dies_count_mode():
+    """A --ping-count run whose dataplane is killed ends with a clear line
+    and status 1 instead of waiting forever."""
+    shm, ctl, dp = start_pair("die", ["--ping-count", "1000000", "--ack-timeout", "5000"])
+    try:
+        ctl.wait_line("acked status=0")
+        pid = int(ctl.wait_line(r"dataplane attached: pid (\d+)").split("pid ")[1].split()[0])
+        dp.kill()  # SIGKILL: no chance to detach
+        assert ctl.wait(15) == 1, ctl.text()
+        ctl.wait_line(rf"dataplane pid {pid} died")
+    finally:
+        dp.kill()
+        ctl.kill()
+        mgproc.shm_cleanup(shm)
+
+
+def case_ctl_dataplane_restart_daemon_mode():
+    """Without --ping-count the control plane outlives a dataplane crash and
+    picks up the next dataplane (a new epoch)."""
+    shm, ctl, dp = start_pair("restart")
+    dp2 = None
+    try:
+        first = ctl.wait_line(r"dataplane attached: pid \d+ epoch")
+        ctl.wait_line("acked status=0")
+        dp.kill()
+        ctl.wait_line(r"dataplane pid \d+ died")
+        ctl.wait_line("waiting for a dataplane")
+        n_before = ctl.text().count("acked status=0")
+        dp2 = mgproc.dataplane(mgproc.unique("restart"), ["--shm", shm, "--stats-interval", "0"],
+                               lcores="0-1", vdevs=["net_ring0", "net_ring1"])
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            attaches = [l for l in ctl.lines if "dataplane attached" in l]
+            if len(attaches) == 2 and ctl.text().count("acked status=0") > n_before:
+                break
+            time.sleep(0.1)
+        attaches = [l for l in ctl.lines if "dataplane attached" in l]
+        assert len(attaches) == 2 and attaches[0] == first, ctl.text()
+        assert attaches[1].split("epoch")[1] != first.split("epoch")[1], ctl.text()
+        assert ctl.text().count("acked status=0") > n_before, ctl.text()
+        ctl.signal(signal.SIGINT)
+        assert ctl.wait() == 0, ctl.text()
+    finally:
+        for p in (ctl, dp, dp2):
+            if p:
+                p.kill()
+        mgproc.shm_cleanup(shm)
+
+
+def expect_bad_args(argv, rc, needle):
+    p = mgproc.Proc(argv)
+    got = p.wait()
+    assert got == rc, f"{argv}: exit {got}, want {rc}\n{p.text()}"
+    assert needle in p.text(), f"{argv}: no '{needle}' in:\n{p.text()}"
+    return p.text()
+
+
+def case_bad_arguments():
+    c, d = mgproc.CONTROL, mgproc.DATAPLANE
+    eal = mgproc.eal_args(mgproc.unique("args"), "0", ["net_ring0"])
+    expect_bad_args([c, "--help"], 0, "usage: mediagate-control")
+    expect_bad_args([d, "--help"], 0, "usage: mediagate-dataplane")
+    expect_bad_args([c, "--nope"], 2, "mediagate-control: unknown option '--nope'")
+    expect_bad_args([c, "--ping-interval", "abc"], 2, "--ping-interval: 'abc' is not a number")
+    expect_bad_args([c, "--shm", "bad"], 2, "bad segment name 'bad'")
+    out = expect_bad_args([d, "--no-such-eal-option"], 2, "mediagate-dataplane: bad EAL arguments")
+    assert "EAL common options" not in out, "EAL's usage text must not flood the output"
+    expect_bad_args([d] + eal + ["--", "--duration", "x"], 2,
+                    "mediagate-dataplane: --duration: 'x' is not a number")
+    expect_bad_args([d] + eal + ["--", "--frobnicate"], 2,
+                    "mediagate-dataplane: unknown option '--frobnicate'")
+    expect_bad_args([d] + mgproc.eal_args(mgproc.unique("args"), "0") + ["--", "--no-ctl"], 1,
+                    "mediagate-dataplane: no DPDK ports")
+    expect_bad_args([d] + eal + ["--", "--mbufs", "5"], 2, "--mbufs: '5'")
+
+
+def case_signals_stop_cleanly():
+    for sig, name in ((signal.SIGTERM, "Terminated"), (signal.SIGINT, "Interrupt")):
+        shm, ctl, dp = start_pair("sig")
+        try:
+            dp.wait_line("attached to control segment")
+            ctl.wait_line("acked status=0")
+            dp.signal(sig)
+            assert dp.wait(10) == 0, dp.text()
+            dp.wait_line(f"stopping on {name}")
+            assert set(mgproc.port_stats(dp.text())) == {0, 1}, dp.text()
+            ctl.wait_line(r"dataplane pid \d+ detached \(it stopped cleanly\)")
+            assert " died" not in ctl.text(), ctl.text()
+            ctl.signal(sig)
+            assert ctl.wait(10) == 0, ctl.text()
+            ctl.wait_line(f"stopping on {name}")
+        finally:
+            dp.kill()
+            ctl.kill()
+            mgproc.shm_cleanup(shm)
+
+
+CASES = {k[len("case_"):]: v for k, v in globals().items() if k.startswith("case_")}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print("usage: test_foundation.py CASE\ncases: " + " ".join(sorted(CASES)))
+        sys.exit(2)
+    CASES[sys.argv[1]]()
+    print(f"ok {sys.argv[1]}")
