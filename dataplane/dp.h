@@ -17,6 +17,7 @@ struct mg_dp_config {
 	uint32_t duration_s;       /* stop after; 0: until a signal */
 	uint32_t stats_interval_s; /* print rates every N s; 0: only at exit */
 	uint32_t nb_mbufs;
+	uint32_t wait_link_s;      /* hold forwarding until links are up */
 	bool help;
 };
 

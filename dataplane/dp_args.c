@@ -24,6 +24,8 @@ const char mg_dp_usage[] =
 	"  --stats-interval SEC    print port rates every SEC (default 1, 0: only\n"
 	"                          the totals at exit)\n"
 	"  --mbufs N               packet buffers in the pool (default 8191)\n"
+	"  --wait-link SEC         before forwarding, wait up to SEC for every\n"
+	"                          port's link (default 0: do not wait)\n"
 	"  -h, --help              this text\n"
 	"\n"
 	"At exit one line per port: mg-stats port=P name=... rx_pkts=N ...\n"
@@ -31,6 +33,7 @@ const char mg_dp_usage[] =
 
 enum {
 	OPT_SHM = 256, OPT_NO_CTL, OPT_DURATION, OPT_STATS, OPT_MBUFS,
+	OPT_WAIT_LINK,
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "stats-interval", required_argument, NULL, OPT_STATS },
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
+	{ "wait-link", required_argument, NULL, OPT_WAIT_LINK },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -88,6 +92,9 @@ parse_one(int opt, const char *arg, struct mg_dp_config *cfg, char *err,
 	case OPT_MBUFS:
 		return parse_u32("mbufs", arg, 1023, 16777215,
 				 &cfg->nb_mbufs, err, errlen);
+	case OPT_WAIT_LINK:
+		return parse_u32("wait-link", arg, 0, 3600, &cfg->wait_link_s,
+				 err, errlen);
 	case 'h':
 		cfg->help = true;
 		return 0;

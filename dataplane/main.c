@@ -286,6 +286,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	assign_streams(&d);
+	if (d.cfg.wait_link_s) {
+		printf(PROG ": waiting up to %u s for port links\n",
+		       d.cfg.wait_link_s);
+		mg_ports_wait_link(d.nb_ports, d.cfg.wait_link_s, &mg_dp_quit);
+	}
 	printf(PROG ": %u ports, %u lcores, forwarding\n", d.nb_ports,
 	       rte_lcore_count());
 	launch_workers(&d);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
@@ -76,6 +78,38 @@ mg_ports_start(struct rte_mempool *mp, char *err, size_t errlen)
 			return rc;
 	}
 	return nb;
+}
+
+static unsigned int
+links_down(uint16_t nb_ports, bool report)
+{
+	struct rte_eth_link link;
+	unsigned int down = 0;
+	char name[RTE_ETH_NAME_MAX_LEN];
+
+	for (uint16_t p = 0; p < nb_ports; p++) {
+		if (rte_eth_link_get_nowait(p, &link) != 0 ||
+		    link.link_status == RTE_ETH_LINK_UP)
+			continue;
+		down++;
+		if (report && rte_eth_dev_get_name_by_port(p, name) == 0)
+			printf("mediagate-dataplane: port %u (%s) link still "
+			       "down\n", p, name);
+	}
+	return down;
+}
+
+unsigned int
+mg_ports_wait_link(uint16_t nb_ports, uint32_t timeout_s,
+		   const volatile bool *quit)
+{
+	uint64_t deadline = rte_get_timer_cycles() +
+		(uint64_t)timeout_s * rte_get_timer_hz();
+
+	while (links_down(nb_ports, false) != 0 && !*quit &&
+	       rte_get_timer_cycles() < deadline)
+		rte_delay_us_sleep(10000);
+	return links_down(nb_ports, true);
 }
 
 void

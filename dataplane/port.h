@@ -15,6 +15,12 @@ int mg_ports_start(struct rte_mempool *mp, char *err, size_t errlen);
  * itself. */
 uint16_t mg_port_pair(uint16_t port, uint16_t nb_ports);
 
+/* Wait up to timeout_s for every port's link; returns how many are still
+ * down and names them on stdout. Ports whose driver cannot tell count as
+ * up. */
+unsigned int mg_ports_wait_link(uint16_t nb_ports, uint32_t timeout_s,
+				const volatile bool *quit);
+
 void mg_ports_stop(uint16_t nb_ports);
 
 #endif /* MG_DP_PORT_H */

@@ -29,6 +29,8 @@ static const struct args_case cases[] = {
 	{ { "p", "--mbufs", "10" }, -1, "--mbufs: '10'" },
 	{ { "p", "--mbufs", "+2000" }, -1, "not a number" },
 	{ { "p", "--shm", "x" }, -1, "bad segment name 'x'" },
+	{ { "p", "--wait-link", "5" }, 0, NULL },
+	{ { "p", "--wait-link", "3601" }, -1, "--wait-link: '3601'" },
 	{ { "p", "extra" }, -1, "unexpected argument 'extra'" },
 };
 
