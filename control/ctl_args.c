@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include <errno.h>
-#include <getopt.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_args.h"
-#include "mg_ctl_shm.h"
+#include "mg_cli.h"
 
 const char mg_ctl_usage[] =
 	"usage: mediagate-control [options]\n"
@@ -42,55 +38,30 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Decimal only, whole string, within [min, max]. */
 static int
-parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max,
-	  uint32_t *out, char *err, size_t errlen)
+parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 {
-	char *end;
-	unsigned long long v;
+	struct mg_ctl_config *cfg = c;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-	    v < min || v > max) {
-		snprintf(err, errlen, "--%s: '%s' is not a number in %u..%u",
-			 opt, s, min, max);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-parse_one(int opt, const char *arg, struct mg_ctl_config *cfg, char *err,
-	  size_t errlen)
-{
 	switch (opt) {
 	case OPT_SHM:
-		if (!mg_ctl_shm_name_valid(arg)) {
-			snprintf(err, errlen, "--shm: bad segment name '%s': "
-				 "want /NAME, under %d characters", arg,
-				 MG_CTL_SHM_NAME_MAX);
-			return -1;
-		}
-		snprintf(cfg->shm_name, sizeof(cfg->shm_name), "%s", arg);
-		return 0;
+		return mg_cli_shm_name(arg, cfg->shm_name, sizeof(cfg->shm_name),
+				       err, errlen);
 	case OPT_PING_INTERVAL:
-		return parse_u32("ping-interval", arg, 1, 3600000,
-				 &cfg->ping_interval_ms, err, errlen);
+		return mg_cli_u32("ping-interval", arg, 1, 3600000,
+				  &cfg->ping_interval_ms, err, errlen);
 	case OPT_PING_COUNT:
-		return parse_u32("ping-count", arg, 0, UINT32_MAX,
-				 &cfg->ping_count, err, errlen);
+		return mg_cli_u32("ping-count", arg, 0, UINT32_MAX,
+				  &cfg->ping_count, err, errlen);
 	case OPT_ACK_TIMEOUT:
-		return parse_u32("ack-timeout", arg, 1, 3600000,
-				 &cfg->ack_timeout_ms, err, errlen);
+		return mg_cli_u32("ack-timeout", arg, 1, 3600000,
+				  &cfg->ack_timeout_ms, err, errlen);
 	case OPT_WAIT_DP:
-		return parse_u32("wait-dataplane", arg, 0, 86400,
-				 &cfg->wait_dp_s, err, errlen);
+		return mg_cli_u32("wait-dataplane", arg, 0, 86400,
+				  &cfg->wait_dp_s, err, errlen);
 	case OPT_DURATION:
-		return parse_u32("duration", arg, 0, UINT32_MAX,
-				 &cfg->duration_s, err, errlen);
+		return mg_cli_u32("duration", arg, 0, UINT32_MAX,
+				  &cfg->duration_s, err, errlen);
 	case OPT_REMOVE:
 		cfg->remove_on_exit = true;
 		return 0;
@@ -105,29 +76,11 @@ int
 mg_ctl_args_parse(int argc, char **argv, struct mg_ctl_config *cfg, char *err,
 		  size_t errlen)
 {
-	int opt;
-
 	*cfg = (struct mg_ctl_config){
 		.shm_name = MG_CTL_SHM_DEFAULT,
 		.ping_interval_ms = 1000,
 		.ack_timeout_ms = 1000,
 	};
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
-		if (opt == '?' || opt == ':') {
-			snprintf(err, errlen, "%s option '%s' (see --help)",
-				 opt == ':' ? "missing value for" : "unknown",
-				 argv[optind - 1]);
-			return -1;
-		}
-		if (parse_one(opt, optarg, cfg, err, errlen) != 0)
-			return -1;
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s' (see --help)",
-			 argv[optind]);
-		return -1;
-	}
-	return 0;
+	return mg_cli_parse(argc, argv, long_opts, parse_one, cfg, err,
+			    errlen);
 }

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,6 +16,7 @@
 #include <rte_ring_elem.h>
 
 #include "ctl_seg.h"
+#include "mg_cli.h"
 #include "mg_ctl_shm.h"
 
 static size_t
@@ -30,17 +30,6 @@ static size_t
 seg_size(void)
 {
 	return MG_CTL_SHM_HDR_SIZE + 2 * ring_mem_size();
-}
-
-static int __attribute__((format(printf, 4, 5)))
-fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
 }
 
 static int
@@ -131,19 +120,19 @@ seg_setup(struct mg_ctl_seg *seg, char *err, size_t errlen)
 	int rc = seg_try_reuse(seg, &fault);
 
 	if (rc < 0)
-		return fail(err, errlen, rc, "cannot map segment %s: %s",
+		return mg_errf(err, errlen, rc, "cannot map segment %s: %s",
 			    seg->name, strerror(-rc));
 	seg->reopened = (rc == 0);
 	if (rc == 1) {
 		if (mg_ctl_shm_lock_held(seg->fd, MG_CTL_LOCK_DATAPLANE))
-			return fail(err, errlen, -EPROTO,
+			return mg_errf(err, errlen, -EPROTO,
 				    "segment %s is in use by a dataplane but "
 				    "is incompatible (%s): stop that dataplane "
 				    "first", seg->name,
 				    mg_ctl_shm_fault_str(fault));
 		rc = seg_format(seg);
 		if (rc != 0)
-			return fail(err, errlen, rc,
+			return mg_errf(err, errlen, rc,
 				    "cannot format segment %s: %s", seg->name,
 				    strerror(-rc));
 	}
@@ -165,23 +154,23 @@ mg_ctl_seg_open(struct mg_ctl_seg *seg, const char *name, char *err,
 	memset(seg, 0, sizeof(*seg));
 	seg->fd = -1;
 	if (!mg_ctl_shm_name_valid(name))
-		return fail(err, errlen, -EINVAL,
+		return mg_errf(err, errlen, -EINVAL,
 			    "bad segment name '%s': want /NAME, under 64 "
 			    "characters, one '/'", name);
 	snprintf(seg->name, sizeof(seg->name), "%s", name);
 	seg->fd = shm_open(name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (seg->fd < 0)
-		return fail(err, errlen, -errno, "cannot open segment %s: %s",
+		return mg_errf(err, errlen, -errno, "cannot open segment %s: %s",
 			    name, strerror(errno));
 	/* shm_open's mode only applies on creation: force 0600 on a segment
 	 * left by someone else, as it will carry keys. */
 	rc = fchmod(seg->fd, 0600) == 0 ? mg_ctl_shm_lock(seg->fd,
 		MG_CTL_LOCK_CONTROL) : -errno;
 	if (rc == -EBUSY)
-		fail(err, errlen, rc, "segment %s is held by another "
+		mg_errf(err, errlen, rc, "segment %s is held by another "
 		     "mediagate-control (only one may run per segment)", name);
 	else if (rc != 0)
-		fail(err, errlen, rc, "cannot lock segment %s: %s", name,
+		mg_errf(err, errlen, rc, "cannot lock segment %s: %s", name,
 		     strerror(-rc));
 	else
 		rc = seg_setup(seg, err, errlen);

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,20 +16,10 @@
 #include <rte_ring_elem.h>
 
 #include "ctl_ring.h"
+#include "mg_cli.h"
 #include "mg_ctl_shm.h"
 
 #define CTL_POLL_BURST 16u
-
-static int __attribute__((format(printf, 4, 5)))
-fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static int
 map_and_check(struct mg_dp_ctl *c, char *err, size_t errlen)
@@ -41,21 +30,21 @@ map_and_check(struct mg_dp_ctl *c, char *err, size_t errlen)
 	struct stat st;
 
 	if (fstat(c->fd, &st) != 0)
-		return fail(err, errlen, -errno, "cannot stat segment %s: %s",
+		return mg_errf(err, errlen, -errno, "cannot stat segment %s: %s",
 			    c->name, strerror(errno));
 	if ((size_t)st.st_size < MG_CTL_SHM_HDR_SIZE)
-		return fail(err, errlen, -EPROTO, "segment %s is not ready: %s",
+		return mg_errf(err, errlen, -EPROTO, "segment %s is not ready: %s",
 			    c->name, mg_ctl_shm_fault_str(MG_CTL_SHM_TOO_SMALL));
 	c->size = (size_t)st.st_size;
 	c->shm = mg_ctl_shm_map(c->fd, c->size);
 	if (c->shm == NULL)
-		return fail(err, errlen, -errno, "cannot map segment %s: %s",
+		return mg_errf(err, errlen, -errno, "cannot map segment %s: %s",
 			    c->name, strerror(errno));
 	/* Acquire pairs with the control plane's release of the magic. */
 	(void)__atomic_load_n(&c->shm->magic, __ATOMIC_ACQUIRE);
 	fault = mg_ctl_shm_check(c->shm, c->size, sizeof(struct rte_ring), rsz);
 	if (fault != MG_CTL_SHM_OK)
-		return fail(err, errlen, -EPROTO,
+		return mg_errf(err, errlen, -EPROTO,
 			    "segment %s refused: %s (dataplane ABI %u)",
 			    c->name, mg_ctl_shm_fault_str(fault),
 			    MG_CTL_ABI_VERSION);
@@ -80,20 +69,20 @@ mg_dp_ctl_attach(struct mg_dp_ctl *c, const char *name, uint64_t epoch,
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	if (!mg_ctl_shm_name_valid(name))
-		return fail(err, errlen, -EINVAL, "bad segment name '%s'", name);
+		return mg_errf(err, errlen, -EINVAL, "bad segment name '%s'", name);
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
 	if (c->fd < 0)
-		return fail(err, errlen, -errno, errno == ENOENT ?
+		return mg_errf(err, errlen, -errno, errno == ENOENT ?
 			    "control segment %s not found: start "
 			    "mediagate-control first" :
 			    "cannot open control segment %s", name);
 	rc = mg_ctl_shm_lock(c->fd, MG_CTL_LOCK_DATAPLANE);
 	if (rc == -EBUSY)
-		rc = fail(err, errlen, rc, "another mediagate-dataplane is "
+		rc = mg_errf(err, errlen, rc, "another mediagate-dataplane is "
 			  "attached to %s", name);
 	else if (rc != 0)
-		rc = fail(err, errlen, rc, "cannot lock segment %s: %s", name,
+		rc = mg_errf(err, errlen, rc, "cannot lock segment %s: %s", name,
 			  strerror(-rc));
 	else
 		rc = map_and_check(c, err, errlen);

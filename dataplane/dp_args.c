@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The dataplane's own options, after EAL's and a "--". */
-#include <errno.h>
-#include <getopt.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "dp_args.h"
-#include "mg_ctl_shm.h"
+#include "mg_cli.h"
 
 const char mg_dp_usage[] =
 	"usage: mediagate-dataplane [EAL options] -- [options]\n"
@@ -48,53 +44,29 @@ static const struct option long_opts[] = {
 };
 
 static int
-parse_u32(const char *opt, const char *s, uint32_t min, uint32_t max,
-	  uint32_t *out, char *err, size_t errlen)
+parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 {
-	char *end;
-	unsigned long long v;
+	struct mg_dp_config *cfg = c;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 ||
-	    v < min || v > max) {
-		snprintf(err, errlen, "--%s: '%s' is not a number in %u..%u",
-			 opt, s, min, max);
-		return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
-static int
-parse_one(int opt, const char *arg, struct mg_dp_config *cfg, char *err,
-	  size_t errlen)
-{
 	switch (opt) {
 	case OPT_SHM:
-		if (!mg_ctl_shm_name_valid(arg)) {
-			snprintf(err, errlen, "--shm: bad segment name '%s': "
-				 "want /NAME, under %d characters", arg,
-				 MG_CTL_SHM_NAME_MAX);
-			return -1;
-		}
-		snprintf(cfg->shm_name, sizeof(cfg->shm_name), "%s", arg);
-		return 0;
+		return mg_cli_shm_name(arg, cfg->shm_name, sizeof(cfg->shm_name),
+				       err, errlen);
 	case OPT_NO_CTL:
 		cfg->no_ctl = true;
 		return 0;
 	case OPT_DURATION:
-		return parse_u32("duration", arg, 0, UINT32_MAX,
-				 &cfg->duration_s, err, errlen);
+		return mg_cli_u32("duration", arg, 0, UINT32_MAX,
+				  &cfg->duration_s, err, errlen);
 	case OPT_STATS:
-		return parse_u32("stats-interval", arg, 0, 86400,
-				 &cfg->stats_interval_s, err, errlen);
+		return mg_cli_u32("stats-interval", arg, 0, 86400,
+				  &cfg->stats_interval_s, err, errlen);
 	case OPT_MBUFS:
-		return parse_u32("mbufs", arg, 1023, 16777215,
-				 &cfg->nb_mbufs, err, errlen);
+		return mg_cli_u32("mbufs", arg, 1023, 16777215,
+				  &cfg->nb_mbufs, err, errlen);
 	case OPT_WAIT_LINK:
-		return parse_u32("wait-link", arg, 0, 3600, &cfg->wait_link_s,
-				 err, errlen);
+		return mg_cli_u32("wait-link", arg, 0, 3600, &cfg->wait_link_s,
+				  err, errlen);
 	case 'h':
 		cfg->help = true;
 		return 0;
@@ -106,31 +78,13 @@ int
 mg_dp_args_parse(int argc, char **argv, struct mg_dp_config *cfg, char *err,
 		 size_t errlen)
 {
-	int opt;
-
 	*cfg = (struct mg_dp_config){
 		.shm_name = MG_CTL_SHM_DEFAULT,
 		.stats_interval_s = 1,
 		.nb_mbufs = 8191,
 	};
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
-		if (opt == '?' || opt == ':') {
-			snprintf(err, errlen, "%s option '%s' (see --help)",
-				 opt == ':' ? "missing value for" : "unknown",
-				 argv[optind - 1]);
-			return -1;
-		}
-		if (parse_one(opt, optarg, cfg, err, errlen) != 0)
-			return -1;
-	}
-	if (optind < argc) {
-		snprintf(err, errlen, "unexpected argument '%s' (see --help)",
-			 argv[optind]);
-		return -1;
-	}
-	return 0;
+	return mg_cli_parse(argc, argv, long_opts, parse_one, cfg, err,
+			    errlen);
 }
 
 bool
