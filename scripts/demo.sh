@@ -39,12 +39,22 @@ wrpcap(sys.argv[1], [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")
                      / UDP(sport=30000, dport=40000) / Raw(rtp(i)) for i in range(1000)])
 PY
 
+# Hugepages when some are reserved (and a hugetlbfs is mounted, or we can
+# mount one), --no-huge otherwise.
 mem=(--no-huge -m 256)
-if [ "$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)" -gt 0 ] 2>/dev/null; then
-  mem=(-m 256)
-  echo "demo: using hugepages"
+free_huge=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+if [ "${free_huge:-0}" -gt 0 ]; then
+  if ! grep -q hugetlbfs /proc/mounts && [ "$(id -u)" -eq 0 ]; then
+    mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages || true
+  fi
+  if grep -q hugetlbfs /proc/mounts; then
+    mem=(-m 256)
+  fi
+fi
+if [ "${mem[0]}" = "--no-huge" ]; then
+  echo "demo: no usable hugepages, running with --no-huge"
 else
-  echo "demo: no free hugepages, running with --no-huge"
+  echo "demo: using hugepages ($free_huge free)"
 fi
 
 echo "demo: starting mediagate-control (segment $shm)"

@@ -282,6 +282,20 @@ def case_signals_stop_cleanly():
             mgproc.shm_cleanup(shm)
 
 
+def case_configure_names_missing_package():
+    """With DPDK invisible to pkg-config, meson setup fails with a line
+    that names the Debian package to install."""
+    import subprocess
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with tempfile.TemporaryDirectory(prefix="mgit-cfg-") as tmp:
+        env = dict(os.environ, PKG_CONFIG_LIBDIR=tmp, PKG_CONFIG_PATH="")
+        r = subprocess.run(["meson", "setup", f"{tmp}/b", src], env=env,
+                           capture_output=True, text=True, timeout=120)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, out
+    assert "DPDK not found: apt-get install libdpdk-dev" in out, out
+
+
 CASES = {k[len("case_"):]: v for k, v in globals().items() if k.startswith("case_")}
 
 if __name__ == "__main__":
