@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The SRTP key derivation function. Keystream comes from one IPsec-MB
+ * AES-CTR job whose 16-byte counter block is the RFC's IV: x * 2^16, the
+ * low 16 bits counting blocks from zero. The output is at most 256 bytes
+ * (16 blocks), so the count never carries out of those 16 bits and a
+ * whole-block counter increment is the RFC's.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "srtp_kdf.h"
+
+
+static int
+expand_key(IMB_MGR *mgr, const uint8_t *key, size_t key_len, void *enc)
+{
+	/* Decryption keys are not needed for CTR, but the API writes them. */
+	uint8_t dec[16 * 15] __attribute__((aligned(16)));
+
+	switch (key_len) {
+	case 16:
+		IMB_AES_KEYEXP_128(mgr, key, enc, dec);
+		break;
+	case 24:
+		IMB_AES_KEYEXP_192(mgr, key, enc, dec);
+		break;
+	case 32:
+		IMB_AES_KEYEXP_256(mgr, key, enc, dec);
+		break;
+	default:
+		return -EINVAL;
+	}
+	explicit_bzero(dec, sizeof(dec));
+	return 0;
+}
+
+/* Bytes of r in key_id: the SRTP index is 48 bits; the SRTCP index is 31
+ * bits carried in 32 (RFC 3711 §4.3.2 as NIST SP 800-135 §5.3 reads it,
+ * and as OpenSSL's SRTPKDF implements it). */
+static unsigned int
+r_width(uint8_t label)
+{
+	return label >= MG_SRTP_LABEL_RTCP_ENC ? 4 : 6;
+}
+
+/* RFC 3711 §4.3.1: key_id = label || r, right-aligned and XORed into the
+ * salt; the IV is that value shifted left by 16 bits. */
+static void
+prf_iv(const uint8_t salt[MG_SRTP_SALT_LEN], uint8_t label, uint64_t r,
+       uint8_t iv[16])
+{
+	unsigned int w = r_width(label);
+
+	memcpy(iv, salt, MG_SRTP_SALT_LEN);
+	iv[MG_SRTP_SALT_LEN - 1 - w] ^= label;
+	for (unsigned int i = 0; i < w; i++)
+		iv[MG_SRTP_SALT_LEN - 1 - i] ^= (uint8_t)(r >> (8 * i));
+	iv[14] = 0;
+	iv[15] = 0;
+}
+
+static int
+ctr_keystream(IMB_MGR *mgr, const void *enc, size_t key_len,
+	      const uint8_t iv[16], uint8_t *out, size_t out_len)
+{
+	IMB_JOB *job = IMB_GET_NEXT_JOB(mgr);
+
+	memset(out, 0, out_len); /* keystream = CTR encryption of zeros */
+	job->cipher_mode = IMB_CIPHER_CNTR;
+	job->cipher_direction = IMB_DIR_ENCRYPT;
+	job->chain_order = IMB_ORDER_CIPHER_HASH;
+	job->hash_alg = IMB_AUTH_NULL;
+	job->enc_keys = enc;
+	job->key_len_in_bytes = key_len;
+	job->src = out;
+	job->dst = out;
+	job->cipher_start_src_offset_in_bytes = 0;
+	job->msg_len_to_cipher_in_bytes = out_len;
+	job->iv = iv;
+	job->iv_len_in_bytes = 16;
+	job = IMB_SUBMIT_JOB(mgr);
+	while (job == NULL)
+		job = IMB_FLUSH_JOB(mgr);
+	/* This manager has no other job in flight: what returns is ours. */
+	return job->status == IMB_STATUS_COMPLETED ? 0 : -EIO;
+}
+
+int
+mg_srtp_kdf(IMB_MGR *mgr, const uint8_t *master_key, size_t key_len,
+	    const uint8_t master_salt[MG_SRTP_SALT_LEN], uint8_t label,
+	    uint64_t r, uint8_t *out, size_t out_len)
+{
+	uint8_t enc[16 * 15] __attribute__((aligned(16)));
+	uint8_t iv[16];
+	int rc;
+
+	if (label > MG_SRTP_LABEL_RTCP_SALT ||
+	    r >= 1ull << (8 * r_width(label)) || out_len == 0 ||
+	    out_len > MG_SRTP_KDF_OUT_MAX)
+		return -EINVAL;
+	rc = expand_key(mgr, master_key, key_len, enc);
+	if (rc == 0) {
+		prf_iv(master_salt, label, r, iv);
+		rc = ctr_keystream(mgr, enc, key_len, iv, out, out_len);
+	}
+	explicit_bzero(enc, sizeof(enc));
+	explicit_bzero(iv, sizeof(iv));
+	if (rc != 0)
+		explicit_bzero(out, out_len);
+	return rc;
+}

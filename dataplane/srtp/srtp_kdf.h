@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* RFC 3711 §4.3 key derivation with the AES-CM PRF (also RFC 6188 for
+ * AES-192/256 and RFC 7714 §11 for AES-GCM), on Intel IPsec-MB. */
+#ifndef MG_SRTP_KDF_H
+#define MG_SRTP_KDF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <intel-ipsec-mb.h>
+
+#define MG_SRTP_SALT_LEN 14       /* master salt of the AES-CM/GCM KDF */
+#define MG_SRTP_KDF_OUT_MAX 256   /* longest key one derivation yields */
+
+/* RFC 3711 §4.3.1 / §4.3.2 labels. */
+enum mg_srtp_label {
+	MG_SRTP_LABEL_RTP_ENC = 0,
+	MG_SRTP_LABEL_RTP_AUTH = 1,
+	MG_SRTP_LABEL_RTP_SALT = 2,
+	MG_SRTP_LABEL_RTCP_ENC = 3,
+	MG_SRTP_LABEL_RTCP_AUTH = 4,
+	MG_SRTP_LABEL_RTCP_SALT = 5,
+};
+
+/*
+ * out[0..out_len) = PRF_n(master_key, (label || r) XOR master_salt), where
+ * r = index DIV key_derivation_rate (0 when the rate is 0): below 2^48 for
+ * the SRTP labels, below 2^32 for the SRTCP ones. key_len is 16, 24 or 32. Returns 0, or -EINVAL for a bad length,
+ * label or r, -EIO if IPsec-MB refused the job. Wipes its own key schedule
+ * and counter block before returning.
+ */
+int mg_srtp_kdf(IMB_MGR *mgr, const uint8_t *master_key, size_t key_len,
+		const uint8_t master_salt[MG_SRTP_SALT_LEN], uint8_t label,
+		uint64_t r, uint8_t *out, size_t out_len);
+
+#endif /* MG_SRTP_KDF_H */
