@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SRTP contexts: the suite table, session key derivation at creation,
+ * wiping at destruction, and the replay database's commit step.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "srtp_kdf.h"
+#include "srtp_priv.h"
+
+/* Chosen once per context from this table, never per packet. */
+const struct mg_srtp_suite_desc mg_srtp_suites[MG_SRTP_SUITE_MAX] = {
+	[MG_SRTP_AES_CM_128_HMAC_SHA1_80] = { .key_len = 16, .tag_len = 10 },
+	[MG_SRTP_AES_CM_128_HMAC_SHA1_32] = { .key_len = 16, .tag_len = 4 },
+	[MG_SRTP_AES_192_CM_HMAC_SHA1_80] = { .key_len = 24, .tag_len = 10 },
+	[MG_SRTP_AES_192_CM_HMAC_SHA1_32] = { .key_len = 24, .tag_len = 4 },
+	[MG_SRTP_AES_256_CM_HMAC_SHA1_80] = { .key_len = 32, .tag_len = 10 },
+	[MG_SRTP_AES_256_CM_HMAC_SHA1_32] = { .key_len = 32, .tag_len = 4 },
+	/* The NULL cipher still derives a 128-bit key (RFC 4568 §6.2.1). */
+	[MG_SRTP_NULL_HMAC_SHA1_80] = { .key_len = 0, .tag_len = 10 },
+	[MG_SRTP_NULL_HMAC_SHA1_32] = { .key_len = 0, .tag_len = 4 },
+};
+
+static const char *const status_names[MG_SRTP_STATUS_MAX] = {
+	[MG_SRTP_OK] = "ok",
+	[MG_SRTP_E_TRUNCATED] = "truncated",
+	[MG_SRTP_E_VERSION] = "bad RTP version",
+	[MG_SRTP_E_CSRC] = "CSRC list past the end",
+	[MG_SRTP_E_EXTENSION] = "header extension past the end",
+	[MG_SRTP_E_PADDING] = "bad padding",
+	[MG_SRTP_E_NO_ROOM] = "no room for MKI and tag",
+	[MG_SRTP_E_SSRC] = "wrong SSRC",
+	[MG_SRTP_E_MKI] = "unknown MKI",
+	[MG_SRTP_E_AUTH] = "authentication failed",
+	[MG_SRTP_E_REPLAY] = "replayed",
+	[MG_SRTP_E_TOO_OLD] = "too old for the replay window",
+	[MG_SRTP_E_LIFETIME] = "master key lifetime exhausted",
+	[MG_SRTP_E_CRYPTO] = "crypto job failed",
+};
+
+const char *
+mg_srtp_status_str(enum mg_srtp_status s)
+{
+	return (unsigned)s < MG_SRTP_STATUS_MAX ? status_names[s] : "unknown";
+}
+
+const struct mg_srtp_stats *
+mg_srtp_ctx_stats(const struct mg_srtp_ctx *ctx)
+{
+	return &ctx->stats;
+}
+
+static int
+policy_check(const struct mg_srtp_policy *p)
+{
+	uint32_t w = p->window ? p->window : MG_SRTP_WINDOW_DEFAULT;
+
+	if (p->suite == 0 || p->suite >= MG_SRTP_SUITE_MAX)
+		return -EINVAL;
+	if (w < MG_SRTP_WINDOW_MIN || w > MG_SRTP_WINDOW_MAX || w % 64)
+		return -EINVAL;
+	if (p->nb_masters == 0 || p->nb_masters > MG_SRTP_MASTERS_MAX ||
+	    p->active >= p->nb_masters || p->mki_len > MG_SRTP_MKI_MAX ||
+	    (p->nb_masters > 1 && p->mki_len == 0))
+		return -EINVAL;
+	if (p->lifetime > MG_SRTP_LIFETIME_MAX)
+		return -EINVAL;
+	if (p->flags & ~(MG_SRTP_F_UNENCRYPTED_SRTP |
+			 MG_SRTP_F_UNAUTHENTICATED_SRTP))
+		return -EINVAL;
+	/* Re-derivation every 2^n packets is not implemented yet. */
+	if (p->kdr_log2 != 0)
+		return -ENOTSUP;
+	return 0;
+}
+
+/* RFC 2104 inner and outer pads, hashed once so each packet costs only its
+ * own blocks. */
+static void
+hmac_pads(IMB_MGR *mgr, const uint8_t *key, struct srtp_keys *k)
+{
+	uint8_t block[64] __attribute__((aligned(16)));
+
+	memset(block, 0x36, sizeof(block));
+	for (int i = 0; i < SRTP_AUTH_KEY_LEN; i++)
+		block[i] ^= key[i];
+	IMB_SHA1_ONE_BLOCK(mgr, block, k->ipad);
+	memset(block, 0x5c, sizeof(block));
+	for (int i = 0; i < SRTP_AUTH_KEY_LEN; i++)
+		block[i] ^= key[i];
+	IMB_SHA1_ONE_BLOCK(mgr, block, k->opad);
+	explicit_bzero(block, sizeof(block));
+}
+
+static int
+expand_aes(IMB_MGR *mgr, const uint8_t *key, uint8_t len, uint8_t *enc)
+{
+	uint8_t dec[16 * 15] __attribute__((aligned(16)));
+
+	if (len == 16)
+		IMB_AES_KEYEXP_128(mgr, key, enc, dec);
+	else if (len == 24)
+		IMB_AES_KEYEXP_192(mgr, key, enc, dec);
+	else if (len == 32)
+		IMB_AES_KEYEXP_256(mgr, key, enc, dec);
+	explicit_bzero(dec, sizeof(dec));
+	return 0;
+}
+
+/* RFC 3711 §4.3: the three SRTP session keys of one master key. */
+static int
+derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
+	    const struct mg_srtp_master *m, uint8_t mki_len,
+	    struct srtp_keys *k)
+{
+	uint8_t mk_len = sd->key_len ? sd->key_len : 16;
+	uint8_t enc[32], auth[SRTP_AUTH_KEY_LEN];
+	int rc;
+
+	rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, MG_SRTP_LABEL_RTP_ENC,
+			 0, enc, mk_len);
+	if (rc == 0)
+		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt,
+				 MG_SRTP_LABEL_RTP_AUTH, 0, auth, sizeof(auth));
+	if (rc == 0)
+		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt,
+				 MG_SRTP_LABEL_RTP_SALT, 0, k->salt,
+				 sizeof(k->salt));
+	if (rc == 0 && sd->key_len)
+		rc = expand_aes(mgr, enc, sd->key_len, k->enc);
+	if (rc == 0)
+		hmac_pads(mgr, auth, k);
+	memcpy(k->mki, m->mki, mki_len);
+	explicit_bzero(enc, sizeof(enc));
+	explicit_bzero(auth, sizeof(auth));
+	return rc;
+}
+
+int
+mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
+		   struct mg_srtp_ctx **out)
+{
+	const struct mg_srtp_suite_desc *sd;
+	struct mg_srtp_ctx *c;
+	uint32_t window;
+	size_t size;
+	int rc = policy_check(p);
+
+	if (rc != 0)
+		return rc;
+	sd = &mg_srtp_suites[p->suite];
+	window = p->window ? p->window : MG_SRTP_WINDOW_DEFAULT;
+	size = sizeof(*c) + window / 8;
+	c = aligned_alloc(64, (size + 63) & ~(size_t)63);
+	if (c == NULL)
+		return -ENOMEM;
+	memset(c, 0, size);
+	c->ssrc = p->ssrc;
+	c->flags = p->flags;
+	c->window = (uint16_t)window;
+	c->key_len = sd->key_len;
+	c->tag_len = (p->flags & MG_SRTP_F_UNAUTHENTICATED_SRTP) ? 0 : sd->tag_len;
+	c->mki_len = p->mki_len;
+	c->nb_keys = p->nb_masters;
+	c->active = p->active;
+	c->lifetime = p->lifetime ? p->lifetime : MG_SRTP_LIFETIME_MAX;
+	for (uint8_t i = 0; i < p->nb_masters && rc == 0; i++)
+		rc = derive_keys(mgr, sd, &p->masters[i], p->mki_len,
+				 &c->keys[i]);
+	if (rc != 0) {
+		mg_srtp_ctx_destroy(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void
+mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	explicit_bzero(ctx, sizeof(*ctx) + ctx->window / 8);
+	free(ctx);
+}
+
+/* Shift the window forward by d indexes: bit k moves to bit k + d. */
+static void
+bitmap_advance(uint64_t *bm, uint32_t words, uint64_t d)
+{
+	uint32_t ws, bs;
+
+	if (d >= (uint64_t)words * 64) {
+		memset(bm, 0, words * sizeof(*bm));
+		return;
+	}
+	ws = (uint32_t)(d >> 6);
+	bs = (uint32_t)(d & 63);
+	for (uint32_t i = words; i-- > 0;) {
+		uint64_t hi = i >= ws ? bm[i - ws] : 0;
+		uint64_t lo = (bs && i >= ws + 1) ? bm[i - ws - 1] : 0;
+
+		bm[i] = bs ? (hi << bs) | (lo >> (64 - bs)) : hi;
+	}
+}
+
+void
+srtp_replay_commit(struct mg_srtp_ctx *c, uint64_t idx)
+{
+	if (idx > c->top) {
+		bitmap_advance(c->bitmap, c->window / 64, idx - c->top);
+		c->top = idx;
+		c->bitmap[0] |= 1;
+		return;
+	}
+	c->stats.late += (idx != c->top);
+	c->bitmap[(c->top - idx) >> 6] |= 1ull << ((c->top - idx) & 63);
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Inside the SRTP engine: the context layout, RTP header parsing and the
+ * replay database shared by protect and unprotect. */
+#ifndef MG_SRTP_PRIV_H
+#define MG_SRTP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <intel-ipsec-mb.h>
+
+#include "mg_srtp.h"
+
+#define SRTP_AUTH_KEY_LEN 20   /* HMAC-SHA1 session key, RFC 3711 §8.2 */
+#define SRTP_HMAC_OUT_LEN 12   /* IPsec-MB's shortest HMAC-SHA1 tag */
+#define RTP_HDR_LEN 12
+
+struct mg_srtp_suite_desc {
+	uint8_t key_len;  /* AES key; 0 for the NULL cipher */
+	uint8_t tag_len;  /* HMAC-SHA1 truncated to this */
+};
+
+extern const struct mg_srtp_suite_desc mg_srtp_suites[MG_SRTP_SUITE_MAX];
+
+/* The session keys of one master key, in the forms IPsec-MB takes. */
+struct srtp_keys {
+	uint8_t enc[16 * 15] __attribute__((aligned(16))); /* expanded AES */
+	uint8_t ipad[32] __attribute__((aligned(16))); /* SHA1(k ^ ipad) state */
+	uint8_t opad[32] __attribute__((aligned(16))); /* SHA1(k ^ opad) state */
+	uint8_t salt[MG_SRTP_MASTER_SALT_LEN];
+	uint8_t mki[MG_SRTP_MKI_MAX];
+	uint64_t used; /* packets under this master, against lifetime */
+};
+
+/*
+ * One context: the keys of up to four master keys (selected by MKI) and
+ * the replay database of its SSRC: the highest index seen (`top`, 48 bits)
+ * and a bitmap where bit k says index top - k was received. Size: 464 bytes
+ * per master key, 64 for the rest, plus window / 8 bytes of bitmap (1024
+ * packets: 128 bytes). Only the owning lcore touches it.
+ */
+struct mg_srtp_ctx {
+	uint32_t ssrc;
+	uint16_t flags;
+	uint16_t window;      /* bits in the bitmap, multiple of 64 */
+	uint8_t key_len;
+	uint8_t tag_len;
+	uint8_t mki_len;
+	uint8_t nb_keys;
+	uint8_t active;
+	uint8_t reserved[3];
+	uint64_t lifetime;
+	uint64_t top;
+	struct mg_srtp_stats stats;
+	struct srtp_keys keys[MG_SRTP_MASTERS_MAX];
+	uint64_t bitmap[];    /* window / 64 words */
+} __attribute__((aligned(64)));
+
+/* RTP header, RFC 3550 §5.1: the byte offset of the payload, or 0 with
+ * *st set. Never reads past len. */
+static inline uint16_t
+rtp_hdr_len(const uint8_t *p, uint16_t len, uint16_t *st)
+{
+	uint32_t hl = RTP_HDR_LEN;
+
+	if (len < RTP_HDR_LEN)
+		return (uint16_t)(*st = MG_SRTP_E_TRUNCATED, 0);
+	if ((p[0] >> 6) != 2)
+		return (uint16_t)(*st = MG_SRTP_E_VERSION, 0);
+	hl += 4u * (p[0] & 0x0f);
+	if (hl > len)
+		return (uint16_t)(*st = MG_SRTP_E_CSRC, 0);
+	if (p[0] & 0x10) {
+		if (hl + 4 > len)
+			return (uint16_t)(*st = MG_SRTP_E_EXTENSION, 0);
+		hl += 4 + 4u * (((uint32_t)p[hl + 2] << 8) | p[hl + 3]);
+		if (hl > len)
+			return (uint16_t)(*st = MG_SRTP_E_EXTENSION, 0);
+	}
+	return (uint16_t)hl;
+}
+
+/* RFC 3550 §5.1: with P set, the last byte counts padding bytes including
+ * itself; it may not be 0 nor reach into the header. */
+static inline bool
+rtp_padding_ok(const uint8_t *p, uint16_t hdr_len, uint16_t end)
+{
+	if (!(p[0] & 0x20))
+		return true;
+	return end > hdr_len && p[end - 1] != 0 && p[end - 1] <= end - hdr_len;
+}
+
+static inline void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint16_t
+rtp_seq(const uint8_t *p)
+{
+	return (uint16_t)((p[2] << 8) | p[3]);
+}
+
+static inline uint32_t
+rtp_ssrc(const uint8_t *p)
+{
+	return ((uint32_t)p[8] << 24) | ((uint32_t)p[9] << 16) |
+	       ((uint32_t)p[10] << 8) | p[11];
+}
+
+/*
+ * RFC 3711 Appendix A index estimation from the highest index `top`. Until
+ * top passes 2^15 the ROC is taken as 0, as libsrtp does, so a stream that
+ * starts low never guesses ROC -1; both ends must estimate alike or the
+ * first packets after a reorder would not authenticate.
+ */
+static inline uint64_t
+srtp_estimate_index(uint64_t top, uint16_t seq)
+{
+	uint32_t roc = (uint32_t)(top >> 16);
+	int32_t s_l = (int32_t)(top & 0xffff);
+
+	if (top <= 0x8000)
+		return seq;
+	if (s_l < 0x8000) {
+		if ((int32_t)seq - s_l > 0x8000)
+			roc--;
+	} else if (s_l - 0x8000 > (int32_t)seq) {
+		roc++;
+	}
+	return ((uint64_t)roc << 16) | seq;
+}
+
+static inline bool
+bit_get(const uint64_t *bm, uint32_t k)
+{
+	return (bm[k >> 6] >> (k & 63)) & 1;
+}
+
+/* RFC 3711 §3.3.2: is idx new, inside the window and unseen? */
+static inline uint16_t
+srtp_replay_check(const struct mg_srtp_ctx *c, uint64_t idx)
+{
+	uint64_t behind;
+
+	if (idx > c->top)
+		return MG_SRTP_OK;
+	behind = c->top - idx;
+	if (behind >= c->window)
+		return MG_SRTP_E_TOO_OLD;
+	return bit_get(c->bitmap, (uint32_t)behind) ? MG_SRTP_E_REPLAY :
+						       MG_SRTP_OK;
+}
+
+/* Record idx as received. Only after it authenticated. */
+void srtp_replay_commit(struct mg_srtp_ctx *c, uint64_t idx);
+
+/* What one packet of a burst keeps while its job is in flight. */
+struct srtp_slot {
+	uint8_t iv[16];
+	uint8_t tag[SRTP_HMAC_OUT_LEN];  /* computed by the job */
+	uint8_t rx_tag[SRTP_HMAC_OUT_LEN]; /* as received (unprotect) */
+	uint64_t idx;
+	struct srtp_keys *k;
+	uint16_t hdr_len;
+	uint16_t auth_len;  /* bytes authenticated before the ROC */
+};
+
+/* Fill job for pkt, or return a drop status (the job is then unused). */
+typedef uint16_t (*srtp_prepare_fn)(struct mg_srtp_pkt *pkt,
+				    struct srtp_slot *slot, IMB_JOB *job);
+/* Complete pkt once its job is back; returns the final status. */
+typedef uint16_t (*srtp_finish_fn)(struct mg_srtp_pkt *pkt,
+				   struct srtp_slot *slot, const IMB_JOB *job);
+
+uint16_t srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
+			srtp_prepare_fn prepare, srtp_finish_fn finish);
+
+/* RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16). */
+static inline void
+srtp_cm_iv(const uint8_t salt[MG_SRTP_MASTER_SALT_LEN], uint32_t ssrc,
+	   uint64_t idx, uint8_t iv[16])
+{
+	memcpy(iv, salt, MG_SRTP_MASTER_SALT_LEN);
+	iv[14] = 0;
+	iv[15] = 0;
+	for (int i = 0; i < 4; i++)
+		iv[4 + i] ^= (uint8_t)(ssrc >> (24 - 8 * i));
+	for (int i = 0; i < 6; i++)
+		iv[8 + i] ^= (uint8_t)(idx >> (40 - 8 * i));
+}
+
+/* One SRTP job: cipher over [hdr_len, auth_len), HMAC-SHA1 over
+ * [0, auth_len + 4) (the ROC sits in the 4 bytes after auth_len). */
+void srtp_job_fill(IMB_JOB *job, const struct mg_srtp_ctx *c,
+		   struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
+		   bool protect);
+
+#endif /* MG_SRTP_PRIV_H */

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SRTP protect (RFC 3711 §3.3): encrypt the payload with AES-CM, append
+ * the MKI and the HMAC-SHA1 tag over header || payload || ROC.
+ */
+#include "srtp_priv.h"
+
+/* Checks, in order: header fits (version, CSRC, extension), padding is
+ * sane, SSRC is the context's, the buffer takes MKI + tag (and the ROC the
+ * hash reads), the index is not reused, the master key has life left.
+ * The index is committed here: a sender decides it, as libsrtp does. */
+static uint16_t
+protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot, IMB_JOB *job)
+{
+	struct mg_srtp_ctx *c = pkt->ctx;
+	uint16_t st = MG_SRTP_OK, hl, trailer;
+	uint64_t idx;
+
+	hl = rtp_hdr_len(pkt->data, pkt->len, &st);
+	if (hl == 0)
+		return st;
+	if (!rtp_padding_ok(pkt->data, hl, pkt->len))
+		return MG_SRTP_E_PADDING;
+	if (rtp_ssrc(pkt->data) != c->ssrc)
+		return MG_SRTP_E_SSRC;
+	trailer = c->tag_len ? c->mki_len + c->tag_len : c->mki_len;
+	if ((uint32_t)pkt->len + (trailer > 4 ? trailer : 4) > pkt->cap)
+		return MG_SRTP_E_NO_ROOM;
+	idx = srtp_estimate_index(c->top, rtp_seq(pkt->data));
+	st = srtp_replay_check(c, idx);
+	if (st != MG_SRTP_OK)
+		return st;
+	slot->k = &c->keys[c->active];
+	if (slot->k->used >= c->lifetime)
+		return MG_SRTP_E_LIFETIME;
+	slot->k->used++;
+	srtp_replay_commit(c, idx);
+	slot->idx = idx;
+	slot->hdr_len = hl;
+	slot->auth_len = pkt->len;
+	srtp_cm_iv(slot->k->salt, c->ssrc, idx, slot->iv);
+	put_be32(pkt->data + pkt->len, (uint32_t)(idx >> 16)); /* ROC */
+	srtp_job_fill(job, c, pkt, slot, true);
+	return MG_SRTP_OK;
+}
+
+static uint16_t
+protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
+	       const IMB_JOB *job)
+{
+	struct mg_srtp_ctx *c = pkt->ctx;
+
+	if (job->status != IMB_STATUS_COMPLETED) {
+		c->stats.drops[MG_SRTP_E_CRYPTO]++;
+		return MG_SRTP_E_CRYPTO;
+	}
+	memcpy(pkt->data + pkt->len, slot->k->mki, c->mki_len);
+	memcpy(pkt->data + pkt->len + c->mki_len, slot->tag, c->tag_len);
+	pkt->len = (uint16_t)(pkt->len + c->mki_len + c->tag_len);
+	c->stats.packets++;
+	c->stats.bytes += pkt->len;
+	return MG_SRTP_OK;
+}
+
+static uint16_t
+protect_prepare_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
+			IMB_JOB *job)
+{
+	uint16_t st = protect_prepare(pkt, slot, job);
+
+	if (st != MG_SRTP_OK)
+		pkt->ctx->stats.drops[st]++;
+	return st;
+}
+
+uint16_t
+mg_srtp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
+		      uint16_t n)
+{
+	return srtp_burst_run(mgr, pkts, n, protect_prepare_counted,
+			      protect_finish);
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SRTP unprotect (RFC 3711 §3.3): find the master key by MKI, estimate the
+ * index, refuse replays before spending crypto on them, authenticate
+ * header || payload || ROC, decrypt, and only then move the replay window.
+ */
+#include "srtp_priv.h"
+
+static struct srtp_keys *
+key_by_mki(struct mg_srtp_ctx *c, const uint8_t *mki)
+{
+	for (uint8_t i = 0; i < c->nb_keys; i++)
+		if (memcmp(c->keys[i].mki, mki, c->mki_len) == 0)
+			return &c->keys[i];
+	return NULL;
+}
+
+/* Checks, in order: room for header, MKI and tag; header fits; SSRC; MKI
+ * known; index neither replayed nor too old; master key has life left. */
+static uint16_t
+unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
+		  IMB_JOB *job)
+{
+	struct mg_srtp_ctx *c = pkt->ctx;
+	uint16_t st = MG_SRTP_OK, trailer = c->mki_len + c->tag_len, hl;
+
+	if (pkt->len < RTP_HDR_LEN + trailer)
+		return MG_SRTP_E_TRUNCATED;
+	slot->auth_len = pkt->len - trailer;
+	hl = rtp_hdr_len(pkt->data, slot->auth_len, &st);
+	if (hl == 0)
+		return st;
+	if (rtp_ssrc(pkt->data) != c->ssrc)
+		return MG_SRTP_E_SSRC;
+	slot->k = c->mki_len ? key_by_mki(c, pkt->data + slot->auth_len) :
+			       &c->keys[0];
+	if (slot->k == NULL)
+		return MG_SRTP_E_MKI;
+	/* Unauthenticated SRTP has no trailer to hold the ROC the hash needs;
+	 * it has no hash either. */
+	if (c->tag_len && (uint32_t)slot->auth_len + 4 > pkt->cap)
+		return MG_SRTP_E_NO_ROOM;
+	slot->idx = srtp_estimate_index(c->top, rtp_seq(pkt->data));
+	st = srtp_replay_check(c, slot->idx);
+	if (st != MG_SRTP_OK)
+		return st;
+	if (slot->k->used >= c->lifetime)
+		return MG_SRTP_E_LIFETIME;
+	slot->hdr_len = hl;
+	memcpy(slot->rx_tag, pkt->data + slot->auth_len + c->mki_len,
+	       c->tag_len);
+	if (c->tag_len)
+		put_be32(pkt->data + slot->auth_len, (uint32_t)(slot->idx >> 16));
+	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
+	srtp_job_fill(job, c, pkt, slot, false);
+	return MG_SRTP_OK;
+}
+
+/* Tags compare in constant time: a timing difference would leak how many
+ * leading bytes of a forgery were right. */
+static bool
+tag_equal(const uint8_t *a, const uint8_t *b, uint8_t len)
+{
+	uint8_t diff = 0;
+
+	for (uint8_t i = 0; i < len; i++)
+		diff |= a[i] ^ b[i];
+	return diff == 0;
+}
+
+static uint16_t
+unprotect_verdict(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
+		  const IMB_JOB *job)
+{
+	struct mg_srtp_ctx *c = pkt->ctx;
+
+	if (job->status != IMB_STATUS_COMPLETED)
+		return MG_SRTP_E_CRYPTO;
+	if (!tag_equal(slot->tag, slot->rx_tag, c->tag_len))
+		return MG_SRTP_E_AUTH;
+	/* Again: an earlier packet of this burst may have taken the index. */
+	if (srtp_replay_check(c, slot->idx) != MG_SRTP_OK)
+		return MG_SRTP_E_REPLAY;
+	if (!rtp_padding_ok(pkt->data, slot->hdr_len, slot->auth_len))
+		return MG_SRTP_E_PADDING;
+	return MG_SRTP_OK;
+}
+
+static uint16_t
+unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
+		 const IMB_JOB *job)
+{
+	struct mg_srtp_ctx *c = pkt->ctx;
+	uint16_t st = unprotect_verdict(pkt, slot, job);
+
+	if (st != MG_SRTP_OK) {
+		c->stats.drops[st]++;
+		return st;
+	}
+	srtp_replay_commit(c, slot->idx);
+	slot->k->used++;
+	pkt->len = slot->auth_len;
+	c->stats.packets++;
+	c->stats.bytes += pkt->len;
+	return MG_SRTP_OK;
+}
+
+static uint16_t
+unprotect_prepare_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
+			  IMB_JOB *job)
+{
+	uint16_t st = unprotect_prepare(pkt, slot, job);
+
+	if (st != MG_SRTP_OK)
+		pkt->ctx->stats.drops[st]++;
+	return st;
+}
+
+uint16_t
+mg_srtp_unprotect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
+			uint16_t n)
+{
+	return srtp_burst_run(mgr, pkts, n, unprotect_prepare_counted,
+			      unprotect_finish);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SRTP (RFC 3711, RFC 6188) contexts and their burst transforms.
+ *
+ * The suite enum and struct mg_srtp_policy are plain data shared with the
+ * control plane: the policy is what an install request carries. The
+ * functions are the dataplane's SRTP engine (dataplane/srtp/), which runs
+ * on Intel IPsec-MB one burst at a time.
+ *
+ * Threading: a context belongs to one lcore (the one that owns its flow);
+ * an IPsec-MB manager belongs to one lcore. Nothing here locks.
+ */
+#ifndef MG_SRTP_H
+#define MG_SRTP_H
+
+#include <stdint.h>
+
+enum mg_srtp_suite {
+	MG_SRTP_AES_CM_128_HMAC_SHA1_80 = 1,
+	MG_SRTP_AES_CM_128_HMAC_SHA1_32,
+	MG_SRTP_AES_192_CM_HMAC_SHA1_80,
+	MG_SRTP_AES_192_CM_HMAC_SHA1_32,
+	MG_SRTP_AES_256_CM_HMAC_SHA1_80,
+	MG_SRTP_AES_256_CM_HMAC_SHA1_32,
+	MG_SRTP_NULL_HMAC_SHA1_80,
+	MG_SRTP_NULL_HMAC_SHA1_32,
+	MG_SRTP_SUITE_MAX,
+};
+
+#define MG_SRTP_MASTER_KEY_MAX 32
+#define MG_SRTP_MASTER_SALT_LEN 14
+#define MG_SRTP_MKI_MAX 4         /* bytes; RFC 4568 allows up to 128 */
+#define MG_SRTP_MASTERS_MAX 4     /* master keys a context selects by MKI */
+#define MG_SRTP_WINDOW_MIN 64
+#define MG_SRTP_WINDOW_MAX 4096
+#define MG_SRTP_WINDOW_DEFAULT 1024
+#define MG_SRTP_LIFETIME_MAX (1ull << 48) /* RFC 3711 §9.2 for SRTP */
+#define MG_SRTP_KDR_LOG2_MAX 24   /* RFC 4568 §6.3.1: KDR = 2^n, n <= 24 */
+
+enum mg_srtp_flags {
+	MG_SRTP_F_UNENCRYPTED_SRTP = 1u << 0,    /* RFC 4568 §6.3.2 */
+	MG_SRTP_F_UNAUTHENTICATED_SRTP = 1u << 2,
+};
+
+struct mg_srtp_master {
+	uint8_t key[MG_SRTP_MASTER_KEY_MAX]; /* suite's key length is used */
+	uint8_t salt[MG_SRTP_MASTER_SALT_LEN];
+	uint8_t mki[MG_SRTP_MKI_MAX];        /* mki_len bytes used */
+};
+
+/* What a context is made from. Secret: the creator wipes it after use. */
+struct mg_srtp_policy {
+	uint16_t suite;      /* enum mg_srtp_suite */
+	uint16_t flags;      /* enum mg_srtp_flags */
+	uint32_t ssrc;       /* the one SSRC this context protects */
+	uint16_t window;     /* replay window in packets, 0: default */
+	uint8_t kdr_log2;    /* key derivation rate 2^n, 0: derive once */
+	uint8_t mki_len;     /* 0: no MKI in packets */
+	uint8_t nb_masters;  /* 1..MG_SRTP_MASTERS_MAX */
+	uint8_t active;      /* the master a protecting context sends with */
+	uint8_t reserved[2];
+	uint64_t lifetime;   /* packets per master key, 0: 2^48 */
+	struct mg_srtp_master masters[MG_SRTP_MASTERS_MAX];
+};
+
+/* Per-packet outcome. Every drop reason is distinct so it can be counted. */
+enum mg_srtp_status {
+	MG_SRTP_OK = 0,
+	MG_SRTP_E_TRUNCATED,   /* shorter than its headers, MKI and tag */
+	MG_SRTP_E_VERSION,     /* RTP version is not 2 */
+	MG_SRTP_E_CSRC,        /* CSRC list runs past the packet */
+	MG_SRTP_E_EXTENSION,   /* header extension runs past the packet */
+	MG_SRTP_E_PADDING,     /* padding count is 0 or runs past the payload */
+	MG_SRTP_E_NO_ROOM,     /* buffer cannot take the MKI and tag */
+	MG_SRTP_E_SSRC,        /* not the SSRC of this context */
+	MG_SRTP_E_MKI,         /* MKI matches no master key */
+	MG_SRTP_E_AUTH,        /* tag does not verify */
+	MG_SRTP_E_REPLAY,      /* index already received */
+	MG_SRTP_E_TOO_OLD,     /* index left of the replay window */
+	MG_SRTP_E_LIFETIME,    /* master key used up: rekey needed */
+	MG_SRTP_E_CRYPTO,      /* IPsec-MB refused the job */
+	MG_SRTP_STATUS_MAX,
+};
+
+struct mg_srtp_ctx;
+struct IMB_MGR;
+
+/* One packet of a burst. The engine reads and writes data[0..cap). */
+struct mg_srtp_pkt {
+	uint8_t *data;
+	uint16_t len;   /* in: packet; out: after protect/unprotect */
+	uint16_t cap;   /* bytes writable at data */
+	uint16_t status; /* out: enum mg_srtp_status */
+	uint16_t reserved;
+	struct mg_srtp_ctx *ctx;
+};
+
+/* Per-context counters, written only by the owning lcore. */
+struct mg_srtp_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t late;  /* accepted, but behind the highest index */
+	uint64_t drops[MG_SRTP_STATUS_MAX];
+};
+
+/* Validate the policy, derive the session keys and make a context.
+ * Returns 0, or -EINVAL (bad suite, lengths, window, counts) or -ENOMEM. */
+int mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
+		       struct mg_srtp_ctx **out);
+
+/* Wipe every key byte and free. The caller ensures no lcore still uses it
+ * (in the pipeline: after an RCU grace period). */
+void mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx);
+
+const struct mg_srtp_stats *mg_srtp_ctx_stats(const struct mg_srtp_ctx *ctx);
+
+/* Protect / unprotect n packets (n <= MG_SRTP_BURST_MAX) in one pass of
+ * IPsec-MB jobs. Every packet gets a status; returns the number with
+ * MG_SRTP_OK. A packet that fails is left for the caller to drop; its
+ * context's state is unchanged by it. */
+#define MG_SRTP_BURST_MAX 64
+uint16_t mg_srtp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
+			       uint16_t n);
+uint16_t mg_srtp_unprotect_burst(struct IMB_MGR *mgr,
+				 struct mg_srtp_pkt *pkts, uint16_t n);
+
+const char *mg_srtp_status_str(enum mg_srtp_status s);
+
+#endif /* MG_SRTP_H */
