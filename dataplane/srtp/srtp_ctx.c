@@ -144,7 +144,7 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 {
 	const struct mg_srtp_suite_desc *sd;
 	struct mg_srtp_ctx *c;
-	uint32_t window;
+	uint32_t window, buckets;
 	size_t size;
 	int rc = policy_check(p);
 
@@ -152,7 +152,10 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 		return rc;
 	sd = &mg_srtp_suites[p->suite];
 	window = p->window ? p->window : MG_SRTP_WINDOW_DEFAULT;
-	size = sizeof(*c) + window / 8;
+	buckets = 1;
+	while (buckets < window / 64 + 1)
+		buckets <<= 1;
+	size = sizeof(*c) + buckets * sizeof(uint64_t);
 	c = aligned_alloc(64, (size + 63) & ~(size_t)63);
 	if (c == NULL)
 		return -ENOMEM;
@@ -160,6 +163,7 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	c->ssrc = p->ssrc;
 	c->flags = p->flags;
 	c->window = (uint16_t)window;
+	c->bucket_mask = (uint16_t)(buckets - 1);
 	c->key_len = sd->key_len;
 	c->tag_len = (p->flags & MG_SRTP_F_UNAUTHENTICATED_SRTP) ? 0 : sd->tag_len;
 	c->mki_len = p->mki_len;
@@ -182,39 +186,24 @@ mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	explicit_bzero(ctx, sizeof(*ctx) + ctx->window / 8);
+	explicit_bzero(ctx, sizeof(*ctx) +
+		       (ctx->bucket_mask + 1u) * sizeof(uint64_t));
 	free(ctx);
-}
-
-/* Shift the window forward by d indexes: bit k moves to bit k + d. */
-static void
-bitmap_advance(uint64_t *bm, uint32_t words, uint64_t d)
-{
-	uint32_t ws, bs;
-
-	if (d >= (uint64_t)words * 64) {
-		memset(bm, 0, words * sizeof(*bm));
-		return;
-	}
-	ws = (uint32_t)(d >> 6);
-	bs = (uint32_t)(d & 63);
-	for (uint32_t i = words; i-- > 0;) {
-		uint64_t hi = i >= ws ? bm[i - ws] : 0;
-		uint64_t lo = (bs && i >= ws + 1) ? bm[i - ws - 1] : 0;
-
-		bm[i] = bs ? (hi << bs) | (lo >> (64 - bs)) : hi;
-	}
 }
 
 void
 srtp_replay_commit(struct mg_srtp_ctx *c, uint64_t idx)
 {
+	uint64_t from = c->top >> 6, to = idx >> 6;
+
 	if (idx > c->top) {
-		bitmap_advance(c->bitmap, c->window / 64, idx - c->top);
+		/* Clear the buckets the window moves into (all, at most). */
+		for (uint64_t b = from + 1; b <= to && b <= from +
+		     c->bucket_mask + 1u; b++)
+			c->bitmap[b & c->bucket_mask] = 0;
 		c->top = idx;
-		c->bitmap[0] |= 1;
-		return;
+	} else {
+		c->stats.late += (idx != c->top);
 	}
-	c->stats.late += (idx != c->top);
-	c->bitmap[(c->top - idx) >> 6] |= 1ull << ((c->top - idx) & 63);
+	c->bitmap[to & c->bucket_mask] |= 1ull << (idx & 63);
 }

@@ -36,25 +36,29 @@ struct srtp_keys {
 /*
  * One context: the keys of up to four master keys (selected by MKI) and
  * the replay database of its SSRC: the highest index seen (`top`, 48 bits)
- * and a bitmap where bit k says index top - k was received. Size: 464 bytes
- * per master key, 64 for the rest, plus window / 8 bytes of bitmap (1024
- * packets: 128 bytes). Only the owning lcore touches it.
+ * and a ring of 64-bit buckets where bit (i & 63) of bucket (i >> 6) says
+ * index i was received (as DPDK's lib/ipsec keeps ESP windows): moving the
+ * window forward clears the buckets it crosses instead of shifting all of
+ * them. Size: 464 bytes per master key, 64 for the rest, plus the buckets:
+ * the next power of two above window / 64 (1024 packets: 32 buckets, 256
+ * bytes). Only the owning lcore touches it.
  */
 struct mg_srtp_ctx {
 	uint32_t ssrc;
 	uint16_t flags;
-	uint16_t window;      /* bits in the bitmap, multiple of 64 */
+	uint16_t window;      /* packets accepted behind top, multiple of 64 */
 	uint8_t key_len;
 	uint8_t tag_len;
 	uint8_t mki_len;
 	uint8_t nb_keys;
 	uint8_t active;
-	uint8_t reserved[3];
+	uint8_t reserved;
+	uint16_t bucket_mask; /* buckets - 1 */
 	uint64_t lifetime;
 	uint64_t top;
 	struct mg_srtp_stats stats;
 	struct srtp_keys keys[MG_SRTP_MASTERS_MAX];
-	uint64_t bitmap[];    /* window / 64 words */
+	uint64_t bitmap[];    /* bucket_mask + 1 buckets */
 } __attribute__((aligned(64)));
 
 /* RTP header, RFC 3550 §5.1: the byte offset of the payload, or 0 with
@@ -136,12 +140,6 @@ srtp_estimate_index(uint64_t top, uint16_t seq)
 	return ((uint64_t)roc << 16) | seq;
 }
 
-static inline bool
-bit_get(const uint64_t *bm, uint32_t k)
-{
-	return (bm[k >> 6] >> (k & 63)) & 1;
-}
-
 /* RFC 3711 §3.3.2: is idx new, inside the window and unseen? */
 static inline uint16_t
 srtp_replay_check(const struct mg_srtp_ctx *c, uint64_t idx)
@@ -153,8 +151,8 @@ srtp_replay_check(const struct mg_srtp_ctx *c, uint64_t idx)
 	behind = c->top - idx;
 	if (behind >= c->window)
 		return MG_SRTP_E_TOO_OLD;
-	return bit_get(c->bitmap, (uint32_t)behind) ? MG_SRTP_E_REPLAY :
-						       MG_SRTP_OK;
+	return (c->bitmap[(idx >> 6) & c->bucket_mask] >> (idx & 63)) & 1 ?
+		MG_SRTP_E_REPLAY : MG_SRTP_OK;
 }
 
 /* Record idx as received. Only after it authenticated. */
@@ -171,15 +169,62 @@ struct srtp_slot {
 	uint16_t auth_len;  /* bytes authenticated before the ROC */
 };
 
-/* Fill job for pkt, or return a drop status (the job is then unused). */
-typedef uint16_t (*srtp_prepare_fn)(struct mg_srtp_pkt *pkt,
-				    struct srtp_slot *slot, IMB_JOB *job);
-/* Complete pkt once its job is back; returns the final status. */
-typedef uint16_t (*srtp_finish_fn)(struct mg_srtp_pkt *pkt,
-				   struct srtp_slot *slot, const IMB_JOB *job);
+/* Jobs are grouped so each group is one cipher burst and one hash burst
+ * of IPsec-MB: by AES key size (or no cipher) and by whether a tag is
+ * computed. 4 x 2 groups; most bursts fill one. */
+#define SRTP_GROUPS 8
+#define SRTP_NO_GROUP 0xff
 
-uint16_t srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
-			srtp_prepare_fn prepare, srtp_finish_fn finish);
+struct srtp_burst {
+	IMB_JOB jobs[MG_SRTP_BURST_MAX];        /* in group order */
+	struct srtp_slot slot[MG_SRTP_BURST_MAX]; /* in packet order */
+	uint8_t group[MG_SRTP_BURST_MAX];       /* per packet */
+	uint8_t job_of[MG_SRTP_BURST_MAX];      /* per packet */
+	bool crypto_ok[MG_SRTP_BURST_MAX];      /* per job */
+};
+
+uint8_t srtp_group_of(const struct mg_srtp_ctx *c, const struct srtp_slot *s);
+
+/* Fill the jobs of the prepared packets, group by group, and run each
+ * group through IPsec-MB's synchronous burst calls. */
+void srtp_burst_crypt(IMB_MGR *mgr, struct srtp_burst *b,
+		      struct mg_srtp_pkt *pkts, uint16_t n, bool protect);
+
+/*
+ * The shape of both transforms: check every packet (prepare), one crypto
+ * pass for the burst, then complete every packet in arrival order
+ * (finish), so a later duplicate in the same burst loses to the earlier.
+ * Inline, so prepare and finish inline into it.
+ */
+static inline __attribute__((always_inline)) uint16_t
+srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
+	       bool protect,
+	       uint16_t (*prepare)(struct mg_srtp_pkt *, struct srtp_slot *),
+	       uint16_t (*finish)(struct mg_srtp_pkt *, struct srtp_slot *,
+				  bool crypto_ok))
+{
+	struct srtp_burst b;
+	uint16_t ok = 0;
+
+	if (n > MG_SRTP_BURST_MAX)
+		n = MG_SRTP_BURST_MAX; /* the caller's contract; never overrun */
+	for (uint16_t i = 0; i < n; i++) {
+		pkts[i].status = prepare(&pkts[i], &b.slot[i]);
+		b.group[i] = pkts[i].status == MG_SRTP_OK ?
+			srtp_group_of(pkts[i].ctx, &b.slot[i]) : SRTP_NO_GROUP;
+	}
+	srtp_burst_crypt(mgr, &b, pkts, n, protect);
+	for (uint16_t i = 0; i < n; i++) {
+		if (b.group[i] == SRTP_NO_GROUP)
+			continue;
+		pkts[i].status = finish(&pkts[i], &b.slot[i],
+					b.crypto_ok[b.job_of[i]]);
+		ok += (pkts[i].status == MG_SRTP_OK);
+	}
+	/* The slots held tags and IVs: leave none on the stack. */
+	explicit_bzero(b.slot, n * sizeof(b.slot[0]));
+	return ok;
+}
 
 /* RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16). */
 static inline void

@@ -10,7 +10,7 @@
  * hash reads), the index is not reused, the master key has life left.
  * The index is committed here: a sender decides it, as libsrtp does. */
 static uint16_t
-protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot, IMB_JOB *job)
+protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t st = MG_SRTP_OK, hl, trailer;
@@ -40,17 +40,16 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot, IMB_JOB *job)
 	slot->auth_len = pkt->len;
 	srtp_cm_iv(slot->k->salt, c->ssrc, idx, slot->iv);
 	put_be32(pkt->data + pkt->len, (uint32_t)(idx >> 16)); /* ROC */
-	srtp_job_fill(job, c, pkt, slot, true);
 	return MG_SRTP_OK;
 }
 
 static uint16_t
 protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-	       const IMB_JOB *job)
+	       bool crypto_ok)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 
-	if (job->status != IMB_STATUS_COMPLETED) {
+	if (!crypto_ok) {
 		c->stats.drops[MG_SRTP_E_CRYPTO]++;
 		return MG_SRTP_E_CRYPTO;
 	}
@@ -63,10 +62,9 @@ protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 }
 
 static uint16_t
-protect_prepare_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-			IMB_JOB *job)
+protect_prepare_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 {
-	uint16_t st = protect_prepare(pkt, slot, job);
+	uint16_t st = protect_prepare(pkt, slot);
 
 	if (st != MG_SRTP_OK)
 		pkt->ctx->stats.drops[st]++;
@@ -77,6 +75,6 @@ uint16_t
 mg_srtp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 		      uint16_t n)
 {
-	return srtp_burst_run(mgr, pkts, n, protect_prepare_counted,
+	return srtp_burst_run(mgr, pkts, n, true, protect_prepare_counted,
 			      protect_finish);
 }

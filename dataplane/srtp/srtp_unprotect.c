@@ -18,8 +18,7 @@ key_by_mki(struct mg_srtp_ctx *c, const uint8_t *mki)
 /* Checks, in order: room for header, MKI and tag; header fits; SSRC; MKI
  * known; index neither replayed nor too old; master key has life left. */
 static uint16_t
-unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-		  IMB_JOB *job)
+unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t st = MG_SRTP_OK, trailer = c->mki_len + c->tag_len, hl;
@@ -52,7 +51,6 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 	if (c->tag_len)
 		put_be32(pkt->data + slot->auth_len, (uint32_t)(slot->idx >> 16));
 	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
-	srtp_job_fill(job, c, pkt, slot, false);
 	return MG_SRTP_OK;
 }
 
@@ -70,11 +68,11 @@ tag_equal(const uint8_t *a, const uint8_t *b, uint8_t len)
 
 static uint16_t
 unprotect_verdict(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-		  const IMB_JOB *job)
+		  bool crypto_ok)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 
-	if (job->status != IMB_STATUS_COMPLETED)
+	if (!crypto_ok)
 		return MG_SRTP_E_CRYPTO;
 	if (!tag_equal(slot->tag, slot->rx_tag, c->tag_len))
 		return MG_SRTP_E_AUTH;
@@ -88,10 +86,10 @@ unprotect_verdict(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 
 static uint16_t
 unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-		 const IMB_JOB *job)
+		 bool crypto_ok)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
-	uint16_t st = unprotect_verdict(pkt, slot, job);
+	uint16_t st = unprotect_verdict(pkt, slot, crypto_ok);
 
 	if (st != MG_SRTP_OK) {
 		c->stats.drops[st]++;
@@ -106,10 +104,9 @@ unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 }
 
 static uint16_t
-unprotect_prepare_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-			  IMB_JOB *job)
+unprotect_prepare_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 {
-	uint16_t st = unprotect_prepare(pkt, slot, job);
+	uint16_t st = unprotect_prepare(pkt, slot);
 
 	if (st != MG_SRTP_OK)
 		pkt->ctx->stats.drops[st]++;
@@ -120,6 +117,6 @@ uint16_t
 mg_srtp_unprotect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 			uint16_t n)
 {
-	return srtp_burst_run(mgr, pkts, n, unprotect_prepare_counted,
+	return srtp_burst_run(mgr, pkts, n, false, unprotect_prepare_counted,
 			      unprotect_finish);
 }
