@@ -67,6 +67,12 @@ policy_check(const struct mg_srtp_policy *p)
 		return -EINVAL;
 	if (p->lifetime > MG_SRTP_LIFETIME_MAX)
 		return -EINVAL;
+	/* Two masters with one MKI: unprotect could not tell them apart. */
+	for (uint8_t i = 0; i < p->nb_masters; i++)
+		for (uint8_t j = 0; j < i; j++)
+			if (memcmp(p->masters[i].mki, p->masters[j].mki,
+				   p->mki_len) == 0)
+				return -EINVAL;
 	if (p->flags & ~(MG_SRTP_F_UNENCRYPTED_SRTP |
 			 MG_SRTP_F_UNAUTHENTICATED_SRTP))
 		return -EINVAL;

@@ -71,14 +71,20 @@ unprotect_verdict(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		  bool crypto_ok)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
+	uint16_t st;
 
 	if (!crypto_ok)
 		return MG_SRTP_E_CRYPTO;
 	if (!tag_equal(slot->tag, slot->rx_tag, c->tag_len))
 		return MG_SRTP_E_AUTH;
-	/* Again: an earlier packet of this burst may have taken the index. */
-	if (srtp_replay_check(c, slot->idx) != MG_SRTP_OK)
-		return MG_SRTP_E_REPLAY;
+	/* Again, now in arrival order: an earlier packet of this burst may
+	 * have taken this index, moved the window past it, or used up the
+	 * master key (prepare saw the state before the burst). */
+	st = srtp_replay_check(c, slot->idx);
+	if (st != MG_SRTP_OK)
+		return st;
+	if (slot->k->used >= c->lifetime)
+		return MG_SRTP_E_LIFETIME;
 	if (!rtp_padding_ok(pkt->data, slot->hdr_len, slot->auth_len))
 		return MG_SRTP_E_PADDING;
 	return MG_SRTP_OK;
