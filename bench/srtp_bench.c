@@ -422,6 +422,7 @@ struct opts {
 	uint16_t sizes[4];
 	int nsizes;
 	const char *engines; /* comma list of names, NULL: all */
+	uint32_t libsrtp_max; /* contexts above which libsrtp2 is skipped */
 };
 
 static bool
@@ -441,6 +442,36 @@ engine_wanted(const struct opts *o, const char *name)
 }
 
 static double results[4][4][NENGINES][2]; /* [size][ctx][engine][op] cpp */
+/* Median over samples of (baseline cpp / engine cpp): [0] libsrtp2,
+ * [1] the faster raw IPsec-MB way of that sample. 0: not measured. */
+static double ratios[4][4][NENGINES][2][2];
+
+static int cmp_double(const void *a, const void *b);
+
+static void
+ratio_store(const struct opts *o, int si, int ci, size_t ei, int op,
+	    double s[][2][16])
+{
+	double r[2][16];
+	int n[2] = { 0, 0 };
+
+	for (int k = 0; k < o->samples; k++) {
+		double raw = s[2][op][k], rj = s[3][op][k];
+
+		if (raw == 0 || (rj != 0 && rj < raw))
+			raw = rj;
+		if (s[1][op][k] != 0)
+			r[0][n[0]++] = s[1][op][k] / s[ei][op][k];
+		if (raw != 0)
+			r[1][n[1]++] = raw / s[ei][op][k];
+	}
+	for (int w = 0; w < 2; w++) {
+		if (n[w] == 0)
+			continue;
+		qsort(r[w], n[w], sizeof(double), cmp_double);
+		ratios[si][ci][ei][op][w] = r[w][n[w] / 2];
+	}
+}
 
 static void
 print_json(const struct opts *o, int si, int ci, size_t ei, int op)
@@ -450,9 +481,11 @@ print_json(const struct opts *o, int si, int ci, size_t ei, int op)
 	printf("{\"bench\":\"srtp\",\"engine\":\"%s\",\"suite\":"
 	       "\"AES_CM_128_HMAC_SHA1_80\",\"op\":\"%s\",\"bytes\":%u,"
 	       "\"contexts\":%u,\"mpps\":%.4f,\"cycles_per_packet\":%.1f,"
+	       "\"vs_libsrtp2\":%.3f,\"vs_raw\":%.3f,"
 	       "\"samples\":%d,\"tsc_hz\":%llu}\n", engines[ei].name,
 	       op ? "unprotect" : "protect", o->sizes[si], o->contexts[ci],
-	       (double)tsc_hz / cpp / 1e6, cpp, o->samples,
+	       (double)tsc_hz / cpp / 1e6, cpp, ratios[si][ci][ei][op][0],
+	       ratios[si][ci][ei][op][1], o->samples,
 	       (unsigned long long)tsc_hz);
 }
 
@@ -469,19 +502,17 @@ print_table(const struct opts *o)
 			for (int op = 0; op < 2; op++)
 				for (size_t ei = 0; ei < NENGINES; ei++) {
 					double cpp = results[si][ci][ei][op];
-					double ls = results[si][ci][1][op];
-					double raw = results[si][ci][2][op];
-					double rj = results[si][ci][3][op];
+					double vs_ls = ratios[si][ci][ei][op][0];
+					double vs_raw = ratios[si][ci][ei][op][1];
 					char r1[16] = "-", r2[16] = "-";
 
-					if (!engine_wanted(o, engines[ei].name))
+					if (!engine_wanted(o, engines[ei].name) ||
+					    cpp == 0)
 						continue;
-					if (raw == 0 || (rj != 0 && rj < raw))
-						raw = rj;
-					if (ls != 0)
-						snprintf(r1, sizeof(r1), "%.2fx", ls / cpp);
-					if (raw != 0)
-						snprintf(r2, sizeof(r2), "%.2fx", raw / cpp);
+					if (vs_ls != 0)
+						snprintf(r1, sizeof(r1), "%.2fx", vs_ls);
+					if (vs_raw != 0)
+						snprintf(r2, sizeof(r2), "%.2fx", vs_raw);
 					printf("%6u %8u %-10s %-17s %9.3f %9.1f "
 					       "%10s %9s\n", o->sizes[si],
 					       o->contexts[ci],
@@ -490,62 +521,93 @@ print_table(const struct opts *o)
 					       (double)tsc_hz / cpp / 1e6, cpp,
 					       r1, r2);
 				}
-	printf("\n/libsrtp2 and /raw are speed ratios (higher is faster); "
-	       "raw is the faster of the two IPsec-MB ways.\n"
-	       "libsrtp2 is Debian's build on NSS.\n");
+	printf("\n/libsrtp2 and /raw are speed ratios (higher is faster), the "
+	       "median of per-sample ratios;\nsamples of all engines are "
+	       "interleaved. raw is the faster of the two IPsec-MB ways.\n"
+	       "libsrtp2 is Debian's build on NSS; it is not run above %u "
+	       "contexts (see --help).\n", o->libsrtp_max);
+}
+
+/* Sample k of every engine is taken back to back, so noise from the rest
+ * of the machine falls on all engines alike; figures are medians over k,
+ * and ratios are medians of the per-sample ratios. */
+static void
+run_config(const struct opts *o, struct bench *proto, int si, int ci)
+{
+	struct bench b[NENGINES];
+	double s[NENGINES][2][16];
+	bool on[NENGINES];
+
+	memset(s, 0, sizeof(s));
+
+	for (size_t ei = 0; ei < NENGINES; ei++) {
+		/* NSS scans its session list on every create: libsrtp2 setup
+		 * grows with the square of the count. */
+		on[ei] = engine_wanted(o, engines[ei].name) &&
+			 !(ei == 1 && o->contexts[ci] > o->libsrtp_max);
+		if (!on[ei])
+			continue;
+		b[ei] = *proto;
+		b[ei].nctx = o->contexts[ci];
+		b[ei].bytes = o->sizes[si];
+		b[ei].seq = calloc(b[ei].nctx, sizeof(*b[ei].seq));
+		if (engines[ei].setup(&b[ei]) != 0) {
+			fprintf(stderr, "%s: setup failed\n", engines[ei].name);
+			exit(1);
+		}
+		sample(&b[ei], &engines[ei], o->seconds / 4); /* warm up */
+	}
+	for (int k = 0; k < o->samples; k++)
+		for (size_t ei = 0; ei < NENGINES; ei++) {
+			struct figure f;
+
+			if (!on[ei])
+				continue;
+			f = sample(&b[ei], &engines[ei], o->seconds);
+			s[ei][0][k] = f.cpp[0];
+			s[ei][1][k] = f.cpp[1];
+		}
+	for (size_t ei = 0; ei < NENGINES; ei++) {
+		if (!on[ei])
+			continue;
+		for (int op = 0; op < 2; op++) {
+			ratio_store(o, si, ci, ei, op, s);
+			qsort(s[ei][op], o->samples, sizeof(double), cmp_double);
+			results[si][ci][ei][op] = s[ei][op][o->samples / 2];
+			if (o->json)
+				print_json(o, si, ci, ei, op);
+		}
+		engines[ei].teardown(&b[ei]);
+		free(b[ei].seq);
+	}
 }
 
 static void
 run_all(const struct opts *o)
 {
-	struct bench b;
-	double s[2][16];
+	struct bench proto;
 
-	memset(&b, 0, sizeof(b));
-	b.mgr = alloc_mb_mgr(0);
-	init_mb_mgr_auto(b.mgr, NULL);
-	b.buf = aligned_alloc(64, BURST * BUFSZ);
-	memset(b.buf, 0xa5, BURST * BUFSZ);
+	memset(&proto, 0, sizeof(proto));
+	proto.mgr = alloc_mb_mgr(0);
+	init_mb_mgr_auto(proto.mgr, NULL);
+	/* One buffer set per engine would change nothing: they run one at a
+	 * time and each round trip restores the plaintext. */
+	proto.buf = aligned_alloc(64, BURST * BUFSZ);
+	memset(proto.buf, 0xa5, BURST * BUFSZ);
 	for (int si = 0; si < o->nsizes; si++)
 		for (int ci = 0; ci < o->ncontexts; ci++)
-			for (size_t ei = 0; ei < NENGINES; ei++) {
-				if (!engine_wanted(o, engines[ei].name))
-					continue;
-				b.nctx = o->contexts[ci];
-				b.bytes = o->sizes[si];
-				b.next_ctx = 0;
-				b.seq = calloc(b.nctx, sizeof(*b.seq));
-				if (engines[ei].setup(&b) != 0) {
-					fprintf(stderr, "%s: setup failed\n",
-						engines[ei].name);
-					exit(1);
-				}
-				sample(&b, &engines[ei], o->seconds / 4); /* warm */
-				for (int k = 0; k < o->samples; k++) {
-					struct figure f = sample(&b, &engines[ei],
-								 o->seconds);
-
-					s[0][k] = f.cpp[0];
-					s[1][k] = f.cpp[1];
-				}
-				for (int op = 0; op < 2; op++) {
-					qsort(s[op], o->samples, sizeof(double),
-					      cmp_double);
-					results[si][ci][ei][op] = s[op][o->samples / 2];
-					if (o->json)
-						print_json(o, si, ci, ei, op);
-				}
-				engines[ei].teardown(&b);
-				free(b.seq);
-			}
-	free(b.buf);
-	free_mb_mgr(b.mgr);
+			run_config(o, &proto, si, ci);
+	free(proto.buf);
+	free_mb_mgr(proto.mgr);
 }
 
 static const char usage[] =
 	"usage: srtp_bench [--json] [--samples N] [--seconds S]\n"
 	"                  [--contexts A,B] [--sizes X,Y] [--engines E,F]\n"
+	"                  [--libsrtp-max N]\n"
 	"Engines: mediagate, libsrtp2, ipsec-mb-raw, ipsec-mb-raw-job\n"
+	"libsrtp2 is skipped above --libsrtp-max contexts (default 10000): on\n"
+	"NSS its setup time grows with the square of the session count.\n"
 	"Defaults: 5 samples of 0.3 s, contexts 1,100000, sizes 172,1212\n";
 
 static int
@@ -577,6 +639,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "contexts", required_argument, NULL, 'c' },
 		{ "sizes", required_argument, NULL, 'z' },
 		{ "engines", required_argument, NULL, 'e' },
+		{ "libsrtp-max", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -585,11 +648,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .samples = 5, .seconds = 0.3,
 		.contexts = { 1, 100000 }, .ncontexts = 2,
-		.sizes = { 172, 1212 }, .nsizes = 2 };
+		.sizes = { 172, 1212 }, .nsizes = 2, .libsrtp_max = 10000 };
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'j': o->json = 1; break;
 		case 'e': o->engines = optarg; break;
+		case 'm': o->libsrtp_max = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'n': o->samples = atoi(optarg); break;
 		case 's': o->seconds = atof(optarg); break;
 		case 'c': o->ncontexts = parse_list(optarg, o->contexts, 4); break;
