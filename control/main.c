@@ -34,6 +34,9 @@ install_signals(void)
 	sa.sa_handler = on_signal; /* no SA_RESTART: sleeps end early */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A peer that closes a socket we write to (memif's control channel,
+	 * later the ng socket) must cost an EPIPE, not the process. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 struct run {

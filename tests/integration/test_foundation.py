@@ -97,8 +97,9 @@ def case_forward_memif_two_dataplanes():
         b = mgproc.dataplane(mgproc.unique("memifb"), common, lcores="1", vdevs=[
             f"net_pcap0,rx_pcap={tmp}/b_in.pcap,tx_pcap={tmp}/b_out.pcap",
             f"net_memif0,role=client,{memif}"])
-        assert a.wait() == 0, a.text()
-        assert b.wait() == 0, b.text()
+        rc_a, rc_b = a.wait(), b.wait()
+        assert rc_a == 0, f"A exit {rc_a}\n" + a.text()
+        assert rc_b == 0, f"B exit {rc_b}\n" + b.text()
     finally:
         for p in (a, b):
             if p:
