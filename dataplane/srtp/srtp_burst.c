@@ -44,7 +44,7 @@ srtp_job_fill(IMB_JOB *job, const struct mg_srtp_ctx *c,
 	job->hash_start_src_offset_in_bytes = 0;
 	job->msg_len_to_hash_in_bytes = slot->auth_len + 4u;
 	/* IPsec-MB 1.3 will not make a 10-byte tag: take 12, keep tag_len. */
-	job->auth_tag_output = slot->tag;
+	job->auth_tag_output = slot->tag_out;
 	job->auth_tag_output_len_in_bytes = SRTP_HMAC_OUT_LEN;
 }
 

@@ -196,20 +196,3 @@ mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx)
 		       (ctx->bucket_mask + 1u) * sizeof(uint64_t));
 	free(ctx);
 }
-
-void
-srtp_replay_commit(struct mg_srtp_ctx *c, uint64_t idx)
-{
-	uint64_t from = c->top >> 6, to = idx >> 6;
-
-	if (idx > c->top) {
-		/* Clear the buckets the window moves into (all, at most). */
-		for (uint64_t b = from + 1; b <= to && b <= from +
-		     c->bucket_mask + 1u; b++)
-			c->bitmap[b & c->bucket_mask] = 0;
-		c->top = idx;
-	} else {
-		c->stats.late += (idx != c->top);
-	}
-	c->bitmap[to & c->bucket_mask] |= 1ull << (idx & 63);
-}

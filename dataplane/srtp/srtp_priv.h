@@ -156,12 +156,28 @@ srtp_replay_check(const struct mg_srtp_ctx *c, uint64_t idx)
 }
 
 /* Record idx as received. Only after it authenticated. */
-void srtp_replay_commit(struct mg_srtp_ctx *c, uint64_t idx);
+static inline void
+srtp_replay_commit(struct mg_srtp_ctx *c, uint64_t idx)
+{
+	uint64_t from = c->top >> 6, to = idx >> 6;
+
+	if (idx > c->top) {
+		/* Clear the buckets the window moves into (all, at most). */
+		for (uint64_t b = from + 1; b <= to && b <= from +
+		     c->bucket_mask + 1u; b++)
+			c->bitmap[b & c->bucket_mask] = 0;
+		c->top = idx;
+	} else {
+		c->stats.late += (idx != c->top);
+	}
+	c->bitmap[to & c->bucket_mask] |= 1ull << (idx & 63);
+}
 
 /* What one packet of a burst keeps while its job is in flight. */
 struct srtp_slot {
 	uint8_t iv[16];
-	uint8_t tag[SRTP_HMAC_OUT_LEN];  /* computed by the job */
+	uint8_t tag[SRTP_HMAC_OUT_LEN];  /* computed tag, unless tag_out */
+	uint8_t *tag_out;                /* where the job writes the tag */
 	uint8_t rx_tag[SRTP_HMAC_OUT_LEN]; /* as received (unprotect) */
 	uint64_t idx;
 	struct srtp_keys *k;
@@ -221,23 +237,30 @@ srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
 					b.crypto_ok[b.job_of[i]]);
 		ok += (pkts[i].status == MG_SRTP_OK);
 	}
-	/* The slots held tags and IVs: leave none on the stack. */
-	explicit_bzero(b.slot, n * sizeof(b.slot[0]));
+	/* An IV gives the session salt away to whoever knows the SSRC and
+	 * index: leave none on the stack. Tags are sent in clear anyway. */
+	for (uint16_t i = 0; i < n; i++)
+		explicit_bzero(b.slot[i].iv, sizeof(b.slot[i].iv));
 	return ok;
 }
 
-/* RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16). */
+/* RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16),
+ * as two big-endian 64-bit halves: the SSRC lands in bytes 4..7, the
+ * 48-bit index in bytes 8..13, bytes 14..15 are the block counter. */
 static inline void
 srtp_cm_iv(const uint8_t salt[MG_SRTP_MASTER_SALT_LEN], uint32_t ssrc,
 	   uint64_t idx, uint8_t iv[16])
 {
-	memcpy(iv, salt, MG_SRTP_MASTER_SALT_LEN);
-	iv[14] = 0;
-	iv[15] = 0;
-	for (int i = 0; i < 4; i++)
-		iv[4 + i] ^= (uint8_t)(ssrc >> (24 - 8 * i));
-	for (int i = 0; i < 6; i++)
-		iv[8 + i] ^= (uint8_t)(idx >> (40 - 8 * i));
+	uint64_t hi, lo = 0;
+
+	memcpy(&hi, salt, 8);
+	memcpy(&lo, salt + 8, 6);
+	hi = __builtin_bswap64(hi) ^ ssrc;
+	lo = __builtin_bswap64(lo) ^ (idx << 16);
+	hi = __builtin_bswap64(hi);
+	lo = __builtin_bswap64(lo);
+	memcpy(iv, &hi, 8);
+	memcpy(iv + 8, &lo, 8);
 }
 
 /* One SRTP job: cipher over [hdr_len, auth_len), HMAC-SHA1 over

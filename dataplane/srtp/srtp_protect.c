@@ -39,6 +39,10 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	slot->hdr_len = hl;
 	slot->auth_len = pkt->len;
 	srtp_cm_iv(slot->k->salt, c->ssrc, idx, slot->iv);
+	/* With room for all 12 bytes IPsec-MB makes, the tag goes straight to
+	 * its place (the 2 extra bytes land in spare room and are cut). */
+	slot->tag_out = (uint32_t)pkt->len + c->mki_len + SRTP_HMAC_OUT_LEN <=
+			pkt->cap ? pkt->data + pkt->len + c->mki_len : slot->tag;
 	put_be32(pkt->data + pkt->len, (uint32_t)(idx >> 16)); /* ROC */
 	return MG_SRTP_OK;
 }
@@ -53,8 +57,11 @@ protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		c->stats.drops[MG_SRTP_E_CRYPTO]++;
 		return MG_SRTP_E_CRYPTO;
 	}
-	memcpy(pkt->data + pkt->len, slot->k->mki, c->mki_len);
-	memcpy(pkt->data + pkt->len + c->mki_len, slot->tag, c->tag_len);
+	/* The MKI goes where the hashed ROC sat. */
+	if (c->mki_len)
+		memcpy(pkt->data + pkt->len, slot->k->mki, c->mki_len);
+	if (slot->tag_out == slot->tag)
+		memcpy(pkt->data + pkt->len + c->mki_len, slot->tag, c->tag_len);
 	pkt->len = (uint16_t)(pkt->len + c->mki_len + c->tag_len);
 	c->stats.packets++;
 	c->stats.bytes += pkt->len;

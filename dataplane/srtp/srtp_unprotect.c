@@ -15,6 +15,19 @@ key_by_mki(struct mg_srtp_ctx *c, const uint8_t *mki)
 	return NULL;
 }
 
+/* Constant-size copies for the two tag lengths there are: inlined moves
+ * instead of a library call per packet. */
+static inline void
+save_tag(uint8_t *dst, const uint8_t *src, uint8_t len)
+{
+	if (len == 10)
+		memcpy(dst, src, 10);
+	else if (len == 4)
+		memcpy(dst, src, 4);
+	else
+		memcpy(dst, src, len);
+}
+
 /* Checks, in order: room for header, MKI and tag; header fits; SSRC; MKI
  * known; index neither replayed nor too old; master key has life left. */
 static uint16_t
@@ -46,11 +59,12 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	if (slot->k->used >= c->lifetime)
 		return MG_SRTP_E_LIFETIME;
 	slot->hdr_len = hl;
-	memcpy(slot->rx_tag, pkt->data + slot->auth_len + c->mki_len,
-	       c->tag_len);
+	save_tag(slot->rx_tag, pkt->data + slot->auth_len + c->mki_len,
+		 c->tag_len);
 	if (c->tag_len)
 		put_be32(pkt->data + slot->auth_len, (uint32_t)(slot->idx >> 16));
 	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
+	slot->tag_out = slot->tag;
 	return MG_SRTP_OK;
 }
 
