@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "../../../dataplane/srtp/srtp_kdf.h"
+#include "mb_mgr_fixture.h"
 
-static IMB_MGR *mgr;
 
 static size_t
 unhex(const char *s, uint8_t *out, size_t cap)
@@ -140,25 +140,6 @@ bad_parameters_refused_and_output_wiped(void **state)
 				     out, MG_SRTP_KDF_OUT_MAX), 0);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	mgr = alloc_mb_mgr(0);
-	if (mgr == NULL)
-		return -1;
-	init_mb_mgr_auto(mgr, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	free_mb_mgr(mgr);
-	return 0;
-}
-
 int
 main(void)
 {
@@ -167,5 +148,6 @@ main(void)
 		cmocka_unit_test(bad_parameters_refused_and_output_wiped),
 	};
 
-	return cmocka_run_group_tests_name("srtp_kdf", tests, setup, teardown);
+	return cmocka_run_group_tests_name("srtp_kdf", tests, mb_mgr_setup,
+					  mb_mgr_teardown);
 }

@@ -25,12 +25,12 @@
 #include <srtp2/srtp.h>
 
 #include "mg_srtp.h"
+#include "mb_mgr_fixture.h"
 
 #define NPKTS 3000
 #define BUF 1600
 #define SSRC 0x5eed1234u
 
-static IMB_MGR *mgr;
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint32_t
@@ -281,23 +281,16 @@ cross_check_every_suite(void **state)
 static int
 setup(void **state)
 {
-	(void)state;
 	if (srtp_init() != srtp_err_status_ok)
 		return -1;
-	mgr = alloc_mb_mgr(0);
-	if (mgr == NULL)
-		return -1;
-	init_mb_mgr_auto(mgr, NULL);
-	return 0;
+	return mb_mgr_setup(state);
 }
 
 static int
 teardown(void **state)
 {
-	(void)state;
-	free_mb_mgr(mgr);
 	srtp_shutdown();
-	return 0;
+	return mb_mgr_teardown(state);
 }
 
 int

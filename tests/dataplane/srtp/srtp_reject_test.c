@@ -21,6 +21,7 @@
 #include <intel-ipsec-mb.h>
 
 #include "mg_srtp.h"
+#include "mb_mgr_fixture.h"
 
 #define BUF 256
 #define SSRC 0x5eed1234u
@@ -36,7 +37,6 @@ enum {
 	PLAIN_LEN = OFF_PAYLOAD + 60,
 };
 
-static IMB_MGR *mgr;
 
 /* What a test allocates, freed by the per-test teardown even when an
  * assertion has jumped out of the test (no leak reports under ASan). */
@@ -646,25 +646,6 @@ bad_policies(void **state)
 	}
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	mgr = alloc_mb_mgr(0);
-	if (mgr == NULL)
-		return -1;
-	init_mb_mgr_auto(mgr, NULL);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	free_mb_mgr(mgr);
-	return 0;
-}
-
 int
 main(void)
 {
@@ -681,5 +662,6 @@ main(void)
 		cmocka_unit_test_teardown(bad_policies, free_all),
 	};
 
-	return cmocka_run_group_tests_name("srtp_reject", tests, setup, teardown);
+	return cmocka_run_group_tests_name("srtp_reject", tests, mb_mgr_setup,
+					  mb_mgr_teardown);
 }
