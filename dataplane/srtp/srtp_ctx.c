@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "srtp_arena.h"
 #include "srtp_kdf.h"
 #include "srtp_priv.h"
 
@@ -144,6 +145,12 @@ derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 	return rc;
 }
 
+static size_t
+ctx_size(uint32_t buckets)
+{
+	return sizeof(struct mg_srtp_ctx) + buckets * sizeof(uint64_t);
+}
+
 int
 mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 		   struct mg_srtp_ctx **out)
@@ -161,8 +168,8 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	buckets = 1;
 	while (buckets < window / 64 + 1)
 		buckets <<= 1;
-	size = sizeof(*c) + buckets * sizeof(uint64_t);
-	c = aligned_alloc(64, (size + 63) & ~(size_t)63);
+	size = ctx_size(buckets);
+	c = srtp_secret_alloc(size);
 	if (c == NULL)
 		return -ENOMEM;
 	memset(c, 0, size);
@@ -190,9 +197,11 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 void
 mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx)
 {
+	size_t size;
+
 	if (ctx == NULL)
 		return;
-	explicit_bzero(ctx, sizeof(*ctx) +
-		       (ctx->bucket_mask + 1u) * sizeof(uint64_t));
-	free(ctx);
+	size = ctx_size(ctx->bucket_mask + 1u);
+	explicit_bzero(ctx, size);
+	srtp_secret_free(ctx, size);
 }

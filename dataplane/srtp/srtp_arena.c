@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Contexts carry session keys, so they live apart from the heap: in 2 MiB
+ * anonymous mappings marked MADV_DONTDUMP (a crash dump of the dataplane
+ * then holds no key), carved into 64-byte size classes with a free list
+ * each. Mappings are never returned: context churn reuses them.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "srtp_arena.h"
+
+#define CHUNK (2u << 20)
+#define CLASS_SIZE 64u
+#define NB_CLASSES (SRTP_ARENA_MAX / CLASS_SIZE)
+
+struct free_block {
+	struct free_block *next;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct free_block *free_list[NB_CLASSES + 1];
+static uint8_t *chunk_next, *chunk_end;
+
+static void *
+carve(size_t bytes)
+{
+	void *p;
+
+	if (chunk_next == NULL || (size_t)(chunk_end - chunk_next) < bytes) {
+		p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		if (madvise(p, CHUNK, MADV_DONTDUMP) != 0) {
+			munmap(p, CHUNK);
+			return NULL; /* refuse rather than hold keys dumpable */
+		}
+		chunk_next = p;
+		chunk_end = chunk_next + CHUNK;
+	}
+	p = chunk_next;
+	chunk_next += bytes;
+	return p;
+}
+
+void *
+srtp_secret_alloc(size_t size)
+{
+	size_t cls = (size + CLASS_SIZE - 1) / CLASS_SIZE;
+	void *p;
+
+	if (size == 0 || cls > NB_CLASSES)
+		return NULL;
+	pthread_mutex_lock(&lock);
+	p = free_list[cls];
+	if (p != NULL)
+		free_list[cls] = free_list[cls]->next;
+	else
+		p = carve(cls * CLASS_SIZE);
+	pthread_mutex_unlock(&lock);
+	return p;
+}
+
+void
+srtp_secret_free(void *p, size_t size)
+{
+	size_t cls = (size + CLASS_SIZE - 1) / CLASS_SIZE;
+	struct free_block *b = p;
+
+	if (p == NULL || cls == 0 || cls > NB_CLASSES)
+		return;
+	pthread_mutex_lock(&lock);
+	b->next = free_list[cls];
+	free_list[cls] = b;
+	pthread_mutex_unlock(&lock);
+}
