@@ -35,10 +35,12 @@ enum mg_srtp_suite {
 #define MG_SRTP_WINDOW_MAX 4096
 #define MG_SRTP_WINDOW_DEFAULT 1024
 #define MG_SRTP_LIFETIME_MAX (1ull << 48) /* RFC 3711 §9.2 for SRTP */
+#define MG_SRTCP_LIFETIME_MAX (1ull << 31) /* ... and for SRTCP */
 #define MG_SRTP_KDR_LOG2_MAX 24   /* RFC 4568 §6.3.1: KDR = 2^n, n <= 24 */
 
 enum mg_srtp_flags {
 	MG_SRTP_F_UNENCRYPTED_SRTP = 1u << 0,    /* RFC 4568 §6.3.2 */
+	MG_SRTP_F_UNENCRYPTED_SRTCP = 1u << 1,
 	MG_SRTP_F_UNAUTHENTICATED_SRTP = 1u << 2,
 };
 
@@ -79,6 +81,7 @@ enum mg_srtp_status {
 	MG_SRTP_E_TOO_OLD,     /* index left of the replay window */
 	MG_SRTP_E_LIFETIME,    /* master key used up: rekey needed */
 	MG_SRTP_E_CRYPTO,      /* IPsec-MB refused the job */
+	MG_SRTP_E_CLEARTEXT,   /* SRTCP E flag clear, but policy encrypts */
 	MG_SRTP_STATUS_MAX,
 };
 
@@ -100,6 +103,7 @@ struct mg_srtp_stats {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t late;  /* accepted, but behind the highest index */
+	uint64_t rtcp_packets; /* of packets, those that were SRTCP */
 	uint64_t drops[MG_SRTP_STATUS_MAX];
 };
 
@@ -123,6 +127,14 @@ uint16_t mg_srtp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 			       uint16_t n);
 uint16_t mg_srtp_unprotect_burst(struct IMB_MGR *mgr,
 				 struct mg_srtp_pkt *pkts, uint16_t n);
+
+/* The same for SRTCP (RFC 3711 §3.4) with the context's SRTCP keys and
+ * window: protect adds E||index, MKI and tag; unprotect checks and strips
+ * them. The sender's SRTCP index starts at 0. */
+uint16_t mg_srtcp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
+				uint16_t n);
+uint16_t mg_srtcp_unprotect_burst(struct IMB_MGR *mgr,
+				  struct mg_srtp_pkt *pkts, uint16_t n);
 
 const char *mg_srtp_status_str(enum mg_srtp_status s);
 

@@ -15,12 +15,10 @@ static const IMB_KEY_SIZE_BYTES key_size[4] = {
 uint8_t
 srtp_group_of(const struct mg_srtp_ctx *c, const struct srtp_slot *s)
 {
-	uint8_t cls = 0;
+	/* Key length 16, 24, 32 -> class 1, 2, 3; 0: no cipher. */
+	uint8_t cls = s->cipher ? (uint8_t)(c->key_len / 8 - 1) : 0;
 
-	if (c->key_len && s->auth_len > s->hdr_len &&
-	    !(c->flags & MG_SRTP_F_UNENCRYPTED_SRTP))
-		cls = (uint8_t)(c->key_len / 8 - 1); /* 16, 24, 32 -> 1, 2, 3 */
-	return (uint8_t)(cls * 2 + (c->tag_len != 0));
+	return (uint8_t)(cls * 2 + s->auth);
 }
 
 void

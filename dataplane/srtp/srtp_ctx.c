@@ -39,6 +39,7 @@ static const char *const status_names[MG_SRTP_STATUS_MAX] = {
 	[MG_SRTP_E_TOO_OLD] = "too old for the replay window",
 	[MG_SRTP_E_LIFETIME] = "master key lifetime exhausted",
 	[MG_SRTP_E_CRYPTO] = "crypto job failed",
+	[MG_SRTP_E_CLEARTEXT] = "SRTCP not encrypted as policy requires",
 };
 
 const char *
@@ -75,6 +76,7 @@ policy_check(const struct mg_srtp_policy *p)
 				   p->mki_len) == 0)
 				return -EINVAL;
 	if (p->flags & ~(MG_SRTP_F_UNENCRYPTED_SRTP |
+			 MG_SRTP_F_UNENCRYPTED_SRTCP |
 			 MG_SRTP_F_UNAUTHENTICATED_SRTP))
 		return -EINVAL;
 	/* Re-derivation every 2^n packets is not implemented yet. */
@@ -116,25 +118,24 @@ expand_aes(IMB_MGR *mgr, const uint8_t *key, uint8_t len, uint8_t *enc)
 	return 0;
 }
 
-/* RFC 3711 §4.3: the three SRTP session keys of one master key. */
+/* RFC 3711 §4.3: the three session keys of one master key, for SRTP
+ * (labels 0-2, base MG_SRTP_LABEL_RTP_ENC) or SRTCP (3-5). */
 static int
 derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
-	    const struct mg_srtp_master *m, uint8_t mki_len,
+	    const struct mg_srtp_master *m, uint8_t mki_len, uint8_t base,
 	    struct srtp_keys *k)
 {
 	uint8_t mk_len = sd->key_len ? sd->key_len : 16;
 	uint8_t enc[32], auth[SRTP_AUTH_KEY_LEN];
 	int rc;
 
-	rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, MG_SRTP_LABEL_RTP_ENC,
-			 0, enc, mk_len);
+	rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base, 0, enc, mk_len);
 	if (rc == 0)
-		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt,
-				 MG_SRTP_LABEL_RTP_AUTH, 0, auth, sizeof(auth));
+		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 1, 0,
+				 auth, sizeof(auth));
 	if (rc == 0)
-		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt,
-				 MG_SRTP_LABEL_RTP_SALT, 0, k->salt,
-				 sizeof(k->salt));
+		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 2, 0,
+				 k->salt, sizeof(k->salt));
 	if (rc == 0 && sd->key_len)
 		rc = expand_aes(mgr, enc, sd->key_len, k->enc);
 	if (rc == 0)
@@ -148,7 +149,7 @@ derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 static size_t
 ctx_size(uint32_t buckets)
 {
-	return sizeof(struct mg_srtp_ctx) + buckets * sizeof(uint64_t);
+	return sizeof(struct mg_srtp_ctx) + 2 * buckets * sizeof(uint64_t);
 }
 
 int
@@ -183,9 +184,19 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	c->nb_keys = p->nb_masters;
 	c->active = p->active;
 	c->lifetime = p->lifetime ? p->lifetime : MG_SRTP_LIFETIME_MAX;
-	for (uint8_t i = 0; i < p->nb_masters && rc == 0; i++)
+	c->rtcp_lifetime = c->lifetime < MG_SRTCP_LIFETIME_MAX ? c->lifetime :
+			   MG_SRTCP_LIFETIME_MAX;
+	c->rtcp_tag_len = sd->tag_len;
+	c->rtp.bm = c->bitmap;
+	c->rtcp.bm = c->bitmap + buckets;
+	for (uint8_t i = 0; i < p->nb_masters && rc == 0; i++) {
 		rc = derive_keys(mgr, sd, &p->masters[i], p->mki_len,
-				 &c->keys[i]);
+				 MG_SRTP_LABEL_RTP_ENC, &c->keys[i]);
+		if (rc == 0)
+			rc = derive_keys(mgr, sd, &p->masters[i], p->mki_len,
+					 MG_SRTP_LABEL_RTCP_ENC,
+					 &c->rtcp_keys[i]);
+	}
 	if (rc != 0) {
 		mg_srtp_ctx_destroy(c);
 		return rc;

@@ -39,26 +39,35 @@ struct srtp_keys {
  * and a ring of 64-bit buckets where bit (i & 63) of bucket (i >> 6) says
  * index i was received (as DPDK's lib/ipsec keeps ESP windows): moving the
  * window forward clears the buckets it crosses instead of shifting all of
- * them. Size: 464 bytes per master key, 64 for the rest, plus the buckets:
- * the next power of two above window / 64 (1024 packets: 32 buckets, 256
+ * them. SRTCP has keys and a window of its own. Size: 928 bytes per master
+ * key (SRTP and SRTCP), about 300 for the rest, plus two sets of buckets:
+ * the next power of two above window / 64 each (1024 packets: 2 x 256
  * bytes). Only the owning lcore touches it.
  */
+struct srtp_replay {
+	uint64_t top;   /* highest index received (or sent) */
+	uint64_t *bm;   /* bucket_mask + 1 buckets, in the context's tail */
+};
+
 struct mg_srtp_ctx {
 	uint32_t ssrc;
 	uint16_t flags;
 	uint16_t window;      /* packets accepted behind top, multiple of 64 */
 	uint8_t key_len;
-	uint8_t tag_len;
+	uint8_t tag_len;      /* SRTP; 0 with UNAUTHENTICATED_SRTP */
 	uint8_t mki_len;
 	uint8_t nb_keys;
 	uint8_t active;
-	uint8_t reserved;
+	uint8_t rtcp_tag_len; /* SRTCP is always authenticated */
 	uint16_t bucket_mask; /* buckets - 1 */
 	uint64_t lifetime;
-	uint64_t top;
+	uint64_t rtcp_lifetime; /* min(lifetime, 2^31), RFC 3711 §9.2 */
+	uint32_t rtcp_next;   /* the SRTCP index the next protect uses */
+	struct srtp_replay rtp, rtcp;
 	struct mg_srtp_stats stats;
-	struct srtp_keys keys[MG_SRTP_MASTERS_MAX];
-	uint64_t bitmap[];    /* bucket_mask + 1 buckets */
+	struct srtp_keys keys[MG_SRTP_MASTERS_MAX];      /* SRTP labels 0-2 */
+	struct srtp_keys rtcp_keys[MG_SRTP_MASTERS_MAX]; /* SRTCP labels 3-5 */
+	uint64_t bitmap[];    /* 2 x (bucket_mask + 1): SRTP, then SRTCP */
 } __attribute__((aligned(64)));
 
 /* RTP header, RFC 3550 §5.1: the byte offset of the payload, or 0 with
@@ -142,35 +151,36 @@ srtp_estimate_index(uint64_t top, uint16_t seq)
 
 /* RFC 3711 §3.3.2: is idx new, inside the window and unseen? */
 static inline uint16_t
-srtp_replay_check(const struct mg_srtp_ctx *c, uint64_t idx)
+srtp_replay_check(const struct mg_srtp_ctx *c, const struct srtp_replay *r,
+		  uint64_t idx)
 {
 	uint64_t behind;
 
-	if (idx > c->top)
+	if (idx > r->top)
 		return MG_SRTP_OK;
-	behind = c->top - idx;
+	behind = r->top - idx;
 	if (behind >= c->window)
 		return MG_SRTP_E_TOO_OLD;
-	return (c->bitmap[(idx >> 6) & c->bucket_mask] >> (idx & 63)) & 1 ?
+	return (r->bm[(idx >> 6) & c->bucket_mask] >> (idx & 63)) & 1 ?
 		MG_SRTP_E_REPLAY : MG_SRTP_OK;
 }
 
 /* Record idx as received. Only after it authenticated. */
 static inline void
-srtp_replay_commit(struct mg_srtp_ctx *c, uint64_t idx)
+srtp_replay_commit(struct mg_srtp_ctx *c, struct srtp_replay *r, uint64_t idx)
 {
-	uint64_t from = c->top >> 6, to = idx >> 6;
+	uint64_t from = r->top >> 6, to = idx >> 6;
 
-	if (idx > c->top) {
+	if (idx > r->top) {
 		/* Clear the buckets the window moves into (all, at most). */
 		for (uint64_t b = from + 1; b <= to && b <= from +
 		     c->bucket_mask + 1u; b++)
-			c->bitmap[b & c->bucket_mask] = 0;
-		c->top = idx;
+			r->bm[b & c->bucket_mask] = 0;
+		r->top = idx;
 	} else {
-		c->stats.late += (idx != c->top);
+		c->stats.late += (idx != r->top);
 	}
-	c->bitmap[to & c->bucket_mask] |= 1ull << (idx & 63);
+	r->bm[to & c->bucket_mask] |= 1ull << (idx & 63);
 }
 
 /* What one packet of a burst keeps while its job is in flight. */
@@ -182,7 +192,9 @@ struct srtp_slot {
 	uint64_t idx;
 	struct srtp_keys *k;
 	uint16_t hdr_len;
-	uint16_t auth_len;  /* bytes authenticated before the ROC */
+	uint16_t auth_len;  /* bytes authenticated before the ROC/E||index */
+	bool cipher;        /* the payload is encrypted */
+	bool auth;          /* a tag is computed */
 };
 
 /* Jobs are grouped so each group is one cipher burst and one hash burst
@@ -217,7 +229,7 @@ srtp_prefetch_keys(const struct mg_srtp_ctx *c)
 
 	for (size_t off = 0; off < sizeof(struct srtp_keys); off += 64)
 		__builtin_prefetch(k + off);
-	__builtin_prefetch(&c->bitmap[((c->top + 1) >> 6) & c->bucket_mask]);
+	__builtin_prefetch(&c->rtp.bm[((c->rtp.top + 1) >> 6) & c->bucket_mask]);
 }
 
 /*
@@ -282,8 +294,9 @@ srtp_cm_iv(const uint8_t salt[MG_SRTP_MASTER_SALT_LEN], uint32_t ssrc,
 	memcpy(iv + 8, &lo, 8);
 }
 
-/* One SRTP job: cipher over [hdr_len, auth_len), HMAC-SHA1 over
- * [0, auth_len + 4) (the ROC sits in the 4 bytes after auth_len). */
+/* One SRTP or SRTCP job: cipher over [hdr_len, auth_len), HMAC-SHA1 over
+ * [0, auth_len + 4): the 4 bytes after auth_len hold the ROC (SRTP, put
+ * there for the hash) or E||index (SRTCP, part of the packet). */
 void srtp_job_fill(IMB_JOB *job, const struct mg_srtp_ctx *c,
 		   struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		   bool protect);

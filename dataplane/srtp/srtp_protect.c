@@ -26,18 +26,21 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	trailer = c->tag_len ? c->mki_len + c->tag_len : c->mki_len;
 	if ((uint32_t)pkt->len + (trailer > 4 ? trailer : 4) > pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
-	idx = srtp_estimate_index(c->top, rtp_seq(pkt->data));
-	st = srtp_replay_check(c, idx);
+	idx = srtp_estimate_index(c->rtp.top, rtp_seq(pkt->data));
+	st = srtp_replay_check(c, &c->rtp, idx);
 	if (st != MG_SRTP_OK)
 		return st;
 	slot->k = &c->keys[c->active];
 	if (slot->k->used >= c->lifetime)
 		return MG_SRTP_E_LIFETIME;
 	slot->k->used++;
-	srtp_replay_commit(c, idx);
+	srtp_replay_commit(c, &c->rtp, idx);
 	slot->idx = idx;
 	slot->hdr_len = hl;
 	slot->auth_len = pkt->len;
+	slot->cipher = c->key_len && hl < pkt->len &&
+		       !(c->flags & MG_SRTP_F_UNENCRYPTED_SRTP);
+	slot->auth = c->tag_len != 0;
 	srtp_cm_iv(slot->k->salt, c->ssrc, idx, slot->iv);
 	/* With room for all 12 bytes IPsec-MB makes, the tag goes straight to
 	 * its place (the 2 extra bytes land in spare room and are cut). */

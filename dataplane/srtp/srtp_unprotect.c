@@ -52,13 +52,16 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	 * it has no hash either. */
 	if (c->tag_len && (uint32_t)slot->auth_len + 4 > pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
-	slot->idx = srtp_estimate_index(c->top, rtp_seq(pkt->data));
-	st = srtp_replay_check(c, slot->idx);
+	slot->idx = srtp_estimate_index(c->rtp.top, rtp_seq(pkt->data));
+	st = srtp_replay_check(c, &c->rtp, slot->idx);
 	if (st != MG_SRTP_OK)
 		return st;
 	if (slot->k->used >= c->lifetime)
 		return MG_SRTP_E_LIFETIME;
 	slot->hdr_len = hl;
+	slot->cipher = c->key_len && hl < slot->auth_len &&
+		       !(c->flags & MG_SRTP_F_UNENCRYPTED_SRTP);
+	slot->auth = c->tag_len != 0;
 	save_tag(slot->rx_tag, pkt->data + slot->auth_len + c->mki_len,
 		 c->tag_len);
 	if (c->tag_len)
@@ -94,7 +97,7 @@ unprotect_verdict(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 	/* Again, now in arrival order: an earlier packet of this burst may
 	 * have taken this index, moved the window past it, or used up the
 	 * master key (prepare saw the state before the burst). */
-	st = srtp_replay_check(c, slot->idx);
+	st = srtp_replay_check(c, &c->rtp, slot->idx);
 	if (st != MG_SRTP_OK)
 		return st;
 	if (slot->k->used >= c->lifetime)
@@ -115,7 +118,7 @@ unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		c->stats.drops[st]++;
 		return st;
 	}
-	srtp_replay_commit(c, slot->idx);
+	srtp_replay_commit(c, &c->rtp, slot->idx);
 	slot->k->used++;
 	pkt->len = slot->auth_len;
 	c->stats.packets++;
