@@ -129,13 +129,14 @@ derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 	uint8_t enc[32], auth[SRTP_AUTH_KEY_LEN];
 	int rc;
 
-	rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base, 0, enc, mk_len);
+	rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base, 0, MG_SRTP_R_LEN,
+			 enc, mk_len);
 	if (rc == 0)
 		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 1, 0,
-				 auth, sizeof(auth));
+				 MG_SRTP_R_LEN, auth, sizeof(auth));
 	if (rc == 0)
 		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 2, 0,
-				 k->salt, sizeof(k->salt));
+				 MG_SRTP_R_LEN, k->salt, sizeof(k->salt));
 	if (rc == 0 && sd->key_len)
 		rc = expand_aes(mgr, enc, sd->key_len, k->enc);
 	if (rc == 0)

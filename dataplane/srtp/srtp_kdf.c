@@ -35,23 +35,12 @@ expand_key(IMB_MGR *mgr, const uint8_t *key, size_t key_len, void *enc)
 	return 0;
 }
 
-/* Bytes of r in key_id: the SRTP index is 48 bits; the SRTCP index is 31
- * bits carried in 32 (RFC 3711 §4.3.2 as NIST SP 800-135 §5.3 reads it,
- * and as OpenSSL's SRTPKDF implements it). */
-static unsigned int
-r_width(uint8_t label)
-{
-	return label >= MG_SRTP_LABEL_RTCP_ENC ? 4 : 6;
-}
-
 /* RFC 3711 §4.3.1: key_id = label || r, right-aligned and XORed into the
  * salt; the IV is that value shifted left by 16 bits. */
 static void
 prf_iv(const uint8_t salt[MG_SRTP_SALT_LEN], uint8_t label, uint64_t r,
-       uint8_t iv[16])
+       unsigned int w, uint8_t iv[16])
 {
-	unsigned int w = r_width(label);
-
 	memcpy(iv, salt, MG_SRTP_SALT_LEN);
 	iv[MG_SRTP_SALT_LEN - 1 - w] ^= label;
 	for (unsigned int i = 0; i < w; i++)
@@ -89,19 +78,20 @@ ctr_keystream(IMB_MGR *mgr, const void *enc, size_t key_len,
 int
 mg_srtp_kdf(IMB_MGR *mgr, const uint8_t *master_key, size_t key_len,
 	    const uint8_t master_salt[MG_SRTP_SALT_LEN], uint8_t label,
-	    uint64_t r, uint8_t *out, size_t out_len)
+	    uint64_t r, unsigned int r_len, uint8_t *out, size_t out_len)
 {
 	uint8_t enc[16 * 15] __attribute__((aligned(16)));
 	uint8_t iv[16];
 	int rc;
 
 	if (label > MG_SRTP_LABEL_RTCP_SALT ||
-	    r >= 1ull << (8 * r_width(label)) || out_len == 0 ||
+	    (r_len != MG_SRTP_R_LEN && r_len != MG_SRTCP_R_LEN_NIST) ||
+	    r >= 1ull << (8 * r_len) || out_len == 0 ||
 	    out_len > MG_SRTP_KDF_OUT_MAX)
 		return -EINVAL;
 	rc = expand_key(mgr, master_key, key_len, enc);
 	if (rc == 0) {
-		prf_iv(master_salt, label, r, iv);
+		prf_iv(master_salt, label, r, r_len, iv);
 		rc = ctr_keystream(mgr, enc, key_len, iv, out, out_len);
 	}
 	explicit_bzero(enc, sizeof(enc));

@@ -24,13 +24,21 @@ enum mg_srtp_label {
 
 /*
  * out[0..out_len) = PRF_n(master_key, (label || r) XOR master_salt), where
- * r = index DIV key_derivation_rate (0 when the rate is 0): below 2^48 for
- * the SRTP labels, below 2^32 for the SRTCP ones. key_len is 16, 24 or 32. Returns 0, or -EINVAL for a bad length,
- * label or r, -EIO if IPsec-MB refused the job. Wipes its own key schedule
- * and counter block before returning.
+ * r = index DIV key_derivation_rate (0 when the rate is 0), r_len bytes
+ * wide (6 or 4). key_len is 16, 24 or 32. Returns 0, or -EINVAL for a bad
+ * length, label, width or r, -EIO if IPsec-MB refused the job. Wipes its
+ * own key schedule and counter block before returning.
+ *
+ * The width of r moves the label byte, so it matters even when r is 0.
+ * RFC 3711 §4.3.2 is read two ways for SRTCP: libsrtp2, and so the peers
+ * SBCs meet, take r as 48 bits for every label (MG_SRTP_R_LEN); NIST
+ * SP 800-135 §5.3 and OpenSSL take the 32-bit SRTCP index
+ * (MG_SRTCP_R_LEN_NIST). The engine uses the first, for interop.
  */
+#define MG_SRTP_R_LEN 6
+#define MG_SRTCP_R_LEN_NIST 4
 int mg_srtp_kdf(IMB_MGR *mgr, const uint8_t *master_key, size_t key_len,
 		const uint8_t master_salt[MG_SRTP_SALT_LEN], uint8_t label,
-		uint64_t r, uint8_t *out, size_t out_len);
+		uint64_t r, unsigned int r_len, uint8_t *out, size_t out_len);
 
 #endif /* MG_SRTP_KDF_H */

@@ -111,8 +111,13 @@ published_vectors(void **state)
 		assert_int_equal(unhex(vecs[i].salt, salt, sizeof(salt)),
 				 MG_SRTP_SALT_LEN);
 		memset(got, 0xee, sizeof(got));
+		/* The NIST SRTCP cases take the index as 32 bits. */
+		unsigned int rl = vecs[i].label >= MG_SRTP_LABEL_RTCP_ENC ?
+			MG_SRTCP_R_LEN_NIST : MG_SRTP_R_LEN;
+
 		assert_int_equal(mg_srtp_kdf(mgr, key, klen, salt,
-					     vecs[i].label, vecs[i].r, got, n), 0);
+					     vecs[i].label, vecs[i].r, rl, got,
+					     n), 0);
 		if (memcmp(got, want, n) != 0)
 			fail_msg("%s: derived bytes differ", vecs[i].name);
 		assert_int_equal(got[n], 0xee); /* nothing written past n */
@@ -126,18 +131,20 @@ bad_parameters_refused_and_output_wiped(void **state)
 	uint8_t out[MG_SRTP_KDF_OUT_MAX + 1];
 
 	(void)state;
-	assert_int_equal(mg_srtp_kdf(mgr, key, 15, salt, 0, 0, out, 16), -EINVAL);
-	assert_int_equal(mg_srtp_kdf(mgr, key, 0, salt, 0, 0, out, 16), -EINVAL);
-	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 6, 0, out, 16), -EINVAL);
-	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 0, 1ull << 48, out, 16),
+	assert_int_equal(mg_srtp_kdf(mgr, key, 15, salt, 0, 0, 6, out, 16), -EINVAL);
+	assert_int_equal(mg_srtp_kdf(mgr, key, 0, salt, 0, 0, 6, out, 16), -EINVAL);
+	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 6, 0, 6, out, 16), -EINVAL);
+	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 0, 1ull << 48, 6, out, 16),
 			 -EINVAL);
-	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 3, 1ull << 32, out, 16),
+	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 3, 1ull << 32, 4, out, 16),
 			 -EINVAL);
-	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 0, 0, out, 0), -EINVAL);
-	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 0, 0, out,
+	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 0, 0, 6, out, 0), -EINVAL);
+	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 0, 0, 6, out,
 				     sizeof(out)), -EINVAL);
+	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 0, 0, 5, out, 16),
+			 -EINVAL);
 	assert_int_equal(mg_srtp_kdf(mgr, key, 16, salt, 0, (1ull << 48) - 1,
-				     out, MG_SRTP_KDF_OUT_MAX), 0);
+				     6, out, MG_SRTP_KDF_OUT_MAX), 0);
 }
 
 int

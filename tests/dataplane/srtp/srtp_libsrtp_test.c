@@ -49,25 +49,30 @@ struct suite_case {
 	void (*libsrtp_policy)(srtp_crypto_policy_t *p);
 	uint8_t master_len;
 	srtp_sec_serv_t sec_serv;
+	srtp_sec_serv_t rtcp_sec_serv; /* 0: as the suite's setter says */
 };
 
 static const struct suite_case cases[] = {
 	{ "AES_CM_128_HMAC_SHA1_80", MG_SRTP_AES_CM_128_HMAC_SHA1_80, 0,
-	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf_and_auth },
+	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf_and_auth, 0 },
 	{ "AES_CM_128_HMAC_SHA1_32", MG_SRTP_AES_CM_128_HMAC_SHA1_32, 0,
-	  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, 16, sec_serv_conf_and_auth },
+	  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, 16, sec_serv_conf_and_auth, 0 },
 	{ "AES_256_CM_HMAC_SHA1_80", MG_SRTP_AES_256_CM_HMAC_SHA1_80, 0,
-	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80, 32, sec_serv_conf_and_auth },
+	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80, 32, sec_serv_conf_and_auth, 0 },
 	{ "AES_256_CM_HMAC_SHA1_32", MG_SRTP_AES_256_CM_HMAC_SHA1_32, 0,
-	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32, 32, sec_serv_conf_and_auth },
+	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32, 32, sec_serv_conf_and_auth, 0 },
 	{ "NULL_HMAC_SHA1_80", MG_SRTP_NULL_HMAC_SHA1_80, 0,
-	  srtp_crypto_policy_set_null_cipher_hmac_sha1_80, 16, sec_serv_auth },
+	  srtp_crypto_policy_set_null_cipher_hmac_sha1_80, 16, sec_serv_auth, 0 },
 	{ "AES_CM_128_HMAC_SHA1_80 UNENCRYPTED_SRTP",
 	  MG_SRTP_AES_CM_128_HMAC_SHA1_80, MG_SRTP_F_UNENCRYPTED_SRTP,
-	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_auth },
+	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_auth, 0 },
 	{ "AES_CM_128_HMAC_SHA1_80 UNAUTHENTICATED_SRTP",
 	  MG_SRTP_AES_CM_128_HMAC_SHA1_80, MG_SRTP_F_UNAUTHENTICATED_SRTP,
-	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf },
+	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf, 0 },
+	{ "AES_CM_128_HMAC_SHA1_80 UNENCRYPTED_SRTCP",
+	  MG_SRTP_AES_CM_128_HMAC_SHA1_80, MG_SRTP_F_UNENCRYPTED_SRTCP,
+	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf_and_auth,
+	  sec_serv_auth },
 };
 
 /* A random RTP packet: CSRCs, extension, padding, marker, payload type. */
@@ -135,6 +140,8 @@ libsrtp_session(const struct suite_case *sc, uint8_t *master, srtp_ssrc_type_t t
 	sc->libsrtp_policy(&pol.rtp);
 	sc->libsrtp_policy(&pol.rtcp);
 	pol.rtp.sec_serv = sc->sec_serv;
+	if (sc->rtcp_sec_serv)
+		pol.rtcp.sec_serv = sc->rtcp_sec_serv;
 	pol.ssrc.type = type;
 	pol.ssrc.value = SSRC;
 	pol.key = master;
@@ -270,12 +277,108 @@ one_suite(const struct suite_case *sc)
 	mg_srtp_ctx_destroy(ctx_rx);
 }
 
+/* A compound RTCP packet: SR or RR header with a true length word, then
+ * random report blocks and items. */
+static uint16_t
+make_rtcp(uint8_t *p)
+{
+	uint16_t words = (uint16_t)(1 + rnd(200)); /* after the first word */
+
+	p[0] = (uint8_t)(0x80 | rnd(32));
+	p[1] = rnd(2) ? 200 : 201;
+	p[2] = (uint8_t)(words >> 8);
+	p[3] = (uint8_t)words;
+	p[4] = SSRC >> 24; p[5] = (SSRC >> 16) & 0xff;
+	p[6] = (SSRC >> 8) & 0xff; p[7] = SSRC & 0xff;
+	for (int i = 8; i < 4 * (words + 1); i++)
+		p[i] = (uint8_t)rnd(256);
+	return (uint16_t)(4 * (words + 1));
+}
+
+#define NRTCP 500
+
+/* SRTCP both ways against libsrtp2. libsrtp2 numbers its first SRTCP
+ * packet 1 where RFC 3711 §3.4 says 0, so our sender spends index 0 on a
+ * packet of its own first and the two streams then match byte for byte. */
+static void
+one_suite_rtcp(const struct suite_case *sc)
+{
+	static uint8_t plain[NRTCP][BUF], ours[NRTCP][BUF], theirs[NRTCP][BUF];
+	uint16_t plen[NRTCP], tlen[NRTCP];
+	struct mg_srtp_pkt b[MG_SRTP_BURST_MAX];
+	struct mg_srtp_ctx *tx, *rx;
+	uint8_t master[46];
+	srtp_t ltx, lrx;
+
+	for (size_t i = 0; i < sizeof(master); i++)
+		master[i] = (uint8_t)rnd(256);
+	ltx = libsrtp_session(sc, master, ssrc_specific);
+	lrx = libsrtp_session(sc, master, ssrc_specific);
+	tx = our_ctx(sc, master);
+	rx = our_ctx(sc, master);
+	b[0] = (struct mg_srtp_pkt){ .data = ours[0], .len = make_rtcp(ours[0]),
+				     .cap = BUF, .ctx = tx };
+	assert_int_equal(mg_srtcp_protect_burst(mgr, b, 1), 1);
+	for (int i = 0; i < NRTCP;) {
+		uint16_t n = (uint16_t)(1 + rnd(MG_SRTP_BURST_MAX));
+
+		if (n > NRTCP - i)
+			n = (uint16_t)(NRTCP - i);
+		for (uint16_t j = 0; j < n; j++) {
+			plen[i + j] = make_rtcp(plain[i + j]);
+			memcpy(ours[i + j], plain[i + j], plen[i + j]);
+			b[j] = (struct mg_srtp_pkt){ .data = ours[i + j],
+				.len = plen[i + j], .cap = BUF, .ctx = tx };
+		}
+		assert_int_equal(mg_srtcp_protect_burst(mgr, b, n), n);
+		for (uint16_t j = 0; j < n; j++) {
+			int len = plen[i + j];
+			int k = i + j;
+
+			memcpy(theirs[k], plain[k], len);
+			assert_int_equal(srtp_protect_rtcp(ltx, theirs[k], &len),
+					 srtp_err_status_ok);
+			tlen[k] = (uint16_t)len;
+			if (len != b[j].len || memcmp(theirs[k], ours[k], len))
+				fail_msg("%s: SRTCP packet %d differs from libsrtp2",
+					 sc->name, k);
+			assert_int_equal(srtp_unprotect_rtcp(lrx, ours[k], &len),
+					 srtp_err_status_ok);
+			assert_int_equal(len, plen[k]);
+			assert_memory_equal(ours[k], plain[k], len);
+		}
+		/* We unprotect libsrtp2's, a burst at a time. */
+		for (uint16_t j = 0; j < n; j++)
+			b[j] = (struct mg_srtp_pkt){ .data = theirs[i + j],
+				.len = tlen[i + j], .cap = BUF, .ctx = rx };
+		assert_int_equal(mg_srtcp_unprotect_burst(mgr, b, n), n);
+		for (uint16_t j = 0; j < n; j++) {
+			assert_int_equal(b[j].len, plen[i + j]);
+			assert_memory_equal(theirs[i + j], plain[i + j], plen[i + j]);
+		}
+		i += n;
+	}
+	assert_true(mg_srtp_ctx_stats(rx)->rtcp_packets == NRTCP);
+	srtp_dealloc(ltx);
+	srtp_dealloc(lrx);
+	mg_srtp_ctx_destroy(tx);
+	mg_srtp_ctx_destroy(rx);
+}
+
 static void
 cross_check_every_suite(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		one_suite(&cases[i]);
+}
+
+static void
+srtcp_cross_check_every_suite(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		one_suite_rtcp(&cases[i]);
 }
 
 static int
@@ -298,6 +401,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cross_check_every_suite),
+		cmocka_unit_test(srtcp_cross_check_every_suite),
 	};
 
 	return cmocka_run_group_tests_name("srtp_libsrtp", tests, setup, teardown);
