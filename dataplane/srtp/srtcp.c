@@ -175,47 +175,8 @@ unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t st = unprotect_verdict(pkt, slot, crypto_ok);
 
-	if (st != MG_SRTP_OK) {
-		c->stats.drops[st]++;
-		return st;
-	}
-	srtp_replay_commit(c, &c->rtcp, slot->idx);
-	slot->k->used++;
-	pkt->len = slot->auth_len;
-	c->stats.packets++;
-	c->stats.rtcp_packets++;
-	c->stats.bytes += pkt->len;
-	return MG_SRTP_OK;
-}
-
-static uint16_t
-protect_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
-{
-	uint16_t st = protect_prepare(pkt, slot);
-
-	if (st != MG_SRTP_OK)
-		pkt->ctx->stats.drops[st]++;
-	return st;
-}
-
-static uint16_t
-protect_finish_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-		       bool crypto_ok)
-{
-	uint16_t st = protect_finish(pkt, slot, crypto_ok);
-
-	if (st != MG_SRTP_OK)
-		pkt->ctx->stats.drops[st]++;
-	return st;
-}
-
-static uint16_t
-unprotect_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
-{
-	uint16_t st = unprotect_prepare(pkt, slot);
-
-	if (st != MG_SRTP_OK)
-		pkt->ctx->stats.drops[st]++;
+	if (st == MG_SRTP_OK)
+		srtp_accept(c, &c->rtcp, slot->k, pkt, slot->idx, slot->auth_len);
 	return st;
 }
 
@@ -223,14 +184,14 @@ uint16_t
 mg_srtcp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 		       uint16_t n)
 {
-	return srtp_burst_run(mgr, pkts, n, true, protect_counted,
-			      protect_finish_counted);
+	return srtp_burst_run(mgr, pkts, n, true, protect_prepare,
+			      protect_finish);
 }
 
 uint16_t
 mg_srtcp_unprotect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 			 uint16_t n)
 {
-	return srtp_burst_run(mgr, pkts, n, false, unprotect_counted,
+	return srtp_burst_run(mgr, pkts, n, false, unprotect_prepare,
 			      unprotect_finish);
 }

@@ -183,6 +183,20 @@ srtp_replay_commit(struct mg_srtp_ctx *c, struct srtp_replay *r, uint64_t idx)
 	r->bm[to & c->bucket_mask] |= 1ull << (idx & 63);
 }
 
+/* A packet that authenticated on receive: move its window, charge its
+ * key, strip the trailer, count it. */
+static inline void
+srtp_accept(struct mg_srtp_ctx *c, struct srtp_replay *r, struct srtp_keys *k,
+	    struct mg_srtp_pkt *pkt, uint64_t idx, uint16_t auth_len)
+{
+	srtp_replay_commit(c, r, idx);
+	k->used++;
+	pkt->len = auth_len;
+	c->stats.packets++;
+	c->stats.rtcp_packets += (r == &c->rtcp);
+	c->stats.bytes += pkt->len;
+}
+
 /* What one packet of a burst keeps while its job is in flight. */
 struct srtp_slot {
 	uint8_t iv[16];
@@ -236,6 +250,7 @@ srtp_prefetch_keys(const struct mg_srtp_ctx *c)
  * The shape of both transforms: check every packet (prepare), one crypto
  * pass for the burst, then complete every packet in arrival order
  * (finish), so a later duplicate in the same burst loses to the earlier.
+ * Every drop is counted here, once, whichever step refused the packet.
  * Inline, so prepare and finish inline into it.
  */
 static inline __attribute__((always_inline)) uint16_t
@@ -257,8 +272,11 @@ srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
 		if (i + SRTP_PREFETCH_AHEAD < n)
 			srtp_prefetch_keys(pkts[i + SRTP_PREFETCH_AHEAD].ctx);
 		pkts[i].status = prepare(&pkts[i], &b.slot[i]);
-		b.group[i] = pkts[i].status == MG_SRTP_OK ?
-			srtp_group_of(pkts[i].ctx, &b.slot[i]) : SRTP_NO_GROUP;
+		b.group[i] = SRTP_NO_GROUP;
+		if (pkts[i].status == MG_SRTP_OK)
+			b.group[i] = srtp_group_of(pkts[i].ctx, &b.slot[i]);
+		else
+			pkts[i].ctx->stats.drops[pkts[i].status]++;
 	}
 	srtp_burst_crypt(mgr, &b, pkts, n, protect);
 	for (uint16_t i = 0; i < n; i++) {
@@ -266,7 +284,10 @@ srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
 			continue;
 		pkts[i].status = finish(&pkts[i], &b.slot[i],
 					b.crypto_ok[b.job_of[i]]);
-		ok += (pkts[i].status == MG_SRTP_OK);
+		if (pkts[i].status == MG_SRTP_OK)
+			ok++;
+		else
+			pkts[i].ctx->stats.drops[pkts[i].status]++;
 	}
 	/* An IV gives the session salt away to whoever knows the SSRC and
 	 * index: leave none on the stack. Tags are sent in clear anyway. */

@@ -56,10 +56,8 @@ protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 
-	if (!crypto_ok) {
-		c->stats.drops[MG_SRTP_E_CRYPTO]++;
+	if (!crypto_ok)
 		return MG_SRTP_E_CRYPTO;
-	}
 	/* The MKI goes where the hashed ROC sat. */
 	if (c->mki_len)
 		memcpy(pkt->data + pkt->len, slot->k->mki, c->mki_len);
@@ -71,20 +69,10 @@ protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 	return MG_SRTP_OK;
 }
 
-static uint16_t
-protect_prepare_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
-{
-	uint16_t st = protect_prepare(pkt, slot);
-
-	if (st != MG_SRTP_OK)
-		pkt->ctx->stats.drops[st]++;
-	return st;
-}
-
 uint16_t
 mg_srtp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 		      uint16_t n)
 {
-	return srtp_burst_run(mgr, pkts, n, true, protect_prepare_counted,
+	return srtp_burst_run(mgr, pkts, n, true, protect_prepare,
 			      protect_finish);
 }

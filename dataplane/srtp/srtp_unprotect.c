@@ -114,25 +114,8 @@ unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t st = unprotect_verdict(pkt, slot, crypto_ok);
 
-	if (st != MG_SRTP_OK) {
-		c->stats.drops[st]++;
-		return st;
-	}
-	srtp_replay_commit(c, &c->rtp, slot->idx);
-	slot->k->used++;
-	pkt->len = slot->auth_len;
-	c->stats.packets++;
-	c->stats.bytes += pkt->len;
-	return MG_SRTP_OK;
-}
-
-static uint16_t
-unprotect_prepare_counted(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
-{
-	uint16_t st = unprotect_prepare(pkt, slot);
-
-	if (st != MG_SRTP_OK)
-		pkt->ctx->stats.drops[st]++;
+	if (st == MG_SRTP_OK)
+		srtp_accept(c, &c->rtp, slot->k, pkt, slot->idx, slot->auth_len);
 	return st;
 }
 
@@ -140,6 +123,6 @@ uint16_t
 mg_srtp_unprotect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 			uint16_t n)
 {
-	return srtp_burst_run(mgr, pkts, n, false, unprotect_prepare_counted,
+	return srtp_burst_run(mgr, pkts, n, false, unprotect_prepare,
 			      unprotect_finish);
 }
