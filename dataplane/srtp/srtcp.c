@@ -145,35 +145,12 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 }
 
 static uint16_t
-unprotect_verdict(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-		  bool crypto_ok)
-{
-	struct mg_srtp_ctx *c = pkt->ctx;
-	uint8_t diff = 0;
-	uint16_t st;
-
-	if (!crypto_ok)
-		return MG_SRTP_E_CRYPTO;
-	/* Constant time: no early exit on the first wrong byte. */
-	for (uint8_t i = 0; i < c->rtcp_tag_len; i++)
-		diff |= slot->tag[i] ^ slot->rx_tag[i];
-	if (diff)
-		return MG_SRTP_E_AUTH;
-	/* In arrival order: an earlier packet of the burst may have moved
-	 * the window or used the key up. */
-	st = srtp_replay_check(c, &c->rtcp, slot->idx);
-	if (st != MG_SRTP_OK)
-		return st;
-	return slot->k->used >= c->rtcp_lifetime ? MG_SRTP_E_LIFETIME :
-						    MG_SRTP_OK;
-}
-
-static uint16_t
 unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		 bool crypto_ok)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
-	uint16_t st = unprotect_verdict(pkt, slot, crypto_ok);
+	uint16_t st = srtp_rx_verdict(c, &c->rtcp, c->rtcp_lifetime, slot,
+				      c->rtcp_tag_len, crypto_ok);
 
 	if (st == MG_SRTP_OK)
 		srtp_accept(c, &c->rtcp, slot->k, pkt, slot->idx, slot->auth_len);

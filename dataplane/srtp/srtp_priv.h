@@ -211,6 +211,33 @@ struct srtp_slot {
 	bool auth;          /* a tag is computed */
 };
 
+/*
+ * What every received packet is checked for once its crypto is done, in
+ * arrival order: the tag, compared in constant time (a timing difference
+ * would tell how much of a forgery was right); then, again, the window and
+ * the key's lifetime, since an earlier packet of the same burst may have
+ * taken this index, moved the window past it, or used the key up.
+ */
+static inline uint16_t
+srtp_rx_verdict(const struct mg_srtp_ctx *c, const struct srtp_replay *r,
+		uint64_t lifetime, const struct srtp_slot *slot,
+		uint8_t tag_len, bool crypto_ok)
+{
+	uint8_t diff = 0;
+	uint16_t st;
+
+	if (!crypto_ok)
+		return MG_SRTP_E_CRYPTO;
+	for (uint8_t i = 0; i < tag_len; i++)
+		diff |= slot->tag[i] ^ slot->rx_tag[i];
+	if (diff)
+		return MG_SRTP_E_AUTH;
+	st = srtp_replay_check(c, r, slot->idx);
+	if (st != MG_SRTP_OK)
+		return st;
+	return slot->k->used >= lifetime ? MG_SRTP_E_LIFETIME : MG_SRTP_OK;
+}
+
 /* Jobs are grouped so each group is one cipher burst and one hash burst
  * of IPsec-MB: by AES key size (or no cipher) and by whether a tag is
  * computed. 4 x 2 groups; most bursts fill one. */

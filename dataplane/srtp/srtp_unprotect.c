@@ -71,40 +71,18 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	return MG_SRTP_OK;
 }
 
-/* Tags compare in constant time: a timing difference would leak how many
- * leading bytes of a forgery were right. */
-static bool
-tag_equal(const uint8_t *a, const uint8_t *b, uint8_t len)
-{
-	uint8_t diff = 0;
-
-	for (uint8_t i = 0; i < len; i++)
-		diff |= a[i] ^ b[i];
-	return diff == 0;
-}
-
 static uint16_t
 unprotect_verdict(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		  bool crypto_ok)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
-	uint16_t st;
+	uint16_t st = srtp_rx_verdict(c, &c->rtp, c->lifetime, slot,
+				      c->tag_len, crypto_ok);
 
-	if (!crypto_ok)
-		return MG_SRTP_E_CRYPTO;
-	if (!tag_equal(slot->tag, slot->rx_tag, c->tag_len))
-		return MG_SRTP_E_AUTH;
-	/* Again, now in arrival order: an earlier packet of this burst may
-	 * have taken this index, moved the window past it, or used up the
-	 * master key (prepare saw the state before the burst). */
-	st = srtp_replay_check(c, &c->rtp, slot->idx);
-	if (st != MG_SRTP_OK)
-		return st;
-	if (slot->k->used >= c->lifetime)
-		return MG_SRTP_E_LIFETIME;
-	if (!rtp_padding_ok(pkt->data, slot->hdr_len, slot->auth_len))
+	if (st == MG_SRTP_OK &&
+	    !rtp_padding_ok(pkt->data, slot->hdr_len, slot->auth_len))
 		return MG_SRTP_E_PADDING;
-	return MG_SRTP_OK;
+	return st;
 }
 
 static uint16_t
