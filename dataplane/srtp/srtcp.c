@@ -128,17 +128,15 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	if (!(ei & SRTCP_E_BIT) && rtcp_encrypts(c))
 		return MG_SRTP_E_CLEARTEXT;
 	slot->idx = ei & ~SRTCP_E_BIT;
-	st = srtp_replay_check(c, &c->rtcp, slot->idx);
+	st = srtp_rx_admit(c, &c->rtcp, c->rtcp_lifetime, slot);
 	if (st != MG_SRTP_OK)
 		return st;
-	if (slot->k->used >= c->rtcp_lifetime)
-		return MG_SRTP_E_LIFETIME;
 	slot->hdr_len = RTCP_HDR_LEN;
 	slot->cipher = (ei & SRTCP_E_BIT) && c->key_len &&
 		       slot->auth_len > RTCP_HDR_LEN;
 	slot->auth = true;
-	memcpy(slot->rx_tag, pkt->data + pkt->len - c->rtcp_tag_len,
-	       c->rtcp_tag_len);
+	srtp_save_tag(slot->rx_tag, pkt->data + pkt->len - c->rtcp_tag_len,
+		      c->rtcp_tag_len);
 	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
 	slot->tag_out = slot->tag;
 	return MG_SRTP_OK;

@@ -4,7 +4,6 @@
  * wiping at destruction, and the replay database's commit step.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "srtp_arena.h"

@@ -211,6 +211,32 @@ struct srtp_slot {
 	bool auth;          /* a tag is computed */
 };
 
+/* May a received packet with this index, under this key, go on? Asked
+ * before the crypto (so replays cost nothing) and again after it. */
+static inline uint16_t
+srtp_rx_admit(const struct mg_srtp_ctx *c, const struct srtp_replay *r,
+	      uint64_t lifetime, const struct srtp_slot *slot)
+{
+	uint16_t st = srtp_replay_check(c, r, slot->idx);
+
+	if (st != MG_SRTP_OK)
+		return st;
+	return slot->k->used >= lifetime ? MG_SRTP_E_LIFETIME : MG_SRTP_OK;
+}
+
+/* Constant-size copies for the two tag lengths there are: inlined moves
+ * instead of a library call per packet. */
+static inline void
+srtp_save_tag(uint8_t *dst, const uint8_t *src, uint8_t len)
+{
+	if (len == 10)
+		memcpy(dst, src, 10);
+	else if (len == 4)
+		memcpy(dst, src, 4);
+	else
+		memcpy(dst, src, len);
+}
+
 /*
  * What every received packet is checked for once its crypto is done, in
  * arrival order: the tag, compared in constant time (a timing difference
@@ -224,7 +250,6 @@ srtp_rx_verdict(const struct mg_srtp_ctx *c, const struct srtp_replay *r,
 		uint8_t tag_len, bool crypto_ok)
 {
 	uint8_t diff = 0;
-	uint16_t st;
 
 	if (!crypto_ok)
 		return MG_SRTP_E_CRYPTO;
@@ -232,10 +257,7 @@ srtp_rx_verdict(const struct mg_srtp_ctx *c, const struct srtp_replay *r,
 		diff |= slot->tag[i] ^ slot->rx_tag[i];
 	if (diff)
 		return MG_SRTP_E_AUTH;
-	st = srtp_replay_check(c, r, slot->idx);
-	if (st != MG_SRTP_OK)
-		return st;
-	return slot->k->used >= lifetime ? MG_SRTP_E_LIFETIME : MG_SRTP_OK;
+	return srtp_rx_admit(c, r, lifetime, slot);
 }
 
 /* Jobs are grouped so each group is one cipher burst and one hash burst

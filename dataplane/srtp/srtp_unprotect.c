@@ -15,19 +15,6 @@ key_by_mki(struct mg_srtp_ctx *c, const uint8_t *mki)
 	return NULL;
 }
 
-/* Constant-size copies for the two tag lengths there are: inlined moves
- * instead of a library call per packet. */
-static inline void
-save_tag(uint8_t *dst, const uint8_t *src, uint8_t len)
-{
-	if (len == 10)
-		memcpy(dst, src, 10);
-	else if (len == 4)
-		memcpy(dst, src, 4);
-	else
-		memcpy(dst, src, len);
-}
-
 /* Checks, in order: room for header, MKI and tag; header fits; SSRC; MKI
  * known; index neither replayed nor too old; master key has life left. */
 static uint16_t
@@ -53,17 +40,15 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	if (c->tag_len && (uint32_t)slot->auth_len + 4 > pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
 	slot->idx = srtp_estimate_index(c->rtp.top, rtp_seq(pkt->data));
-	st = srtp_replay_check(c, &c->rtp, slot->idx);
+	st = srtp_rx_admit(c, &c->rtp, c->lifetime, slot);
 	if (st != MG_SRTP_OK)
 		return st;
-	if (slot->k->used >= c->lifetime)
-		return MG_SRTP_E_LIFETIME;
 	slot->hdr_len = hl;
 	slot->cipher = c->key_len && hl < slot->auth_len &&
 		       !(c->flags & MG_SRTP_F_UNENCRYPTED_SRTP);
 	slot->auth = c->tag_len != 0;
-	save_tag(slot->rx_tag, pkt->data + slot->auth_len + c->mki_len,
-		 c->tag_len);
+	srtp_save_tag(slot->rx_tag, pkt->data + slot->auth_len + c->mki_len,
+		      c->tag_len);
 	if (c->tag_len)
 		put_be32(pkt->data + slot->auth_len, (uint32_t)(slot->idx >> 16));
 	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
