@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SRTP (RFC 3711, RFC 6188) contexts and their burst transforms.
+ * SRTP (RFC 3711, RFC 6188, RFC 7714) contexts and their burst transforms.
  *
  * The suite enum and struct mg_srtp_policy are plain data shared with the
  * control plane: the policy is what an install request carries. The
@@ -24,6 +24,8 @@ enum mg_srtp_suite {
 	MG_SRTP_AES_256_CM_HMAC_SHA1_32,
 	MG_SRTP_NULL_HMAC_SHA1_80,
 	MG_SRTP_NULL_HMAC_SHA1_32,
+	MG_SRTP_AEAD_AES_128_GCM,   /* RFC 7714: 16-byte tag, 12-byte salt */
+	MG_SRTP_AEAD_AES_256_GCM,
 	MG_SRTP_SUITE_MAX,
 };
 
@@ -46,7 +48,7 @@ enum mg_srtp_flags {
 
 struct mg_srtp_master {
 	uint8_t key[MG_SRTP_MASTER_KEY_MAX]; /* suite's key length is used */
-	uint8_t salt[MG_SRTP_MASTER_SALT_LEN];
+	uint8_t salt[MG_SRTP_MASTER_SALT_LEN]; /* GCM suites: salt[0..12) */
 	uint8_t mki[MG_SRTP_MKI_MAX];        /* mki_len bytes used */
 };
 

@@ -5,6 +5,10 @@
  * the tag over header || payload || E||index. No index estimation: the
  * index travels in the packet. Same burst machinery as SRTP; the 4 bytes
  * the hash reads past auth_len are E||index itself.
+ *
+ * AES-GCM (RFC 7714 §9): header || ciphertext || tag || E||index || MKI,
+ * the AAD being header || E||index; with E clear the whole packet and
+ * E||index are AAD and nothing is encrypted.
  */
 #include "srtp_priv.h"
 
@@ -18,8 +22,10 @@ get_be32(const uint8_t *p)
 	       ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* RFC 3550 §6.4: the first RTCP packet's header: version 2, its length
- * word within the buffer, and the SSRC of this context. */
+/* RFC 3550 §6.4: the first RTCP packet's header: version 2 and the SSRC
+ * of this context. Its length word is left to whoever parses RTCP: SRTCP
+ * protects the compound packet as opaque bytes (as libsrtp2 does), and
+ * RFC 7714 §17's own test packet claims 56 bytes in 52. */
 static uint16_t
 rtcp_check(const struct mg_srtp_ctx *c, const uint8_t *p, uint16_t len)
 {
@@ -27,8 +33,6 @@ rtcp_check(const struct mg_srtp_ctx *c, const uint8_t *p, uint16_t len)
 		return MG_SRTP_E_TRUNCATED;
 	if ((p[0] >> 6) != 2)
 		return MG_SRTP_E_VERSION;
-	if (4u * ((((uint32_t)p[2] << 8) | p[3]) + 1) > len)
-		return MG_SRTP_E_TRUNCATED;
 	if (get_be32(p + 4) != c->ssrc)
 		return MG_SRTP_E_SSRC;
 	return MG_SRTP_OK;
@@ -44,6 +48,32 @@ rtcp_encrypts(const struct mg_srtp_ctx *c)
 
 /* Checks: header, room for E||index + MKI + tag (the tag may be written
  * 12 bytes long), the index space (2^31) and the key's SRTCP lifetime. */
+/*
+ * The AAD of a GCM packet whose payload ends at auth_len: header ||
+ * E||index, built in the slot; or with E clear the packet itself with
+ * E||index written after it (where the tag goes later), so the AAD is one
+ * run of bytes as IPsec-MB wants. tag_out: where the tag is computed.
+ */
+static uint16_t
+gcm_prepare(const struct mg_srtp_ctx *c, uint8_t *p, struct srtp_slot *slot,
+	    bool e, uint8_t *tag_out)
+{
+	srtp_gcm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
+	slot->tag_out = tag_out;
+	if (e) {
+		memcpy(slot->aad_buf, p, RTCP_HDR_LEN);
+		put_be32(slot->aad_buf + RTCP_HDR_LEN, slot->ei);
+		slot->aad = slot->aad_buf;
+		slot->aad_len = RTCP_HDR_LEN + 4;
+		return MG_SRTP_OK;
+	}
+	put_be32(p + slot->auth_len, slot->ei);
+	slot->aad = p;
+	slot->aad_len = slot->auth_len + 4;
+	slot->tag_out = slot->tag; /* E||index holds the tag's place */
+	return MG_SRTP_OK;
+}
+
 static uint16_t
 protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 {
@@ -65,7 +95,11 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	slot->auth_len = pkt->len;
 	slot->cipher = e && pkt->len > RTCP_HDR_LEN;
 	slot->auth = true;
-	put_be32(pkt->data + pkt->len, (uint32_t)slot->idx | (e ? SRTCP_E_BIT : 0));
+	slot->ei = (uint32_t)slot->idx | (e ? SRTCP_E_BIT : 0);
+	if (c->aead)
+		return gcm_prepare(c, pkt->data, slot, e,
+				   pkt->data + pkt->len + c->rtcp_tag_off);
+	put_be32(pkt->data + pkt->len, slot->ei);
 	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
 	slot->tag_out = pkt->len + 4u + c->mki_len + SRTP_HMAC_OUT_LEN <=
 			pkt->cap ? pkt->data + pkt->len + 4 + c->mki_len :
@@ -78,14 +112,15 @@ protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 	       bool crypto_ok)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
-	uint8_t *end = pkt->data + pkt->len + 4;
+	uint8_t *end = pkt->data + pkt->len;
 
 	if (!crypto_ok)
 		return MG_SRTP_E_CRYPTO;
-	if (c->mki_len)
-		memcpy(end, slot->k->mki, c->mki_len);
 	if (slot->tag_out == slot->tag)
-		memcpy(end + c->mki_len, slot->tag, c->rtcp_tag_len);
+		memcpy(end + c->rtcp_tag_off, slot->tag, c->rtcp_tag_len);
+	put_be32(end + c->rtcp_ei_off, slot->ei);
+	if (c->mki_len)
+		memcpy(end + c->rtcp_mki_off, slot->k->mki, c->mki_len);
 	pkt->len = (uint16_t)(pkt->len + 4 + c->mki_len + c->rtcp_tag_len);
 	c->stats.packets++;
 	c->stats.rtcp_packets++;
@@ -119,10 +154,11 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	st = rtcp_check(c, pkt->data, slot->auth_len);
 	if (st != MG_SRTP_OK)
 		return st;
-	slot->k = rtcp_key_by_mki(c, pkt->data + slot->auth_len + 4);
+	slot->k = rtcp_key_by_mki(c, pkt->data + slot->auth_len +
+				  c->rtcp_mki_off);
 	if (slot->k == NULL)
 		return MG_SRTP_E_MKI;
-	ei = get_be32(pkt->data + slot->auth_len);
+	ei = get_be32(pkt->data + slot->auth_len + c->rtcp_ei_off);
 	/* E is authenticated, so only the peer could have cleared it; still
 	 * a peer that stops encrypting breaks the negotiated policy. */
 	if (!(ei & SRTCP_E_BIT) && rtcp_encrypts(c))
@@ -135,8 +171,12 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	slot->cipher = (ei & SRTCP_E_BIT) && c->key_len &&
 		       slot->auth_len > RTCP_HDR_LEN;
 	slot->auth = true;
-	srtp_save_tag(slot->rx_tag, pkt->data + pkt->len - c->rtcp_tag_len,
-		      c->rtcp_tag_len);
+	slot->ei = ei;
+	srtp_save_tag(slot->rx_tag, pkt->data + slot->auth_len +
+		      c->rtcp_tag_off, c->rtcp_tag_len);
+	if (c->aead)
+		return gcm_prepare(c, pkt->data, slot, ei & SRTCP_E_BIT,
+				   slot->tag);
 	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
 	slot->tag_out = slot->tag;
 	return MG_SRTP_OK;

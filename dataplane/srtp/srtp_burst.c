@@ -18,6 +18,8 @@ srtp_group_of(const struct mg_srtp_ctx *c, const struct srtp_slot *s)
 	/* Key length 16, 24, 32 -> class 1, 2, 3; 0: no cipher. */
 	uint8_t cls = s->cipher ? (uint8_t)(c->key_len / 8 - 1) : 0;
 
+	if (c->aead)
+		return (uint8_t)(SRTP_GROUP_GCM + (c->key_len == 32));
 	return (uint8_t)(cls * 2 + s->auth);
 }
 
@@ -65,6 +67,9 @@ place_jobs(struct srtp_burst *b, struct mg_srtp_pkt *pkts, uint16_t n,
 		if (b->group[i] == SRTP_NO_GROUP)
 			continue;
 		b->job_of[i] = (uint8_t)fill[b->group[i]]++;
+		b->pkt_of[b->job_of[i]] = (uint8_t)i;
+		if (b->group[i] >= SRTP_GROUP_GCM)
+			continue; /* filled in the manager's own queue */
 		srtp_job_fill(&b->jobs[b->job_of[i]], pkts[i].ctx, &pkts[i],
 			      &b->slot[i], protect);
 	}
@@ -102,6 +107,10 @@ srtp_burst_crypt(IMB_MGR *mgr, struct srtp_burst *b,
 
 		if (cnt == 0)
 			continue;
+		if (g >= SRTP_GROUP_GCM) {
+			srtp_gcm_crypt(mgr, b, pkts, start[g], cnt, protect);
+			continue;
+		}
 		ok = crypt_group(mgr, &b->jobs[start[g]], cnt, g, protect);
 		for (uint16_t j = start[g]; j < start[g + 1]; j++)
 			b->crypto_ok[j] = ok;

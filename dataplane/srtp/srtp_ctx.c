@@ -21,6 +21,10 @@ const struct mg_srtp_suite_desc mg_srtp_suites[MG_SRTP_SUITE_MAX] = {
 	/* The NULL cipher still derives a 128-bit key (RFC 4568 §6.2.1). */
 	[MG_SRTP_NULL_HMAC_SHA1_80] = { .key_len = 0, .tag_len = 10 },
 	[MG_SRTP_NULL_HMAC_SHA1_32] = { .key_len = 0, .tag_len = 4 },
+	[MG_SRTP_AEAD_AES_128_GCM] = { .key_len = 16, .tag_len = 16,
+				       .aead = true },
+	[MG_SRTP_AEAD_AES_256_GCM] = { .key_len = 32, .tag_len = 16,
+				       .aead = true },
 };
 
 static const char *const status_names[MG_SRTP_STATUS_MAX] = {
@@ -78,6 +82,12 @@ policy_check(const struct mg_srtp_policy *p)
 			 MG_SRTP_F_UNENCRYPTED_SRTCP |
 			 MG_SRTP_F_UNAUTHENTICATED_SRTP))
 		return -EINVAL;
+	/* An AEAD authenticates whatever it encrypts: GCM can leave the
+	 * payload clear (RFC 7714 §16.1.3 tags it as AAD) but cannot skip
+	 * the tag. */
+	if (mg_srtp_suites[p->suite].aead &&
+	    (p->flags & MG_SRTP_F_UNAUTHENTICATED_SRTP))
+		return -EINVAL;
 	/* Re-derivation every 2^n packets is not implemented yet. */
 	if (p->kdr_log2 != 0)
 		return -ENOTSUP;
@@ -117,6 +127,49 @@ expand_aes(IMB_MGR *mgr, const uint8_t *key, uint8_t len, uint8_t *enc)
 	return 0;
 }
 
+int
+srtp_gcm_set_keys(IMB_MGR *mgr, struct srtp_keys *k, const uint8_t *key,
+		  uint8_t key_len, const uint8_t salt[SRTP_GCM_SALT_LEN])
+{
+	if (k->gcm == NULL)
+		k->gcm = srtp_secret_alloc(sizeof(*k->gcm));
+	if (k->gcm == NULL)
+		return -ENOMEM;
+	if (key_len == 16)
+		IMB_AES128_GCM_PRE(mgr, key, k->gcm);
+	else
+		IMB_AES256_GCM_PRE(mgr, key, k->gcm);
+	memcpy(k->salt, salt, SRTP_GCM_SALT_LEN);
+	return 0;
+}
+
+/* RFC 7714 §11: the AES-CM PRF with the 96-bit master salt padded with
+ * zeros to 112 bits; an encryption key and a 12-byte salt, no auth key.
+ * The GCM key data (schedule and GHASH powers) gets a block of its own. */
+static int
+derive_gcm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
+		const struct mg_srtp_master *m, uint8_t base,
+		struct srtp_keys *k)
+{
+	uint8_t salt[MG_SRTP_MASTER_SALT_LEN] = { 0 }, enc[32];
+	int rc;
+
+	uint8_t sess_salt[SRTP_GCM_SALT_LEN];
+
+	memcpy(salt, m->salt, SRTP_GCM_SALT_LEN);
+	rc = mg_srtp_kdf(mgr, m->key, sd->key_len, salt, base, 0,
+			 MG_SRTP_R_LEN, enc, sd->key_len);
+	if (rc == 0)
+		rc = mg_srtp_kdf(mgr, m->key, sd->key_len, salt, base + 2, 0,
+				 MG_SRTP_R_LEN, sess_salt, sizeof(sess_salt));
+	if (rc == 0)
+		rc = srtp_gcm_set_keys(mgr, k, enc, sd->key_len, sess_salt);
+	explicit_bzero(enc, sizeof(enc));
+	explicit_bzero(sess_salt, sizeof(sess_salt));
+	explicit_bzero(salt, sizeof(salt));
+	return rc;
+}
+
 /* RFC 3711 §4.3: the three session keys of one master key, for SRTP
  * (labels 0-2, base MG_SRTP_LABEL_RTP_ENC) or SRTCP (3-5). */
 static int
@@ -128,6 +181,9 @@ derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 	uint8_t enc[32], auth[SRTP_AUTH_KEY_LEN];
 	int rc;
 
+	memcpy(k->mki, m->mki, mki_len);
+	if (sd->aead)
+		return derive_gcm_keys(mgr, sd, m, base, k);
 	rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base, 0, MG_SRTP_R_LEN,
 			 enc, mk_len);
 	if (rc == 0)
@@ -140,10 +196,39 @@ derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 		rc = expand_aes(mgr, enc, sd->key_len, k->enc);
 	if (rc == 0)
 		hmac_pads(mgr, auth, k);
-	memcpy(k->mki, m->mki, mki_len);
 	explicit_bzero(enc, sizeof(enc));
 	explicit_bzero(auth, sizeof(auth));
 	return rc;
+}
+
+/* Where MKI, tag and E||index sit after the payload (see srtp_priv.h). */
+static void
+trailer_layout(struct mg_srtp_ctx *c, bool aead)
+{
+	c->aead = aead;
+	if (aead) {
+		c->tag_off = 0;
+		c->mki_off = SRTP_GCM_TAG_LEN;
+		c->rtcp_tag_off = 0;
+		c->rtcp_ei_off = SRTP_GCM_TAG_LEN;
+		c->rtcp_mki_off = SRTP_GCM_TAG_LEN + 4;
+	} else {
+		c->mki_off = 0;
+		c->tag_off = c->mki_len;
+		c->rtcp_ei_off = 0;
+		c->rtcp_mki_off = 4;
+		c->rtcp_tag_off = (uint8_t)(4 + c->mki_len);
+	}
+}
+
+static void
+free_gcm(struct srtp_keys *k)
+{
+	if (k->gcm == NULL)
+		return;
+	explicit_bzero(k->gcm, sizeof(*k->gcm));
+	srtp_secret_free(k->gcm, sizeof(*k->gcm));
+	k->gcm = NULL;
 }
 
 static size_t
@@ -187,6 +272,7 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	c->rtcp_lifetime = c->lifetime < MG_SRTCP_LIFETIME_MAX ? c->lifetime :
 			   MG_SRTCP_LIFETIME_MAX;
 	c->rtcp_tag_len = sd->tag_len;
+	trailer_layout(c, sd->aead);
 	c->rtp.bm = c->bitmap;
 	c->rtcp.bm = c->bitmap + buckets;
 	for (uint8_t i = 0; i < p->nb_masters && rc == 0; i++) {
@@ -213,6 +299,10 @@ mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	size = ctx_size(ctx->bucket_mask + 1u);
+	for (int i = 0; i < MG_SRTP_MASTERS_MAX; i++) {
+		free_gcm(&ctx->keys[i]);
+		free_gcm(&ctx->rtcp_keys[i]);
+	}
 	explicit_bzero(ctx, size);
 	srtp_secret_free(ctx, size);
 }

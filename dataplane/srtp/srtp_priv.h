@@ -14,21 +14,28 @@
 
 #define SRTP_AUTH_KEY_LEN 20   /* HMAC-SHA1 session key, RFC 3711 §8.2 */
 #define SRTP_HMAC_OUT_LEN 12   /* IPsec-MB's shortest HMAC-SHA1 tag */
+#define SRTP_GCM_TAG_LEN 16    /* RFC 7714 §14.2 */
+#define SRTP_GCM_SALT_LEN 12   /* RFC 7714 §11: master and session salt */
+#define SRTP_TAG_MAX 16
 #define RTP_HDR_LEN 12
 
 struct mg_srtp_suite_desc {
 	uint8_t key_len;  /* AES key; 0 for the NULL cipher */
-	uint8_t tag_len;  /* HMAC-SHA1 truncated to this */
+	uint8_t tag_len;  /* HMAC-SHA1 truncated to this, or the GCM tag */
+	bool aead;        /* AES-GCM (RFC 7714) instead of AES-CM + HMAC */
 };
 
 extern const struct mg_srtp_suite_desc mg_srtp_suites[MG_SRTP_SUITE_MAX];
 
-/* The session keys of one master key, in the forms IPsec-MB takes. */
+/* The session keys of one master key, in the forms IPsec-MB takes. The
+ * GCM suites keep theirs (key schedule and GHASH powers, 1 KB) in a block
+ * of their own, so the AES-CM contexts stay small. */
 struct srtp_keys {
 	uint8_t enc[16 * 15] __attribute__((aligned(16))); /* expanded AES */
 	uint8_t ipad[32] __attribute__((aligned(16))); /* SHA1(k ^ ipad) state */
 	uint8_t opad[32] __attribute__((aligned(16))); /* SHA1(k ^ opad) state */
-	uint8_t salt[MG_SRTP_MASTER_SALT_LEN];
+	struct gcm_key_data *gcm; /* AEAD suites only, else NULL */
+	uint8_t salt[MG_SRTP_MASTER_SALT_LEN]; /* GCM: 12 bytes used */
 	uint8_t mki[MG_SRTP_MKI_MAX];
 	uint64_t used; /* packets under this master, against lifetime */
 };
@@ -42,7 +49,13 @@ struct srtp_keys {
  * them. SRTCP has keys and a window of its own. Size: 928 bytes per master
  * key (SRTP and SRTCP), about 300 for the rest, plus two sets of buckets:
  * the next power of two above window / 64 each (1024 packets: 2 x 256
- * bytes). Only the owning lcore touches it.
+ * bytes). GCM suites add 2 x 1008 bytes of GCM key data per master key.
+ * Only the owning lcore touches it.
+ *
+ * Trailer layouts differ by suite, so they are offsets from the end of
+ * the payload, set once at creation:
+ *   SRTP   AES-CM: MKI, tag          GCM: tag, MKI (RFC 7714 §7)
+ *   SRTCP  AES-CM: E||index, MKI, tag  GCM: tag, E||index, MKI (§9)
  */
 struct srtp_replay {
 	uint64_t top;   /* highest index received (or sent) */
@@ -59,6 +72,9 @@ struct mg_srtp_ctx {
 	uint8_t nb_keys;
 	uint8_t active;
 	uint8_t rtcp_tag_len; /* SRTCP is always authenticated */
+	bool aead;
+	uint8_t mki_off, tag_off;           /* SRTP trailer */
+	uint8_t rtcp_ei_off, rtcp_mki_off, rtcp_tag_off; /* SRTCP trailer */
 	uint16_t bucket_mask; /* buckets - 1 */
 	uint64_t lifetime;
 	uint64_t rtcp_lifetime; /* min(lifetime, 2^31), RFC 3711 §9.2 */
@@ -200,9 +216,13 @@ srtp_accept(struct mg_srtp_ctx *c, struct srtp_replay *r, struct srtp_keys *k,
 /* What one packet of a burst keeps while its job is in flight. */
 struct srtp_slot {
 	uint8_t iv[16];
-	uint8_t tag[SRTP_HMAC_OUT_LEN];  /* computed tag, unless tag_out */
-	uint8_t *tag_out;                /* where the job writes the tag */
-	uint8_t rx_tag[SRTP_HMAC_OUT_LEN]; /* as received (unprotect) */
+	uint8_t tag[SRTP_TAG_MAX];      /* computed tag, unless tag_out */
+	uint8_t *tag_out;               /* where the job writes the tag */
+	uint8_t rx_tag[SRTP_TAG_MAX];   /* as received (unprotect) */
+	const uint8_t *aad;             /* GCM: authenticated, not encrypted */
+	uint16_t aad_len;
+	uint8_t aad_buf[12];            /* GCM SRTCP: header || E||index */
+	uint32_t ei;                    /* SRTCP: E||index as sent */
 	uint64_t idx;
 	struct srtp_keys *k;
 	uint16_t hdr_len;
@@ -233,6 +253,8 @@ srtp_save_tag(uint8_t *dst, const uint8_t *src, uint8_t len)
 		memcpy(dst, src, 10);
 	else if (len == 4)
 		memcpy(dst, src, 4);
+	else if (len == 16)
+		memcpy(dst, src, 16);
 	else
 		memcpy(dst, src, len);
 }
@@ -262,8 +284,10 @@ srtp_rx_verdict(const struct mg_srtp_ctx *c, const struct srtp_replay *r,
 
 /* Jobs are grouped so each group is one cipher burst and one hash burst
  * of IPsec-MB: by AES key size (or no cipher) and by whether a tag is
- * computed. 4 x 2 groups; most bursts fill one. */
-#define SRTP_GROUPS 8
+ * computed, 4 x 2 groups; then AES-GCM-128 and -256, which go through the
+ * job API (1.3 has no GCM burst call). Most bursts fill one group. */
+#define SRTP_GROUPS 10
+#define SRTP_GROUP_GCM 8
 #define SRTP_NO_GROUP 0xff
 
 struct srtp_burst {
@@ -271,6 +295,7 @@ struct srtp_burst {
 	struct srtp_slot slot[MG_SRTP_BURST_MAX]; /* in packet order */
 	uint8_t group[MG_SRTP_BURST_MAX];       /* per packet */
 	uint8_t job_of[MG_SRTP_BURST_MAX];      /* per packet */
+	uint8_t pkt_of[MG_SRTP_BURST_MAX];      /* per job */
 	bool crypto_ok[MG_SRTP_BURST_MAX];      /* per job */
 };
 
@@ -364,11 +389,45 @@ srtp_cm_iv(const uint8_t salt[MG_SRTP_MASTER_SALT_LEN], uint32_t ssrc,
 	memcpy(iv + 8, &lo, 8);
 }
 
+/* RFC 7714 §8.1 / §9.1: IV = (00 00 || SSRC || index) XOR salt, the
+ * index 48 bits: ROC || SEQ for SRTP, 0 || SRTCP index for SRTCP. */
+static inline void
+srtp_gcm_iv(const uint8_t salt[SRTP_GCM_SALT_LEN], uint32_t ssrc,
+	    uint64_t idx, uint8_t iv[16])
+{
+	iv[0] = salt[0];
+	iv[1] = salt[1];
+	put_be32(iv + 2, ssrc);
+	put_be32(iv + 6, (uint32_t)(idx >> 16));
+	iv[10] = (uint8_t)(idx >> 8);
+	iv[11] = (uint8_t)idx;
+	for (int i = 2; i < SRTP_GCM_SALT_LEN; i++)
+		iv[i] ^= salt[i];
+}
+
 /* One SRTP or SRTCP job: cipher over [hdr_len, auth_len), HMAC-SHA1 over
  * [0, auth_len + 4): the 4 bytes after auth_len hold the ROC (SRTP, put
  * there for the hash) or E||index (SRTCP, part of the packet). */
 void srtp_job_fill(IMB_JOB *job, const struct mg_srtp_ctx *c,
 		   struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		   bool protect);
+
+/* Key k with a GCM session key and 12-byte session salt. Creation derives
+ * them; the RFC 7714 known-answer tests, which publish session keys, call
+ * it directly. Returns 0 or -ENOMEM. */
+int srtp_gcm_set_keys(IMB_MGR *mgr, struct srtp_keys *k, const uint8_t *key,
+		      uint8_t key_len, const uint8_t salt[SRTP_GCM_SALT_LEN]);
+
+/* One AES-GCM job: AAD slot->aad, cipher over [hdr_len, auth_len) when
+ * slot->cipher (else GMAC of the AAD alone), 16-byte tag to tag_out. */
+void srtp_gcm_job_fill(IMB_JOB *job, const struct mg_srtp_ctx *c,
+		       struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
+		       bool protect);
+
+/* Run jobs[0..cnt) of a GCM group through the job API; crypto_ok[j] says
+ * whether job j completed. */
+void srtp_gcm_crypt(IMB_MGR *mgr, struct srtp_burst *b,
+		    struct mg_srtp_pkt *pkts, uint16_t first, uint16_t cnt,
+		    bool protect);
 
 #endif /* MG_SRTP_PRIV_H */

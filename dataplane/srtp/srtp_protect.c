@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * SRTP protect (RFC 3711 §3.3): encrypt the payload with AES-CM, append
- * the MKI and the HMAC-SHA1 tag over header || payload || ROC.
+ * the MKI and the HMAC-SHA1 tag over header || payload || ROC; or (RFC
+ * 7714) encrypt it with AES-GCM, the header as AAD, and append the tag
+ * and the MKI.
  */
 #include "srtp_priv.h"
 
@@ -23,8 +25,10 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 		return MG_SRTP_E_PADDING;
 	if (rtp_ssrc(pkt->data) != c->ssrc)
 		return MG_SRTP_E_SSRC;
-	trailer = c->tag_len ? c->mki_len + c->tag_len : c->mki_len;
-	if ((uint32_t)pkt->len + (trailer > 4 ? trailer : 4) > pkt->cap)
+	trailer = c->mki_len + c->tag_len;
+	/* AES-CM hashes the ROC from the 4 bytes after the payload. */
+	if ((uint32_t)pkt->len + (trailer > 4 || c->aead ? trailer : 4) >
+	    pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
 	idx = srtp_estimate_index(c->rtp.top, rtp_seq(pkt->data));
 	st = srtp_replay_check(c, &c->rtp, idx);
@@ -41,6 +45,13 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	slot->cipher = c->key_len && hl < pkt->len &&
 		       !(c->flags & MG_SRTP_F_UNENCRYPTED_SRTP);
 	slot->auth = c->tag_len != 0;
+	if (c->aead) {
+		srtp_gcm_iv(slot->k->salt, c->ssrc, idx, slot->iv);
+		slot->aad = pkt->data;
+		slot->aad_len = slot->cipher ? hl : pkt->len;
+		slot->tag_out = pkt->data + pkt->len + c->tag_off;
+		return MG_SRTP_OK;
+	}
 	srtp_cm_iv(slot->k->salt, c->ssrc, idx, slot->iv);
 	/* With room for all 12 bytes IPsec-MB makes, the tag goes straight to
 	 * its place (the 2 extra bytes land in spare room and are cut). */
@@ -58,11 +69,12 @@ protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 
 	if (!crypto_ok)
 		return MG_SRTP_E_CRYPTO;
-	/* The MKI goes where the hashed ROC sat. */
+	/* AES-CM: the MKI goes where the hashed ROC sat. */
 	if (c->mki_len)
-		memcpy(pkt->data + pkt->len, slot->k->mki, c->mki_len);
+		memcpy(pkt->data + pkt->len + c->mki_off, slot->k->mki,
+		       c->mki_len);
 	if (slot->tag_out == slot->tag)
-		memcpy(pkt->data + pkt->len + c->mki_len, slot->tag, c->tag_len);
+		memcpy(pkt->data + pkt->len + c->tag_off, slot->tag, c->tag_len);
 	pkt->len = (uint16_t)(pkt->len + c->mki_len + c->tag_len);
 	c->stats.packets++;
 	c->stats.bytes += pkt->len;

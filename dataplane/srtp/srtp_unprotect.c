@@ -31,13 +31,13 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 		return st;
 	if (rtp_ssrc(pkt->data) != c->ssrc)
 		return MG_SRTP_E_SSRC;
-	slot->k = c->mki_len ? key_by_mki(c, pkt->data + slot->auth_len) :
-			       &c->keys[0];
+	slot->k = c->mki_len ? key_by_mki(c, pkt->data + slot->auth_len +
+					      c->mki_off) : &c->keys[0];
 	if (slot->k == NULL)
 		return MG_SRTP_E_MKI;
 	/* Unauthenticated SRTP has no trailer to hold the ROC the hash needs;
 	 * it has no hash either. */
-	if (c->tag_len && (uint32_t)slot->auth_len + 4 > pkt->cap)
+	if (c->tag_len && !c->aead && (uint32_t)slot->auth_len + 4 > pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
 	slot->idx = srtp_estimate_index(c->rtp.top, rtp_seq(pkt->data));
 	st = srtp_rx_admit(c, &c->rtp, c->lifetime, slot);
@@ -47,12 +47,18 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	slot->cipher = c->key_len && hl < slot->auth_len &&
 		       !(c->flags & MG_SRTP_F_UNENCRYPTED_SRTP);
 	slot->auth = c->tag_len != 0;
-	srtp_save_tag(slot->rx_tag, pkt->data + slot->auth_len + c->mki_len,
+	srtp_save_tag(slot->rx_tag, pkt->data + slot->auth_len + c->tag_off,
 		      c->tag_len);
+	slot->tag_out = slot->tag;
+	if (c->aead) {
+		srtp_gcm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
+		slot->aad = pkt->data;
+		slot->aad_len = slot->cipher ? hl : slot->auth_len;
+		return MG_SRTP_OK;
+	}
 	if (c->tag_len)
 		put_be32(pkt->data + slot->auth_len, (uint32_t)(slot->idx >> 16));
 	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
-	slot->tag_out = slot->tag;
 	return MG_SRTP_OK;
 }
 

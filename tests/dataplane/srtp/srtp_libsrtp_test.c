@@ -8,8 +8,13 @@
  *   - our protect equals libsrtp2's protect, byte for byte;
  *   - libsrtp2 unprotects ours;
  *   - we unprotect libsrtp2's, getting the original packet back.
+ * The MKI cases give both sides two master keys and send with the second,
+ * which also pins down where each suite puts the MKI (RFC 7714 moves it
+ * after the GCM tag).
  * AES-192 is left out: Debian's libsrtp2 derives its keys wrongly (cisco/
- * libsrtp issue 763); the RFC 6188 vectors in srtp_kdf_test cover it.
+ * libsrtp issue 763); the RFC 6188 vectors in srtp_kdf_test cover it. So
+ * is GCM with UNENCRYPTED_SRTP: libsrtp2's AEAD path encrypts whatever
+ * the policy says; RFC 7714's own vectors (srtp_rfc7714_test) cover it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -50,30 +55,82 @@ struct suite_case {
 	uint8_t master_len;
 	srtp_sec_serv_t sec_serv;
 	srtp_sec_serv_t rtcp_sec_serv; /* 0: as the suite's setter says */
+	uint8_t mki_len;               /* 0: one master, no MKI */
 };
+
+#define MASTER_BUF 46 /* key and salt, as libsrtp2 reads them */
+static const uint8_t mki_ids[2][4] = { { 0xa1, 0xb2, 0xc3, 0xd4 },
+				       { 0x01, 0x02, 0x03, 0x04 } };
 
 static const struct suite_case cases[] = {
 	{ "AES_CM_128_HMAC_SHA1_80", MG_SRTP_AES_CM_128_HMAC_SHA1_80, 0,
-	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf_and_auth, 0 },
+	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf_and_auth, 0, 0 },
 	{ "AES_CM_128_HMAC_SHA1_32", MG_SRTP_AES_CM_128_HMAC_SHA1_32, 0,
-	  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, 16, sec_serv_conf_and_auth, 0 },
+	  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, 16, sec_serv_conf_and_auth, 0, 0 },
 	{ "AES_256_CM_HMAC_SHA1_80", MG_SRTP_AES_256_CM_HMAC_SHA1_80, 0,
-	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80, 32, sec_serv_conf_and_auth, 0 },
+	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80, 32, sec_serv_conf_and_auth, 0, 0 },
 	{ "AES_256_CM_HMAC_SHA1_32", MG_SRTP_AES_256_CM_HMAC_SHA1_32, 0,
-	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32, 32, sec_serv_conf_and_auth, 0 },
+	  srtp_crypto_policy_set_aes_cm_256_hmac_sha1_32, 32, sec_serv_conf_and_auth, 0, 0 },
 	{ "NULL_HMAC_SHA1_80", MG_SRTP_NULL_HMAC_SHA1_80, 0,
-	  srtp_crypto_policy_set_null_cipher_hmac_sha1_80, 16, sec_serv_auth, 0 },
+	  srtp_crypto_policy_set_null_cipher_hmac_sha1_80, 16, sec_serv_auth, 0, 0 },
 	{ "AES_CM_128_HMAC_SHA1_80 UNENCRYPTED_SRTP",
 	  MG_SRTP_AES_CM_128_HMAC_SHA1_80, MG_SRTP_F_UNENCRYPTED_SRTP,
-	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_auth, 0 },
+	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_auth, 0, 0 },
 	{ "AES_CM_128_HMAC_SHA1_80 UNAUTHENTICATED_SRTP",
 	  MG_SRTP_AES_CM_128_HMAC_SHA1_80, MG_SRTP_F_UNAUTHENTICATED_SRTP,
-	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf, 0 },
+	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf, 0, 0 },
 	{ "AES_CM_128_HMAC_SHA1_80 UNENCRYPTED_SRTCP",
 	  MG_SRTP_AES_CM_128_HMAC_SHA1_80, MG_SRTP_F_UNENCRYPTED_SRTCP,
 	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf_and_auth,
-	  sec_serv_auth },
+	  sec_serv_auth, 0 },
+	{ "AES_CM_128_HMAC_SHA1_80 MKI 4", MG_SRTP_AES_CM_128_HMAC_SHA1_80, 0,
+	  srtp_crypto_policy_set_rtp_default, 16, sec_serv_conf_and_auth, 0, 4 },
+	{ "AES_CM_128_HMAC_SHA1_32 MKI 2", MG_SRTP_AES_CM_128_HMAC_SHA1_32, 0,
+	  srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, 16,
+	  sec_serv_conf_and_auth, 0, 2 },
+	{ "AEAD_AES_128_GCM", MG_SRTP_AEAD_AES_128_GCM, 0,
+	  srtp_crypto_policy_set_aes_gcm_128_16_auth, 16, sec_serv_conf_and_auth, 0, 0 },
+	{ "AEAD_AES_256_GCM", MG_SRTP_AEAD_AES_256_GCM, 0,
+	  srtp_crypto_policy_set_aes_gcm_256_16_auth, 32, sec_serv_conf_and_auth, 0, 0 },
+	{ "AEAD_AES_128_GCM UNENCRYPTED_SRTCP", MG_SRTP_AEAD_AES_128_GCM,
+	  MG_SRTP_F_UNENCRYPTED_SRTCP, srtp_crypto_policy_set_aes_gcm_128_16_auth,
+	  16, sec_serv_conf_and_auth, sec_serv_auth, 0 },
+	{ "AEAD_AES_128_GCM MKI 4", MG_SRTP_AEAD_AES_128_GCM, 0,
+	  srtp_crypto_policy_set_aes_gcm_128_16_auth, 16, sec_serv_conf_and_auth,
+	  0, 4 },
+	{ "AEAD_AES_256_GCM MKI 1", MG_SRTP_AEAD_AES_256_GCM, 0,
+	  srtp_crypto_policy_set_aes_gcm_256_16_auth, 32, sec_serv_conf_and_auth,
+	  0, 1 },
 };
+
+/* libsrtp2 sends with the second master when there is an MKI, as ours. */
+static srtp_err_status_t
+lib_protect(srtp_t s, const struct suite_case *sc, uint8_t *p, int *len)
+{
+	return sc->mki_len ? srtp_protect_mki(s, p, len, 1, 1) :
+			     srtp_protect(s, p, len);
+}
+
+static srtp_err_status_t
+lib_unprotect(srtp_t s, const struct suite_case *sc, uint8_t *p, int *len)
+{
+	return sc->mki_len ? srtp_unprotect_mki(s, p, len, 1) :
+			     srtp_unprotect(s, p, len);
+}
+
+static srtp_err_status_t
+lib_protect_rtcp(srtp_t s, const struct suite_case *sc, uint8_t *p, int *len)
+{
+	return sc->mki_len ? srtp_protect_rtcp_mki(s, p, len, 1, 1) :
+			     srtp_protect_rtcp(s, p, len);
+}
+
+static srtp_err_status_t
+lib_unprotect_rtcp(srtp_t s, const struct suite_case *sc, uint8_t *p, int *len)
+{
+	return sc->mki_len ? srtp_unprotect_rtcp_mki(s, p, len, 1) :
+			     srtp_unprotect_rtcp(s, p, len);
+}
 
 /* A random RTP packet: CSRCs, extension, padding, marker, payload type. */
 static uint16_t
@@ -131,12 +188,19 @@ make_seqs(uint16_t *seq, int n)
 }
 
 static srtp_t
-libsrtp_session(const struct suite_case *sc, uint8_t *master, srtp_ssrc_type_t type)
+libsrtp_session(const struct suite_case *sc, uint8_t master[2][MASTER_BUF],
+		srtp_ssrc_type_t type)
 {
+	static srtp_master_key_t keys[2];
+	static srtp_master_key_t *key_ptrs[2] = { &keys[0], &keys[1] };
 	srtp_policy_t pol;
 	srtp_t s;
 
 	memset(&pol, 0, sizeof(pol));
+	for (int i = 0; i < 2; i++)
+		keys[i] = (srtp_master_key_t){ .key = master[i],
+			.mki_id = (unsigned char *)mki_ids[i],
+			.mki_size = sc->mki_len };
 	sc->libsrtp_policy(&pol.rtp);
 	sc->libsrtp_policy(&pol.rtcp);
 	pol.rtp.sec_serv = sc->sec_serv;
@@ -144,14 +208,16 @@ libsrtp_session(const struct suite_case *sc, uint8_t *master, srtp_ssrc_type_t t
 		pol.rtcp.sec_serv = sc->rtcp_sec_serv;
 	pol.ssrc.type = type;
 	pol.ssrc.value = SSRC;
-	pol.key = master;
+	pol.key = sc->mki_len ? NULL : master[0];
+	pol.keys = sc->mki_len ? key_ptrs : NULL;
+	pol.num_master_keys = sc->mki_len ? 2 : 0;
 	pol.window_size = 1024;
 	assert_int_equal(srtp_create(&s, &pol), srtp_err_status_ok);
 	return s;
 }
 
 static struct mg_srtp_ctx *
-our_ctx(const struct suite_case *sc, const uint8_t *master)
+our_ctx(const struct suite_case *sc, uint8_t master[2][MASTER_BUF])
 {
 	struct mg_srtp_policy pol;
 	struct mg_srtp_ctx *c;
@@ -161,9 +227,14 @@ our_ctx(const struct suite_case *sc, const uint8_t *master)
 	pol.flags = sc->flags;
 	pol.ssrc = SSRC;
 	pol.window = 1024;
-	pol.nb_masters = 1;
-	memcpy(pol.masters[0].key, master, sc->master_len);
-	memcpy(pol.masters[0].salt, master + sc->master_len, 14);
+	pol.nb_masters = sc->mki_len ? 2 : 1;
+	pol.active = sc->mki_len ? 1 : 0;
+	pol.mki_len = sc->mki_len;
+	for (int i = 0; i < pol.nb_masters; i++) {
+		memcpy(pol.masters[i].key, master[i], sc->master_len);
+		memcpy(pol.masters[i].salt, master[i] + sc->master_len, 14);
+		memcpy(pol.masters[i].mki, mki_ids[i], sc->mki_len);
+	}
 	assert_int_equal(mg_srtp_ctx_create(mgr, &pol, &c), 0);
 	explicit_bzero(&pol, sizeof(pol));
 	return c;
@@ -231,13 +302,13 @@ one_suite(const struct suite_case *sc)
 {
 	static struct run r;
 	static uint8_t plain[NPKTS][BUF], ours[NPKTS][BUF], theirs[NPKTS][BUF];
-	uint8_t master[46];
+	uint8_t master[2][MASTER_BUF];
 	srtp_t tx, rx;
 	struct mg_srtp_ctx *ctx_tx, *ctx_rx;
 
 	r.plain = plain; r.ours = ours; r.theirs = theirs;
 	for (size_t i = 0; i < sizeof(master); i++)
-		master[i] = (uint8_t)rnd(256);
+		master[i / MASTER_BUF][i % MASTER_BUF] = (uint8_t)rnd(256);
 	make_seqs(r.seq, NPKTS);
 	for (int i = 0; i < NPKTS; i++)
 		r.plain_len[i] = make_rtp(plain[i], r.seq[i]);
@@ -250,7 +321,7 @@ one_suite(const struct suite_case *sc)
 		int len = r.plain_len[i];
 
 		memcpy(theirs[i], plain[i], len);
-		assert_int_equal(srtp_protect(tx, theirs[i], &len), srtp_err_status_ok);
+		assert_int_equal(lib_protect(tx, sc, theirs[i], &len), srtp_err_status_ok);
 		r.theirs_len[i] = (uint16_t)len;
 		if (len != r.ours_len[i] || memcmp(theirs[i], ours[i], len) != 0)
 			fail_msg("%s: packet %d (seq %u, %d bytes) differs from libsrtp2",
@@ -262,7 +333,7 @@ one_suite(const struct suite_case *sc)
 		if (!(sc->sec_serv & sec_serv_auth))
 			continue;
 		len = r.ours_len[i];
-		assert_int_equal(srtp_unprotect(rx, ours[i], &len), srtp_err_status_ok);
+		assert_int_equal(lib_unprotect(rx, sc, ours[i], &len), srtp_err_status_ok);
 		if (len != r.plain_len[i])
 			fail_msg("%s: libsrtp2 unprotect of packet %d (seq %u, byte0 %02x, last %02x): %d bytes, want %u",
 				 sc->name, i, r.seq[i], plain[i][0], plain[i][r.plain_len[i] - 1], len, r.plain_len[i]);
@@ -307,11 +378,11 @@ one_suite_rtcp(const struct suite_case *sc)
 	uint16_t plen[NRTCP], tlen[NRTCP];
 	struct mg_srtp_pkt b[MG_SRTP_BURST_MAX];
 	struct mg_srtp_ctx *tx, *rx;
-	uint8_t master[46];
+	uint8_t master[2][MASTER_BUF];
 	srtp_t ltx, lrx;
 
 	for (size_t i = 0; i < sizeof(master); i++)
-		master[i] = (uint8_t)rnd(256);
+		master[i / MASTER_BUF][i % MASTER_BUF] = (uint8_t)rnd(256);
 	ltx = libsrtp_session(sc, master, ssrc_specific);
 	lrx = libsrtp_session(sc, master, ssrc_specific);
 	tx = our_ctx(sc, master);
@@ -336,13 +407,13 @@ one_suite_rtcp(const struct suite_case *sc)
 			int k = i + j;
 
 			memcpy(theirs[k], plain[k], len);
-			assert_int_equal(srtp_protect_rtcp(ltx, theirs[k], &len),
+			assert_int_equal(lib_protect_rtcp(ltx, sc, theirs[k], &len),
 					 srtp_err_status_ok);
 			tlen[k] = (uint16_t)len;
 			if (len != b[j].len || memcmp(theirs[k], ours[k], len))
 				fail_msg("%s: SRTCP packet %d differs from libsrtp2",
 					 sc->name, k);
-			assert_int_equal(srtp_unprotect_rtcp(lrx, ours[k], &len),
+			assert_int_equal(lib_unprotect_rtcp(lrx, sc, ours[k], &len),
 					 srtp_err_status_ok);
 			assert_int_equal(len, plen[k]);
 			assert_memory_equal(ours[k], plain[k], len);

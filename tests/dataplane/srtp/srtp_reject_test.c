@@ -186,7 +186,7 @@ tamper_suite(uint16_t suite)
 		}
 	}
 	/* Only the SSRC, seq, first byte and extension length are parsed
-	 * before the tag: everything else is caught by HMAC alone. */
+	 * before the tag: everything else is caught by the tag alone. */
 	assert_true(auth * 4 > total * 3);
 	open1(f.rx, &victim, MG_SRTP_OK);
 	roundtrip(&f);
@@ -198,6 +198,8 @@ tamper_every_byte(void **state)
 	(void)state;
 	tamper_suite(MG_SRTP_AES_CM_128_HMAC_SHA1_80);
 	tamper_suite(MG_SRTP_AES_CM_128_HMAC_SHA1_32);
+	tamper_suite(MG_SRTP_AEAD_AES_128_GCM);
+	tamper_suite(MG_SRTP_AEAD_AES_256_GCM);
 }
 
 /* Delivered twice, one after the other, then two copies in one burst:
