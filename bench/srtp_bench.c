@@ -5,9 +5,11 @@
  *   mediagate          our engine (dataplane/srtp), bursts of 32
  *   libsrtp2           Debian's libsrtp2 (NSS backend), one call a packet,
  *                      one session per context so its stream list stays 1
- *   ipsec-mb-raw       the same AES-CTR + HMAC-SHA1 work with no SRTP
- *                      framing: a cipher burst then a hash burst
- *   ipsec-mb-raw-job   the same work as chained jobs (what our engine uses)
+ *   ipsec-mb-raw       the same crypto work with no SRTP framing, the
+ *                      fastest way IPsec-MB 1.3 has: AES_CM_128_HMAC_SHA1_80
+ *                      as a cipher burst then a hash burst; AEAD_AES_128_GCM
+ *                      as one direct IMB_AES128_GCM_ENC/DEC call a packet
+ *   ipsec-mb-raw-job   the same work as jobs (what our engine uses for GCM)
  *
  * Every iteration takes 32 packets round trip: protect (timed), then
  * unprotect (timed) back to the plaintext, so buffers are equally warm for
@@ -35,8 +37,23 @@
 #define BUFSZ 2048
 #define SSRC_BASE 0x10000000u
 
+enum { SUITE_CM80, SUITE_GCM128, NSUITES };
+
+static const struct {
+	const char *name;
+	enum mg_srtp_suite mg;
+	void (*libsrtp)(srtp_crypto_policy_t *p);
+} suites[NSUITES] = {
+	[SUITE_CM80] = { "AES_CM_128_HMAC_SHA1_80",
+			 MG_SRTP_AES_CM_128_HMAC_SHA1_80,
+			 srtp_crypto_policy_set_rtp_default },
+	[SUITE_GCM128] = { "AEAD_AES_128_GCM", MG_SRTP_AEAD_AES_128_GCM,
+			   srtp_crypto_policy_set_aes_gcm_128_16_auth },
+};
+
 struct bench {
 	IMB_MGR *mgr;
+	int suite;
 	uint32_t nctx;
 	uint16_t bytes;
 	uint32_t next_ctx;
@@ -121,7 +138,7 @@ mg_setup(struct bench *b)
 	s->rx = calloc(b->nctx, sizeof(*s->rx));
 	for (uint32_t c = 0; c < b->nctx; c++) {
 		memset(&pol, 0, sizeof(pol));
-		pol.suite = MG_SRTP_AES_CM_128_HMAC_SHA1_80;
+		pol.suite = suites[b->suite].mg;
 		pol.ssrc = SSRC_BASE + c;
 		pol.nb_masters = 1;
 		master_of(c, master);
@@ -190,8 +207,8 @@ ls_setup(struct bench *b)
 	s->rx = calloc(b->nctx, sizeof(*s->rx));
 	for (uint32_t c = 0; c < b->nctx; c++) {
 		memset(&pol, 0, sizeof(pol));
-		srtp_crypto_policy_set_rtp_default(&pol.rtp);
-		srtp_crypto_policy_set_rtcp_default(&pol.rtcp);
+		suites[b->suite].libsrtp(&pol.rtp);
+		suites[b->suite].libsrtp(&pol.rtcp);
 		pol.ssrc.type = ssrc_specific;
 		pol.ssrc.value = SSRC_BASE + c;
 		master_of(c, master);
@@ -245,13 +262,14 @@ struct raw_keys {
 	uint8_t enc[16 * 15] __attribute__((aligned(16)));
 	uint8_t ipad[32] __attribute__((aligned(16)));
 	uint8_t opad[32] __attribute__((aligned(16)));
+	struct gcm_key_data gcm __attribute__((aligned(64)));
 };
 
 struct raw_state {
 	struct raw_keys *k;
 	IMB_JOB jobs[BURST];
 	uint8_t iv[BURST][16];
-	uint8_t tag[BURST][12];
+	uint8_t tag[BURST][16];
 };
 
 static int
@@ -264,6 +282,10 @@ raw_setup(struct bench *b)
 	s->k = aligned_alloc(64, b->nctx * sizeof(*s->k));
 	for (uint32_t c = 0; c < b->nctx; c++) {
 		master_of(c, master);
+		if (b->suite == SUITE_GCM128) {
+			IMB_AES128_GCM_PRE(b->mgr, master, &s->k[c].gcm);
+			continue;
+		}
 		IMB_AES_KEYEXP_128(b->mgr, master, s->k[c].enc, dec);
 		memset(blk, 0x36, 64);
 		for (int i = 0; i < 20; i++)
@@ -307,12 +329,66 @@ raw_job(struct bench *b, struct raw_state *s, int i, IMB_JOB *j, bool protect)
 	j->auth_tag_output_len_in_bytes = 12;
 }
 
+/* The work of one GCM SRTP packet: the 12-byte header as AAD, the payload
+ * encrypted, a 16-byte tag aside. */
+static void
+raw_gcm_job(struct bench *b, struct raw_state *s, int i, IMB_JOB *j,
+	    bool protect)
+{
+	uint16_t len = b->bytes;
+
+	j->chain_order = protect ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+	j->cipher_direction = protect ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	j->cipher_mode = IMB_CIPHER_GCM;
+	j->hash_alg = IMB_AUTH_AES_GMAC;
+	j->enc_keys = &s->k[b->ctx_of[i]].gcm;
+	j->dec_keys = &s->k[b->ctx_of[i]].gcm;
+	j->key_len_in_bytes = 16;
+	j->src = b->buf[i];
+	j->dst = b->buf[i] + 12;
+	j->cipher_start_src_offset_in_bytes = 12;
+	j->msg_len_to_cipher_in_bytes = len - 12u;
+	j->hash_start_src_offset_in_bytes = 12;
+	j->msg_len_to_hash_in_bytes = len - 12u;
+	j->iv = s->iv[i];
+	j->iv_len_in_bytes = 12;
+	j->u.GCM.aad = b->buf[i];
+	j->u.GCM.aad_len_in_bytes = 12;
+	j->auth_tag_output = s->tag[i];
+	j->auth_tag_output_len_in_bytes = 16;
+}
+
+/* IPsec-MB 1.3's fastest GCM: the direct single-buffer call. */
+static void
+raw_gcm_direct(struct bench *b, bool protect)
+{
+	struct raw_state *s = b->state;
+	struct gcm_context_data ctx;
+
+	for (int i = 0; i < BURST; i++) {
+		const struct gcm_key_data *k = &s->k[b->ctx_of[i]].gcm;
+		uint8_t *p = b->buf[i];
+		uint64_t len = b->bytes - 12u;
+
+		if (protect)
+			IMB_AES128_GCM_ENC(b->mgr, k, &ctx, p + 12, p + 12, len,
+					   s->iv[i], p, 12, s->tag[i], 16);
+		else
+			IMB_AES128_GCM_DEC(b->mgr, k, &ctx, p + 12, p + 12, len,
+					   s->iv[i], p, 12, s->tag[i], 16);
+	}
+}
+
 static void
 raw_burst(struct bench *b, bool protect)
 {
 	struct raw_state *s = b->state;
 	uint32_t done;
 
+	if (b->suite == SUITE_GCM128) {
+		raw_gcm_direct(b, protect);
+		return;
+	}
 	for (int i = 0; i < BURST; i++)
 		raw_job(b, s, i, &s->jobs[i], protect);
 
@@ -338,20 +414,36 @@ raw_burst(struct bench *b, bool protect)
 }
 
 static void
+raw_job_done(const IMB_JOB *j)
+{
+	if (j->status != IMB_STATUS_COMPLETED) {
+		fprintf(stderr, "ipsec-mb-raw-job: job failed (status %d)\n",
+			j->status);
+		exit(1);
+	}
+}
+
+static void
 raw_chained(struct bench *b, bool protect)
 {
 	struct raw_state *s = b->state;
 	IMB_JOB *j;
+	/* A job that fails would look fast: stop on the first. */
 
 	for (int i = 0; i < BURST; i++) {
 		j = IMB_GET_NEXT_JOB(b->mgr);
-		raw_job(b, s, i, j, protect);
+		if (b->suite == SUITE_GCM128)
+			raw_gcm_job(b, s, i, j, protect);
+		else
+			raw_job(b, s, i, j, protect);
 		j = IMB_SUBMIT_JOB(b->mgr);
-		while (j != NULL)
+		while (j != NULL) {
+			raw_job_done(j);
 			j = IMB_GET_COMPLETED_JOB(b->mgr);
+		}
 	}
-	while (IMB_FLUSH_JOB(b->mgr) != NULL)
-		;
+	while ((j = IMB_FLUSH_JOB(b->mgr)) != NULL)
+		raw_job_done(j);
 }
 
 static void raw_protect(struct bench *b) { raw_burst(b, true); }
@@ -422,6 +514,8 @@ struct opts {
 	uint16_t sizes[4];
 	int nsizes;
 	const char *engines; /* comma list of names, NULL: all */
+	int suites[NSUITES];
+	int nsuites;
 	uint32_t libsrtp_max; /* contexts above which libsrtp2 is skipped */
 };
 
@@ -441,15 +535,16 @@ engine_wanted(const struct opts *o, const char *name)
 	return o->engines == NULL;
 }
 
-static double results[4][4][NENGINES][2]; /* [size][ctx][engine][op] cpp */
+/* [suite][size][ctx][engine][op]: cycles per packet. */
+static double results[NSUITES][4][4][NENGINES][2];
 /* Median over samples of (baseline cpp / engine cpp): [0] libsrtp2,
  * [1] the faster raw IPsec-MB way of that sample. 0: not measured. */
-static double ratios[4][4][NENGINES][2][2];
+static double ratios[NSUITES][4][4][NENGINES][2][2];
 
 static int cmp_double(const void *a, const void *b);
 
 static void
-ratio_store(const struct opts *o, int si, int ci, size_t ei, int op,
+ratio_store(const struct opts *o, int su, int si, int ci, size_t ei, int op,
 	    double s[][2][16])
 {
 	double r[2][16];
@@ -469,31 +564,31 @@ ratio_store(const struct opts *o, int si, int ci, size_t ei, int op,
 		if (n[w] == 0)
 			continue;
 		qsort(r[w], n[w], sizeof(double), cmp_double);
-		ratios[si][ci][ei][op][w] = r[w][n[w] / 2];
+		ratios[su][si][ci][ei][op][w] = r[w][n[w] / 2];
 	}
 }
 
 static void
-print_json(const struct opts *o, int si, int ci, size_t ei, int op)
+print_json(const struct opts *o, int su, int si, int ci, size_t ei, int op)
 {
-	double cpp = results[si][ci][ei][op];
+	double cpp = results[su][si][ci][ei][op];
 
 	printf("{\"bench\":\"srtp\",\"engine\":\"%s\",\"suite\":"
-	       "\"AES_CM_128_HMAC_SHA1_80\",\"op\":\"%s\",\"bytes\":%u,"
+	       "\"%s\",\"op\":\"%s\",\"bytes\":%u,"
 	       "\"contexts\":%u,\"mpps\":%.4f,\"cycles_per_packet\":%.1f,"
 	       "\"vs_libsrtp2\":%.3f,\"vs_raw\":%.3f,"
 	       "\"samples\":%d,\"tsc_hz\":%llu}\n", engines[ei].name,
-	       op ? "unprotect" : "protect", o->sizes[si], o->contexts[ci],
-	       (double)tsc_hz / cpp / 1e6, cpp, ratios[si][ci][ei][op][0],
-	       ratios[si][ci][ei][op][1], o->samples,
+	       suites[su].name, op ? "unprotect" : "protect", o->sizes[si], o->contexts[ci],
+	       (double)tsc_hz / cpp / 1e6, cpp, ratios[su][si][ci][ei][op][0],
+	       ratios[su][si][ci][ei][op][1], o->samples,
 	       (unsigned long long)tsc_hz);
 }
 
 static void
-print_table(const struct opts *o)
+print_table(const struct opts *o, int su)
 {
-	printf("SRTP AES_CM_128_HMAC_SHA1_80, one core, bursts of %d, median "
-	       "of %d x %.2f s, TSC %.2f GHz\n\n", BURST, o->samples,
+	printf("SRTP %s, one core, bursts of %d, median of %d x %.2f s, "
+	       "TSC %.2f GHz\n\n", suites[su].name, BURST, o->samples,
 	       o->seconds, (double)tsc_hz / 1e9);
 	printf("%6s %8s %-10s %-17s %9s %9s %11s %10s\n", "bytes", "contexts",
 	       "op", "engine", "Mpps", "cyc/pkt", "/libsrtp2", "/raw");
@@ -501,9 +596,9 @@ print_table(const struct opts *o)
 		for (int ci = 0; ci < o->ncontexts; ci++)
 			for (int op = 0; op < 2; op++)
 				for (size_t ei = 0; ei < NENGINES; ei++) {
-					double cpp = results[si][ci][ei][op];
-					double vs_ls = ratios[si][ci][ei][op][0];
-					double vs_raw = ratios[si][ci][ei][op][1];
+					double cpp = results[su][si][ci][ei][op];
+					double vs_ls = ratios[su][si][ci][ei][op][0];
+					double vs_raw = ratios[su][si][ci][ei][op][1];
 					char r1[16] = "-", r2[16] = "-";
 
 					if (!engine_wanted(o, engines[ei].name) ||
@@ -521,7 +616,13 @@ print_table(const struct opts *o)
 					       (double)tsc_hz / cpp / 1e6, cpp,
 					       r1, r2);
 				}
-	printf("\n/libsrtp2 and /raw are speed ratios (higher is faster), the "
+	printf("\n");
+}
+
+static void
+print_footer(const struct opts *o)
+{
+	printf("/libsrtp2 and /raw are speed ratios (higher is faster), the "
 	       "median of per-sample ratios;\nsamples of all engines are "
 	       "interleaved. raw is the faster of the two IPsec-MB ways.\n"
 	       "libsrtp2 is Debian's build on NSS; it is not run above %u "
@@ -532,7 +633,7 @@ print_table(const struct opts *o)
  * of the machine falls on all engines alike; figures are medians over k,
  * and ratios are medians of the per-sample ratios. */
 static void
-run_config(const struct opts *o, struct bench *proto, int si, int ci)
+run_config(const struct opts *o, struct bench *proto, int su, int si, int ci)
 {
 	struct bench b[NENGINES];
 	double s[NENGINES][2][16];
@@ -548,6 +649,7 @@ run_config(const struct opts *o, struct bench *proto, int si, int ci)
 		if (!on[ei])
 			continue;
 		b[ei] = *proto;
+		b[ei].suite = su;
 		b[ei].nctx = o->contexts[ci];
 		b[ei].bytes = o->sizes[si];
 		b[ei].seq = calloc(b[ei].nctx, sizeof(*b[ei].seq));
@@ -571,11 +673,11 @@ run_config(const struct opts *o, struct bench *proto, int si, int ci)
 		if (!on[ei])
 			continue;
 		for (int op = 0; op < 2; op++) {
-			ratio_store(o, si, ci, ei, op, s);
+			ratio_store(o, su, si, ci, ei, op, s);
 			qsort(s[ei][op], o->samples, sizeof(double), cmp_double);
-			results[si][ci][ei][op] = s[ei][op][o->samples / 2];
+			results[su][si][ci][ei][op] = s[ei][op][o->samples / 2];
 			if (o->json)
-				print_json(o, si, ci, ei, op);
+				print_json(o, su, si, ci, ei, op);
 		}
 		engines[ei].teardown(&b[ei]);
 		free(b[ei].seq);
@@ -594,9 +696,10 @@ run_all(const struct opts *o)
 	 * time and each round trip restores the plaintext. */
 	proto.buf = aligned_alloc(64, BURST * BUFSZ);
 	memset(proto.buf, 0xa5, BURST * BUFSZ);
-	for (int si = 0; si < o->nsizes; si++)
-		for (int ci = 0; ci < o->ncontexts; ci++)
-			run_config(o, &proto, si, ci);
+	for (int k = 0; k < o->nsuites; k++)
+		for (int si = 0; si < o->nsizes; si++)
+			for (int ci = 0; ci < o->ncontexts; ci++)
+				run_config(o, &proto, o->suites[k], si, ci);
 	free(proto.buf);
 	free_mb_mgr(proto.mgr);
 }
@@ -604,8 +707,9 @@ run_all(const struct opts *o)
 static const char usage[] =
 	"usage: srtp_bench [--json] [--samples N] [--seconds S]\n"
 	"                  [--contexts A,B] [--sizes X,Y] [--engines E,F]\n"
-	"                  [--libsrtp-max N]\n"
+	"                  [--libsrtp-max N] [--suites S,T]\n"
 	"Engines: mediagate, libsrtp2, ipsec-mb-raw, ipsec-mb-raw-job\n"
+	"Suites: AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM (default: both)\n"
 	"libsrtp2 is skipped above --libsrtp-max contexts (default 10000): on\n"
 	"NSS its setup time grows with the square of the session count.\n"
 	"Defaults: 5 samples of 0.3 s, contexts 1,100000, sizes 172,1212\n";
@@ -630,6 +734,26 @@ parse_list(const char *s, uint32_t *out, int max)
 }
 
 static int
+parse_suites(const char *s, struct opts *o)
+{
+	o->nsuites = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		int k;
+
+		for (k = 0; k < NSUITES; k++)
+			if (strlen(suites[k].name) == n &&
+			    strncmp(s, suites[k].name, n) == 0)
+				break;
+		if (k == NSUITES || o->nsuites == NSUITES)
+			return -1;
+		o->suites[o->nsuites++] = k;
+		s += n + (s[n] == ',');
+	}
+	return o->nsuites;
+}
+
+static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -640,6 +764,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "sizes", required_argument, NULL, 'z' },
 		{ "engines", required_argument, NULL, 'e' },
 		{ "libsrtp-max", required_argument, NULL, 'm' },
+		{ "suites", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -648,11 +773,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .samples = 5, .seconds = 0.3,
 		.contexts = { 1, 100000 }, .ncontexts = 2,
-		.sizes = { 172, 1212 }, .nsizes = 2, .libsrtp_max = 10000 };
+		.sizes = { 172, 1212 }, .nsizes = 2, .libsrtp_max = 10000,
+		.suites = { SUITE_CM80, SUITE_GCM128 }, .nsuites = NSUITES };
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'j': o->json = 1; break;
 		case 'e': o->engines = optarg; break;
+		case 'u': o->nsuites = parse_suites(optarg, o); break;
 		case 'm': o->libsrtp_max = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'n': o->samples = atoi(optarg); break;
 		case 's': o->seconds = atof(optarg); break;
@@ -667,7 +794,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (o->samples < 1 || o->samples > 15 || o->seconds <= 0 ||
-	    o->ncontexts < 1 || o->nsizes < 1)
+	    o->ncontexts < 1 || o->nsizes < 1 || o->nsuites < 1)
 		return -1;
 	for (int i = 0; i < o->nsizes; i++)
 		if (o->sizes[i] < 12 || o->sizes[i] > BUFSZ - 64)
@@ -688,8 +815,11 @@ main(int argc, char **argv)
 		return 1;
 	measure_tsc();
 	run_all(&o);
-	if (!o.json)
-		print_table(&o);
+	if (!o.json) {
+		for (int k = 0; k < o.nsuites; k++)
+			print_table(&o, o.suites[k]);
+		print_footer(&o);
+	}
 	srtp_shutdown();
 	return 0;
 }

