@@ -9,6 +9,14 @@
  *
  * Threading: a context belongs to one lcore (the one that owns its flow);
  * an IPsec-MB manager belongs to one lcore. Nothing here locks.
+ *
+ * Memory: a context for one SSRC with one master key and the default
+ * window is 1536 bytes in one block (a 320-byte header, 704 bytes of SRTP
+ * and SRTCP session keys per master key, 512 bytes of replay window);
+ * GCM suites add 2016 bytes per master key. Each SSRC of an any-SSRC
+ * context costs 40 bytes plus its two windows (8 bytes times the power
+ * of two above window / 64 each: 256 bytes for 1024 packets). Key-holding blocks are never in a core
+ * dump and are wiped when the context is destroyed.
  */
 #ifndef MG_SRTP_H
 #define MG_SRTP_H
@@ -44,7 +52,15 @@ enum mg_srtp_flags {
 	MG_SRTP_F_UNENCRYPTED_SRTP = 1u << 0,    /* RFC 4568 §6.3.2 */
 	MG_SRTP_F_UNENCRYPTED_SRTCP = 1u << 1,
 	MG_SRTP_F_UNAUTHENTICATED_SRTP = 1u << 2,
+	/* Any SSRC under these keys (RFC 3711 §3.2.3 key sharing, libsrtp's
+	 * ssrc_any_*): `ssrc` is ignored and each SSRC gets its own replay
+	 * state and SRTCP index, created on its first authenticated packet
+	 * received (or its first protected one), up to `max_ssrcs`. */
+	MG_SRTP_F_ANY_SSRC = 1u << 3,
 };
+
+#define MG_SRTP_SSRCS_DEFAULT 4   /* SSRCs an any-SSRC context tracks */
+#define MG_SRTP_SSRCS_MAX 16
 
 struct mg_srtp_master {
 	uint8_t key[MG_SRTP_MASTER_KEY_MAX]; /* suite's key length is used */
@@ -62,7 +78,8 @@ struct mg_srtp_policy {
 	uint8_t mki_len;     /* 0: no MKI in packets */
 	uint8_t nb_masters;  /* 1..MG_SRTP_MASTERS_MAX */
 	uint8_t active;      /* the master a protecting context sends with */
-	uint8_t reserved[2];
+	uint8_t max_ssrcs;   /* with MG_SRTP_F_ANY_SSRC; 0: the default */
+	uint8_t reserved;
 	uint64_t lifetime;   /* packets per master key, 0: 2^48 */
 	struct mg_srtp_master masters[MG_SRTP_MASTERS_MAX];
 };
@@ -84,6 +101,7 @@ enum mg_srtp_status {
 	MG_SRTP_E_LIFETIME,    /* master key used up: rekey needed */
 	MG_SRTP_E_CRYPTO,      /* IPsec-MB refused the job */
 	MG_SRTP_E_CLEARTEXT,   /* SRTCP E flag clear, but policy encrypts */
+	MG_SRTP_E_SSRC_LIMIT,  /* any-SSRC context already tracks max_ssrcs */
 	MG_SRTP_STATUS_MAX,
 };
 

@@ -22,19 +22,17 @@ get_be32(const uint8_t *p)
 	       ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* RFC 3550 §6.4: the first RTCP packet's header: version 2 and the SSRC
- * of this context. Its length word is left to whoever parses RTCP: SRTCP
- * protects the compound packet as opaque bytes (as libsrtp2 does), and
- * RFC 7714 §17's own test packet claims 56 bytes in 52. */
+/* RFC 3550 §6.4: the first RTCP packet's header is version 2. Its length
+ * word is left to whoever parses RTCP: SRTCP protects the compound packet
+ * as opaque bytes (as libsrtp2 does), and RFC 7714 §17's own test packet
+ * claims 56 bytes in 52. The SSRC is the caller's to check. */
 static uint16_t
-rtcp_check(const struct mg_srtp_ctx *c, const uint8_t *p, uint16_t len)
+rtcp_check(const uint8_t *p, uint16_t len)
 {
 	if (len < RTCP_HDR_LEN)
 		return MG_SRTP_E_TRUNCATED;
 	if ((p[0] >> 6) != 2)
 		return MG_SRTP_E_VERSION;
-	if (get_be32(p + 4) != c->ssrc)
-		return MG_SRTP_E_SSRC;
 	return MG_SRTP_OK;
 }
 
@@ -55,10 +53,9 @@ rtcp_encrypts(const struct mg_srtp_ctx *c)
  * run of bytes as IPsec-MB wants. tag_out: where the tag is computed.
  */
 static uint16_t
-gcm_prepare(const struct mg_srtp_ctx *c, uint8_t *p, struct srtp_slot *slot,
-	    bool e, uint8_t *tag_out)
+gcm_prepare(uint8_t *p, struct srtp_slot *slot, bool e, uint8_t *tag_out)
 {
-	srtp_gcm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
+	srtp_gcm_iv(slot->k->salt, slot->ssrc, slot->idx, slot->iv);
 	slot->tag_out = tag_out;
 	if (e) {
 		memcpy(slot->aad_buf, p, RTCP_HDR_LEN);
@@ -78,29 +75,36 @@ static uint16_t
 protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
-	uint16_t st = rtcp_check(c, pkt->data, pkt->len);
+	uint16_t st = rtcp_check(pkt->data, pkt->len);
 	uint32_t trailer = 4u + c->mki_len + c->rtcp_tag_len;
 	bool e = rtcp_encrypts(c);
+	struct srtp_stream *s;
 
 	if (st != MG_SRTP_OK)
 		return st;
 	if (pkt->len + trailer > pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
 	slot->k = &c->rtcp_keys[c->active];
-	if (c->rtcp_next >= SRTCP_E_BIT || slot->k->used >= c->rtcp_lifetime)
+	if (slot->k->used >= c->rtcp_lifetime)
+		return MG_SRTP_E_LIFETIME;
+	s = srtp_tx_stream(c, get_be32(pkt->data + 4), &st);
+	if (s == NULL)
+		return st;
+	if (s->rtcp_next >= SRTCP_E_BIT)
 		return MG_SRTP_E_LIFETIME;
 	slot->k->used++;
-	slot->idx = c->rtcp_next++;
+	slot->ssrc = s->ssrc;
+	slot->idx = s->rtcp_next++;
 	slot->hdr_len = RTCP_HDR_LEN;
 	slot->auth_len = pkt->len;
 	slot->cipher = e && pkt->len > RTCP_HDR_LEN;
 	slot->auth = true;
 	slot->ei = (uint32_t)slot->idx | (e ? SRTCP_E_BIT : 0);
 	if (c->aead)
-		return gcm_prepare(c, pkt->data, slot, e,
+		return gcm_prepare(pkt->data, slot, e,
 				   pkt->data + pkt->len + c->rtcp_tag_off);
 	put_be32(pkt->data + pkt->len, slot->ei);
-	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
+	srtp_cm_iv(slot->k->salt, slot->ssrc, slot->idx, slot->iv);
 	slot->tag_out = pkt->len + 4u + c->mki_len + SRTP_HMAC_OUT_LEN <=
 			pkt->cap ? pkt->data + pkt->len + 4 + c->mki_len :
 				   slot->tag;
@@ -146,14 +150,18 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t trailer = (uint16_t)(4 + c->mki_len + c->rtcp_tag_len), st;
+	const struct srtp_replay *r;
 	uint32_t ei;
 
 	if (pkt->len < RTCP_HDR_LEN + trailer)
 		return MG_SRTP_E_TRUNCATED;
 	slot->auth_len = pkt->len - trailer;
-	st = rtcp_check(c, pkt->data, slot->auth_len);
+	st = rtcp_check(pkt->data, slot->auth_len);
 	if (st != MG_SRTP_OK)
 		return st;
+	r = srtp_rx_replay(c, slot, get_be32(pkt->data + 4), true);
+	if (r == NULL)
+		return MG_SRTP_E_SSRC;
 	slot->k = rtcp_key_by_mki(c, pkt->data + slot->auth_len +
 				  c->rtcp_mki_off);
 	if (slot->k == NULL)
@@ -164,7 +172,7 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	if (!(ei & SRTCP_E_BIT) && rtcp_encrypts(c))
 		return MG_SRTP_E_CLEARTEXT;
 	slot->idx = ei & ~SRTCP_E_BIT;
-	st = srtp_rx_admit(c, &c->rtcp, c->rtcp_lifetime, slot);
+	st = srtp_rx_admit(c, r, c->rtcp_lifetime, slot);
 	if (st != MG_SRTP_OK)
 		return st;
 	slot->hdr_len = RTCP_HDR_LEN;
@@ -175,9 +183,9 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	srtp_save_tag(slot->rx_tag, pkt->data + slot->auth_len +
 		      c->rtcp_tag_off, c->rtcp_tag_len);
 	if (c->aead)
-		return gcm_prepare(c, pkt->data, slot, ei & SRTCP_E_BIT,
+		return gcm_prepare(pkt->data, slot, ei & SRTCP_E_BIT,
 				   slot->tag);
-	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
+	srtp_cm_iv(slot->k->salt, slot->ssrc, slot->idx, slot->iv);
 	slot->tag_out = slot->tag;
 	return MG_SRTP_OK;
 }
@@ -187,11 +195,12 @@ unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		 bool crypto_ok)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
-	uint16_t st = srtp_rx_verdict(c, &c->rtcp, c->rtcp_lifetime, slot,
-				      c->rtcp_tag_len, crypto_ok);
+	struct srtp_replay *r;
+	uint16_t st = srtp_rx_verdict(c, slot, true, c->rtcp_lifetime,
+				      c->rtcp_tag_len, crypto_ok, &r);
 
 	if (st == MG_SRTP_OK)
-		srtp_accept(c, &c->rtcp, slot->k, pkt, slot->idx, slot->auth_len);
+		srtp_accept(c, r, slot->k, pkt, slot->idx, slot->auth_len, true);
 	return st;
 }
 

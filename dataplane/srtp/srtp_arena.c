@@ -4,6 +4,11 @@
  * anonymous mappings marked MADV_DONTDUMP (a crash dump of the dataplane
  * then holds no key), carved into 64-byte size classes with a free list
  * each. Mappings are never returned: context churn reuses them.
+ *
+ * Each chunk is 2 MiB aligned and asks for a transparent huge page: with
+ * 100,000 contexts round-robin every packet's context is on another 4 KiB
+ * page, and the TLB misses cost more than the cache misses. Where THP is
+ * off the advice is ignored and 4 KiB pages work the same.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -23,20 +28,37 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct free_block *free_list[NB_CLASSES + 1];
 static uint8_t *chunk_next, *chunk_end;
 
+/* A CHUNK-aligned CHUNK: map twice the size, give back the ends. */
+static uint8_t *
+map_aligned_chunk(void)
+{
+	uint8_t *p = mmap(NULL, 2 * CHUNK, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t head;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	head = (CHUNK - ((uintptr_t)p & (CHUNK - 1))) & (CHUNK - 1);
+	if (head)
+		munmap(p, head);
+	munmap(p + head + CHUNK, CHUNK - head);
+	return p + head;
+}
+
 static void *
 carve(size_t bytes)
 {
 	void *p;
 
 	if (chunk_next == NULL || (size_t)(chunk_end - chunk_next) < bytes) {
-		p = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		p = map_aligned_chunk();
+		if (p == NULL)
 			return NULL;
 		if (madvise(p, CHUNK, MADV_DONTDUMP) != 0) {
 			munmap(p, CHUNK);
 			return NULL; /* refuse rather than hold keys dumpable */
 		}
+		(void)madvise(p, CHUNK, MADV_HUGEPAGE); /* advice only */
 		chunk_next = p;
 		chunk_end = chunk_next + CHUNK;
 	}

@@ -8,7 +8,7 @@
 /* A 64-byte aligned block of at least size bytes (at most
  * SRTP_ARENA_MAX), from mappings marked MADV_DONTDUMP; NULL when out of
  * memory. Thread-safe; not for the packet path. */
-#define SRTP_ARENA_MAX 8192
+#define SRTP_ARENA_MAX 16384
 void *srtp_secret_alloc(size_t size);
 
 /* Give back a block of the size it was allocated with. The caller has

@@ -4,6 +4,7 @@
  * wiping at destruction, and the replay database's commit step.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "srtp_arena.h"
@@ -43,7 +44,12 @@ static const char *const status_names[MG_SRTP_STATUS_MAX] = {
 	[MG_SRTP_E_LIFETIME] = "master key lifetime exhausted",
 	[MG_SRTP_E_CRYPTO] = "crypto job failed",
 	[MG_SRTP_E_CLEARTEXT] = "SRTCP not encrypted as policy requires",
+	[MG_SRTP_E_SSRC_LIMIT] = "too many SSRCs for an any-SSRC context",
 };
+
+/* The window of an SSRC not seen yet: empty (index 0 reads bucket 0). */
+static uint64_t fresh_bucket[1];
+const struct srtp_replay srtp_replay_fresh = { .top = 0, .bm = fresh_bucket };
 
 const char *
 mg_srtp_status_str(enum mg_srtp_status s)
@@ -80,7 +86,10 @@ policy_check(const struct mg_srtp_policy *p)
 				return -EINVAL;
 	if (p->flags & ~(MG_SRTP_F_UNENCRYPTED_SRTP |
 			 MG_SRTP_F_UNENCRYPTED_SRTCP |
-			 MG_SRTP_F_UNAUTHENTICATED_SRTP))
+			 MG_SRTP_F_UNAUTHENTICATED_SRTP | MG_SRTP_F_ANY_SSRC))
+		return -EINVAL;
+	if (p->max_ssrcs > MG_SRTP_SSRCS_MAX ||
+	    (p->max_ssrcs && !(p->flags & MG_SRTP_F_ANY_SSRC)))
 		return -EINVAL;
 	/* An AEAD authenticates whatever it encrypts: GCM can leave the
 	 * payload clear (RFC 7714 §16.1.3 tags it as AAD) but cannot skip
@@ -127,20 +136,15 @@ expand_aes(IMB_MGR *mgr, const uint8_t *key, uint8_t len, uint8_t *enc)
 	return 0;
 }
 
-int
+void
 srtp_gcm_set_keys(IMB_MGR *mgr, struct srtp_keys *k, const uint8_t *key,
 		  uint8_t key_len, const uint8_t salt[SRTP_GCM_SALT_LEN])
 {
-	if (k->gcm == NULL)
-		k->gcm = srtp_secret_alloc(sizeof(*k->gcm));
-	if (k->gcm == NULL)
-		return -ENOMEM;
 	if (key_len == 16)
 		IMB_AES128_GCM_PRE(mgr, key, k->gcm);
 	else
 		IMB_AES256_GCM_PRE(mgr, key, k->gcm);
 	memcpy(k->salt, salt, SRTP_GCM_SALT_LEN);
-	return 0;
 }
 
 /* RFC 7714 §11: the AES-CM PRF with the 96-bit master salt padded with
@@ -163,7 +167,7 @@ derive_gcm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 		rc = mg_srtp_kdf(mgr, m->key, sd->key_len, salt, base + 2, 0,
 				 MG_SRTP_R_LEN, sess_salt, sizeof(sess_salt));
 	if (rc == 0)
-		rc = srtp_gcm_set_keys(mgr, k, enc, sd->key_len, sess_salt);
+		srtp_gcm_set_keys(mgr, k, enc, sd->key_len, sess_salt);
 	explicit_bzero(enc, sizeof(enc));
 	explicit_bzero(sess_salt, sizeof(sess_salt));
 	explicit_bzero(salt, sizeof(salt));
@@ -221,20 +225,69 @@ trailer_layout(struct mg_srtp_ctx *c, bool aead)
 	}
 }
 
-static void
-free_gcm(struct srtp_keys *k)
+static size_t
+ctx_size(uint8_t nb_keys, bool aead, uint32_t buckets)
 {
-	if (k->gcm == NULL)
-		return;
-	explicit_bzero(k->gcm, sizeof(*k->gcm));
-	srtp_secret_free(k->gcm, sizeof(*k->gcm));
-	k->gcm = NULL;
+	return sizeof(struct mg_srtp_ctx) +
+	       2 * nb_keys * sizeof(struct srtp_keys) +
+	       (aead ? 2 * nb_keys * sizeof(struct gcm_key_data) : 0) +
+	       2 * buckets * sizeof(uint64_t);
+}
+
+/* Point the key sets into the tail; returns where the tail's buckets go. */
+static uint64_t *
+tail_layout(struct mg_srtp_ctx *c, uint8_t nb, bool aead)
+{
+	c->keys = (struct srtp_keys *)c->tail;
+	c->rtcp_keys = c->keys + nb;
+	if (!aead)
+		return (uint64_t *)(c->rtcp_keys + nb);
+	c->gcm = (struct gcm_key_data *)(c->rtcp_keys + nb);
+	for (uint8_t i = 0; i < nb; i++) {
+		c->keys[i].gcm = &c->gcm[i];
+		c->rtcp_keys[i].gcm = &c->gcm[nb + i];
+	}
+	return (uint64_t *)(c->gcm + 2 * nb);
 }
 
 static size_t
-ctx_size(uint32_t buckets)
+streams_size(uint8_t n, uint32_t buckets)
 {
-	return sizeof(struct mg_srtp_ctx) + 2 * buckets * sizeof(uint64_t);
+	size_t size = n * (sizeof(struct srtp_stream) +
+			   2 * buckets * sizeof(uint64_t));
+
+	return (size + 63) & ~(size_t)63; /* aligned_alloc wants a multiple */
+}
+
+/* n streams, each with an SRTP and an SRTCP window of `buckets` words,
+ * the windows after the streams. The one-SSRC case lives in the context
+ * itself; more come from a block of their own (replay state, not keys). */
+static int
+streams_init(struct mg_srtp_ctx *c, const struct mg_srtp_policy *p,
+	     uint32_t buckets, uint64_t *bm)
+{
+	uint8_t n = p->max_ssrcs ? p->max_ssrcs : MG_SRTP_SSRCS_DEFAULT;
+
+	if (!(p->flags & MG_SRTP_F_ANY_SSRC)) {
+		c->streams = &c->own;
+		c->own.ssrc = p->ssrc;
+		c->own.rtp.bm = bm;
+		c->own.rtcp.bm = bm + buckets;
+		c->nb_streams = c->max_streams = 1;
+		return 0;
+	}
+	c->any_ssrc = true;
+	c->max_streams = n;
+	c->streams = aligned_alloc(64, streams_size(n, buckets));
+	if (c->streams == NULL)
+		return -ENOMEM;
+	memset(c->streams, 0, streams_size(n, buckets));
+	bm = (uint64_t *)(c->streams + n);
+	for (uint8_t i = 0; i < n; i++) {
+		c->streams[i].rtp.bm = bm + 2 * i * buckets;
+		c->streams[i].rtcp.bm = bm + (2 * i + 1) * buckets;
+	}
+	return 0;
 }
 
 int
@@ -243,7 +296,8 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 {
 	const struct mg_srtp_suite_desc *sd;
 	struct mg_srtp_ctx *c;
-	uint32_t window, buckets;
+	uint32_t window, buckets, own_buckets;
+	uint64_t *bm;
 	size_t size;
 	int rc = policy_check(p);
 
@@ -254,12 +308,13 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	buckets = 1;
 	while (buckets < window / 64 + 1)
 		buckets <<= 1;
-	size = ctx_size(buckets);
+	own_buckets = (p->flags & MG_SRTP_F_ANY_SSRC) ? 0 : buckets;
+	size = ctx_size(p->nb_masters, sd->aead, own_buckets);
 	c = srtp_secret_alloc(size);
 	if (c == NULL)
 		return -ENOMEM;
 	memset(c, 0, size);
-	c->ssrc = p->ssrc;
+	bm = tail_layout(c, p->nb_masters, sd->aead);
 	c->flags = p->flags;
 	c->window = (uint16_t)window;
 	c->bucket_mask = (uint16_t)(buckets - 1);
@@ -273,8 +328,7 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 			   MG_SRTCP_LIFETIME_MAX;
 	c->rtcp_tag_len = sd->tag_len;
 	trailer_layout(c, sd->aead);
-	c->rtp.bm = c->bitmap;
-	c->rtcp.bm = c->bitmap + buckets;
+	rc = streams_init(c, p, buckets, bm);
 	for (uint8_t i = 0; i < p->nb_masters && rc == 0; i++) {
 		rc = derive_keys(mgr, sd, &p->masters[i], p->mki_len,
 				 MG_SRTP_LABEL_RTP_ENC, &c->keys[i]);
@@ -298,11 +352,10 @@ mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx)
 
 	if (ctx == NULL)
 		return;
-	size = ctx_size(ctx->bucket_mask + 1u);
-	for (int i = 0; i < MG_SRTP_MASTERS_MAX; i++) {
-		free_gcm(&ctx->keys[i]);
-		free_gcm(&ctx->rtcp_keys[i]);
-	}
+	size = ctx_size(ctx->nb_keys, ctx->aead,
+			ctx->any_ssrc ? 0 : ctx->bucket_mask + 1u);
+	if (ctx->any_ssrc)
+		free(ctx->streams);
 	explicit_bzero(ctx, size);
 	srtp_secret_free(ctx, size);
 }

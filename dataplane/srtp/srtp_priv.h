@@ -5,6 +5,7 @@
 #define MG_SRTP_PRIV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -28,28 +29,36 @@ struct mg_srtp_suite_desc {
 extern const struct mg_srtp_suite_desc mg_srtp_suites[MG_SRTP_SUITE_MAX];
 
 /* The session keys of one master key, in the forms IPsec-MB takes. The
- * GCM suites keep theirs (key schedule and GHASH powers, 1 KB) in a block
- * of their own, so the AES-CM contexts stay small. */
+ * GCM suites keep theirs (key schedule and GHASH powers, 1 KB) further
+ * down the context's tail, so the AES-CM contexts stay small. */
 struct srtp_keys {
-	uint8_t enc[16 * 15] __attribute__((aligned(16))); /* expanded AES */
-	uint8_t ipad[32] __attribute__((aligned(16))); /* SHA1(k ^ ipad) state */
-	uint8_t opad[32] __attribute__((aligned(16))); /* SHA1(k ^ opad) state */
-	struct gcm_key_data *gcm; /* AEAD suites only, else NULL */
+	/* Line 0: all a GCM packet reads here, and an AES-CM one's salt. */
 	uint8_t salt[MG_SRTP_MASTER_SALT_LEN]; /* GCM: 12 bytes used */
 	uint8_t mki[MG_SRTP_MKI_MAX];
 	uint64_t used; /* packets under this master, against lifetime */
+	struct gcm_key_data *gcm; /* AEAD suites only (in the tail), else NULL */
+	uint8_t ipad[32] __attribute__((aligned(16))); /* SHA1(k ^ ipad) state */
+	uint8_t opad[32] __attribute__((aligned(16))); /* SHA1(k ^ opad) state */
+	/* Last, so AES-128 (176 of the 240 bytes) ends a line sooner. */
+	uint8_t enc[16 * 15] __attribute__((aligned(16))); /* expanded AES */
 };
 
 /*
- * One context: the keys of up to four master keys (selected by MKI) and
- * the replay database of its SSRC: the highest index seen (`top`, 48 bits)
- * and a ring of 64-bit buckets where bit (i & 63) of bucket (i >> 6) says
- * index i was received (as DPDK's lib/ipsec keeps ESP windows): moving the
- * window forward clears the buckets it crosses instead of shifting all of
- * them. SRTCP has keys and a window of its own. Size: 928 bytes per master
- * key (SRTP and SRTCP), about 300 for the rest, plus two sets of buckets:
- * the next power of two above window / 64 each (1024 packets: 2 x 256
- * bytes). GCM suites add 2 x 1008 bytes of GCM key data per master key.
+ * One context: the keys of its master keys (up to four, selected by MKI)
+ * and the replay database of each SSRC: the highest index seen (`top`, 48
+ * bits) and a ring of 64-bit buckets where bit (i & 63) of bucket (i >> 6)
+ * says index i was received (as DPDK's lib/ipsec keeps ESP windows):
+ * moving the window forward clears the buckets it crosses instead of
+ * shifting all of them. SRTCP has keys and a window of its own.
+ *
+ * Size: a 320-byte header, 2 x 352 bytes of keys per master key (SRTP and
+ * SRTCP), and per SSRC 40 bytes plus two sets of buckets, the next power
+ * of two above window / 64 each (1024 packets: 2 x 256 bytes). So the
+ * common context, one master and one SSRC with the default window, is
+ * 1536 bytes in one block. GCM suites add 2 x 1008 bytes of GCM key data
+ * per master key to the block; any-SSRC contexts keep their streams in a
+ * second one. The header's first two lines hold all a packet touches of
+ * it, the stream and the packet counters included.
  * Only the owning lcore touches it.
  *
  * Trailer layouts differ by suite, so they are offsets from the end of
@@ -59,11 +68,20 @@ struct srtp_keys {
  */
 struct srtp_replay {
 	uint64_t top;   /* highest index received (or sent) */
-	uint64_t *bm;   /* bucket_mask + 1 buckets, in the context's tail */
+	uint64_t *bm;   /* bucket_mask + 1 buckets, after the streams */
+};
+
+/* What one SSRC keeps: 40 bytes, plus its buckets. */
+struct srtp_stream {
+	uint32_t ssrc;
+	uint32_t rtcp_next;   /* the SRTCP index the next protect uses */
+	struct srtp_replay rtp, rtcp;
 };
 
 struct mg_srtp_ctx {
-	uint32_t ssrc;
+	struct srtp_stream *streams; /* nb_streams in use of max_streams */
+	uint8_t nb_streams, max_streams;
+	bool any_ssrc;
 	uint16_t flags;
 	uint16_t window;      /* packets accepted behind top, multiple of 64 */
 	uint8_t key_len;
@@ -78,13 +96,59 @@ struct mg_srtp_ctx {
 	uint16_t bucket_mask; /* buckets - 1 */
 	uint64_t lifetime;
 	uint64_t rtcp_lifetime; /* min(lifetime, 2^31), RFC 3711 §9.2 */
-	uint32_t rtcp_next;   /* the SRTCP index the next protect uses */
-	struct srtp_replay rtp, rtcp;
+	struct srtp_keys *keys;      /* nb_keys, SRTP labels 0-2: in tail */
+	struct srtp_keys *rtcp_keys; /* nb_keys, SRTCP labels 3-5: in tail */
+	struct gcm_key_data *gcm;    /* GCM: 2 x nb_keys in tail, else NULL */
+	/* A one-SSRC context keeps its stream here and its buckets in the
+	 * tail; an any-SSRC one keeps max_streams of each in a block of its
+	 * own (replay state, not secret). */
+	struct srtp_stream own;
 	struct mg_srtp_stats stats;
-	struct srtp_keys keys[MG_SRTP_MASTERS_MAX];      /* SRTP labels 0-2 */
-	struct srtp_keys rtcp_keys[MG_SRTP_MASTERS_MAX]; /* SRTCP labels 3-5 */
-	uint64_t bitmap[];    /* 2 x (bucket_mask + 1): SRTP, then SRTCP */
+	/* keys[nb_keys], rtcp_keys[nb_keys], GCM: gcm[2 x nb_keys] (SRTP,
+	 * SRTCP), then 2 x (bucket_mask + 1) buckets of own (SRTP, SRTCP). */
+	uint64_t tail[] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
+
+static inline struct srtp_stream *
+srtp_stream_find(struct mg_srtp_ctx *c, uint32_t ssrc)
+{
+	for (uint8_t i = 0; i < c->nb_streams; i++)
+		if (c->streams[i].ssrc == ssrc)
+			return &c->streams[i];
+	return NULL;
+}
+
+/* A new SSRC's state in an any-SSRC context, or NULL when it is full.
+ * Its replay buckets are zero: they were never used. */
+static inline struct srtp_stream *
+srtp_stream_add(struct mg_srtp_ctx *c, uint32_t ssrc)
+{
+	struct srtp_stream *s;
+
+	if (c->nb_streams == c->max_streams)
+		return NULL;
+	s = &c->streams[c->nb_streams++];
+	s->ssrc = ssrc;
+	return s;
+}
+
+/* The stream a packet of this SSRC is sent on, added if the context takes
+ * any SSRC; NULL with *st set if there is none. */
+static inline struct srtp_stream *
+srtp_tx_stream(struct mg_srtp_ctx *c, uint32_t ssrc, uint16_t *st)
+{
+	struct srtp_stream *s = srtp_stream_find(c, ssrc);
+
+	if (s == NULL && c->any_ssrc)
+		s = srtp_stream_add(c, ssrc);
+	if (s == NULL)
+		*st = c->any_ssrc ? MG_SRTP_E_SSRC_LIMIT : MG_SRTP_E_SSRC;
+	return s;
+}
+
+/* A received SSRC that has no state yet is checked against a window that
+ * has seen nothing; its stream is made only once a packet authenticates. */
+extern const struct srtp_replay srtp_replay_fresh;
 
 /* RTP header, RFC 3550 §5.1: the byte offset of the payload, or 0 with
  * *st set. Never reads past len. */
@@ -203,13 +267,14 @@ srtp_replay_commit(struct mg_srtp_ctx *c, struct srtp_replay *r, uint64_t idx)
  * key, strip the trailer, count it. */
 static inline void
 srtp_accept(struct mg_srtp_ctx *c, struct srtp_replay *r, struct srtp_keys *k,
-	    struct mg_srtp_pkt *pkt, uint64_t idx, uint16_t auth_len)
+	    struct mg_srtp_pkt *pkt, uint64_t idx, uint16_t auth_len,
+	    bool rtcp)
 {
 	srtp_replay_commit(c, r, idx);
 	k->used++;
 	pkt->len = auth_len;
 	c->stats.packets++;
-	c->stats.rtcp_packets += (r == &c->rtcp);
+	c->stats.rtcp_packets += rtcp;
 	c->stats.bytes += pkt->len;
 }
 
@@ -223,6 +288,8 @@ struct srtp_slot {
 	uint16_t aad_len;
 	uint8_t aad_buf[12];            /* GCM SRTCP: header || E||index */
 	uint32_t ei;                    /* SRTCP: E||index as sent */
+	uint32_t ssrc;
+	struct srtp_stream *st;         /* NULL: a new SSRC (unprotect) */
 	uint64_t idx;
 	struct srtp_keys *k;
 	uint16_t hdr_len;
@@ -277,23 +344,45 @@ srtp_tag_diff(const uint8_t a[SRTP_TAG_MAX], const uint8_t b[SRTP_TAG_MAX],
 	return ((a0 ^ b0) & m0) | ((a1 ^ b1) & m1);
 }
 
+/* The replay state a received packet is first checked against: its
+ * SSRC's, or for an SSRC an any-SSRC context has not seen, an empty one.
+ * Sets slot->ssrc and slot->st; NULL with E_SSRC for a foreign SSRC. */
+static inline const struct srtp_replay *
+srtp_rx_replay(struct mg_srtp_ctx *c, struct srtp_slot *slot, uint32_t ssrc,
+	       bool rtcp)
+{
+	slot->ssrc = ssrc;
+	slot->st = srtp_stream_find(c, ssrc);
+	if (slot->st != NULL)
+		return rtcp ? &slot->st->rtcp : &slot->st->rtp;
+	return c->any_ssrc ? &srtp_replay_fresh : NULL;
+}
+
 /*
  * What every received packet is checked for once its crypto is done, in
  * arrival order: the tag, compared in constant time (a timing difference
- * would tell how much of a forgery was right); then, again, the window and
- * the key's lifetime, since an earlier packet of the same burst may have
- * taken this index, moved the window past it, or used the key up.
+ * would tell how much of a forgery was right); the SSRC's state, made now
+ * for a new one; then, again, the window and the key's lifetime, since an
+ * earlier packet of the same burst may have made the stream, taken this
+ * index, moved the window past it, or used the key up. *r: the window.
  */
 static inline uint16_t
-srtp_rx_verdict(const struct mg_srtp_ctx *c, const struct srtp_replay *r,
-		uint64_t lifetime, const struct srtp_slot *slot,
-		uint8_t tag_len, bool crypto_ok)
+srtp_rx_verdict(struct mg_srtp_ctx *c, struct srtp_slot *slot, bool rtcp,
+		uint64_t lifetime, uint8_t tag_len, bool crypto_ok,
+		struct srtp_replay **r)
 {
 	if (!crypto_ok)
 		return MG_SRTP_E_CRYPTO;
 	if (srtp_tag_diff(slot->tag, slot->rx_tag, tag_len))
 		return MG_SRTP_E_AUTH;
-	return srtp_rx_admit(c, r, lifetime, slot);
+	if (slot->st == NULL)
+		slot->st = srtp_stream_find(c, slot->ssrc);
+	if (slot->st == NULL)
+		slot->st = srtp_stream_add(c, slot->ssrc);
+	if (slot->st == NULL)
+		return MG_SRTP_E_SSRC_LIMIT;
+	*r = rtcp ? &slot->st->rtcp : &slot->st->rtp;
+	return srtp_rx_admit(c, *r, lifetime, slot);
 }
 
 /* Jobs are grouped so each group is one cipher burst and one hash burst
@@ -322,15 +411,38 @@ void srtp_burst_crypt(IMB_MGR *mgr, struct srtp_burst *b,
 #define SRTP_PREFETCH_AHEAD 4
 
 /* The cache lines of a context's active keys and its window bucket that a
- * packet will touch: key schedule, HMAC pads, salt. */
+ * packet will touch: key schedule, HMAC pads, salt; for GCM only the
+ * pointer to its key data, salt and counters. */
 static inline void
 srtp_prefetch_keys(const struct mg_srtp_ctx *c)
 {
-	const char *k = (const char *)&c->keys[c->active];
+	const struct srtp_keys *k = &c->keys[c->active];
 
-	for (size_t off = 0; off < sizeof(struct srtp_keys); off += 64)
-		__builtin_prefetch(k + off);
-	__builtin_prefetch(&c->rtp.bm[((c->rtp.top + 1) >> 6) & c->bucket_mask]);
+	/* AES-128 uses 11 round keys, AES-256 15 (16 bytes each). */
+	size_t end = c->aead ? 1 : offsetof(struct srtp_keys, enc) +
+				   16u * (c->key_len / 4 + 7);
+
+	for (size_t off = 0; off < end; off += 64)
+		__builtin_prefetch((const char *)k + off);
+	__builtin_prefetch(&c->own.rtp.bm[((c->own.rtp.top + 1) >> 6) &
+					   c->bucket_mask]);
+}
+
+/* Second stage for GCM, once the pointer has arrived: the key schedule
+ * and the first GHASH powers, what a packet of a few hundred bytes reads
+ * (100,000 contexts at 172 bytes ran at half the one-context rate
+ * without it). */
+#define SRTP_GCM_PREFETCH_AHEAD 2
+static inline void
+srtp_prefetch_gcm(const struct mg_srtp_ctx *c)
+{
+	const char *g;
+
+	if (c->gcm == NULL)
+		return;
+	g = (const char *)&c->gcm[c->active];
+	for (size_t off = 0; off < 512; off += 64)
+		__builtin_prefetch(g + off);
 }
 
 /*
@@ -352,12 +464,17 @@ srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
 
 	if (n > MG_SRTP_BURST_MAX)
 		n = MG_SRTP_BURST_MAX; /* the caller's contract; never overrun */
-	/* With many contexts each packet's is cold: start every load now. */
-	for (uint16_t i = 0; i < n; i++)
+	/* With many contexts each packet's is cold: start every load now,
+	 * both lines of the header a packet touches. */
+	for (uint16_t i = 0; i < n; i++) {
 		__builtin_prefetch(pkts[i].ctx);
+		__builtin_prefetch((const char *)pkts[i].ctx + 64);
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + SRTP_PREFETCH_AHEAD < n)
 			srtp_prefetch_keys(pkts[i + SRTP_PREFETCH_AHEAD].ctx);
+		if (i + SRTP_GCM_PREFETCH_AHEAD < n)
+			srtp_prefetch_gcm(pkts[i + SRTP_GCM_PREFETCH_AHEAD].ctx);
 		pkts[i].status = prepare(&pkts[i], &b.slot[i]);
 		b.group[i] = SRTP_NO_GROUP;
 		if (pkts[i].status == MG_SRTP_OK)
@@ -431,11 +548,11 @@ void srtp_job_fill(IMB_JOB *job, const struct mg_srtp_ctx *c,
 		   struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		   bool protect);
 
-/* Key k with a GCM session key and 12-byte session salt. Creation derives
- * them; the RFC 7714 known-answer tests, which publish session keys, call
- * it directly. Returns 0 or -ENOMEM. */
-int srtp_gcm_set_keys(IMB_MGR *mgr, struct srtp_keys *k, const uint8_t *key,
-		      uint8_t key_len, const uint8_t salt[SRTP_GCM_SALT_LEN]);
+/* Key k (of a GCM context) with a GCM session key and 12-byte session
+ * salt. Creation derives them; the RFC 7714 known-answer tests, which
+ * publish session keys, call it directly. */
+void srtp_gcm_set_keys(IMB_MGR *mgr, struct srtp_keys *k, const uint8_t *key,
+		       uint8_t key_len, const uint8_t salt[SRTP_GCM_SALT_LEN]);
 
 /* AES-GCM for the jobs [first, first + cnt) of a burst: AAD slot->aad,
  * cipher over [hdr_len, auth_len) when slot->cipher (else GMAC of the AAD

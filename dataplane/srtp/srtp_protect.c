@@ -8,14 +8,17 @@
 #include "srtp_priv.h"
 
 /* Checks, in order: header fits (version, CSRC, extension), padding is
- * sane, SSRC is the context's, the buffer takes MKI + tag (and the ROC the
- * hash reads), the index is not reused, the master key has life left.
- * The index is committed here: a sender decides it, as libsrtp does. */
+ * sane, the buffer takes MKI + tag (and the ROC the hash reads), the
+ * master key has life left, the SSRC is the context's (or gets a stream
+ * in an any-SSRC context: checked last, so no refused packet takes a
+ * slot), the index is not reused. The index is committed here: a sender
+ * decides it, as libsrtp does. */
 static uint16_t
 protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t st = MG_SRTP_OK, hl, trailer;
+	struct srtp_stream *s;
 	uint64_t idx;
 
 	hl = rtp_hdr_len(pkt->data, pkt->len, &st);
@@ -23,22 +26,23 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 		return st;
 	if (!rtp_padding_ok(pkt->data, hl, pkt->len))
 		return MG_SRTP_E_PADDING;
-	if (rtp_ssrc(pkt->data) != c->ssrc)
-		return MG_SRTP_E_SSRC;
 	trailer = c->mki_len + c->tag_len;
 	/* AES-CM hashes the ROC from the 4 bytes after the payload. */
 	if ((uint32_t)pkt->len + (trailer > 4 || c->aead ? trailer : 4) >
 	    pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
-	idx = srtp_estimate_index(c->rtp.top, rtp_seq(pkt->data));
-	st = srtp_replay_check(c, &c->rtp, idx);
-	if (st != MG_SRTP_OK)
-		return st;
 	slot->k = &c->keys[c->active];
 	if (slot->k->used >= c->lifetime)
 		return MG_SRTP_E_LIFETIME;
+	s = srtp_tx_stream(c, rtp_ssrc(pkt->data), &st);
+	if (s == NULL)
+		return st;
+	idx = srtp_estimate_index(s->rtp.top, rtp_seq(pkt->data));
+	st = srtp_replay_check(c, &s->rtp, idx);
+	if (st != MG_SRTP_OK)
+		return st;
 	slot->k->used++;
-	srtp_replay_commit(c, &c->rtp, idx);
+	srtp_replay_commit(c, &s->rtp, idx);
 	slot->idx = idx;
 	slot->hdr_len = hl;
 	slot->auth_len = pkt->len;
@@ -46,13 +50,13 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 		       !(c->flags & MG_SRTP_F_UNENCRYPTED_SRTP);
 	slot->auth = c->tag_len != 0;
 	if (c->aead) {
-		srtp_gcm_iv(slot->k->salt, c->ssrc, idx, slot->iv);
+		srtp_gcm_iv(slot->k->salt, s->ssrc, idx, slot->iv);
 		slot->aad = pkt->data;
 		slot->aad_len = slot->cipher ? hl : pkt->len;
 		slot->tag_out = pkt->data + pkt->len + c->tag_off;
 		return MG_SRTP_OK;
 	}
-	srtp_cm_iv(slot->k->salt, c->ssrc, idx, slot->iv);
+	srtp_cm_iv(slot->k->salt, s->ssrc, idx, slot->iv);
 	/* With room for all 12 bytes IPsec-MB makes, the tag goes straight to
 	 * its place (the 2 extra bytes land in spare room and are cut). */
 	slot->tag_out = (uint32_t)pkt->len + c->mki_len + SRTP_HMAC_OUT_LEN <=

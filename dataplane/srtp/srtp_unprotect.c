@@ -22,6 +22,7 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t st = MG_SRTP_OK, trailer = c->mki_len + c->tag_len, hl;
+	const struct srtp_replay *r;
 
 	if (pkt->len < RTP_HDR_LEN + trailer)
 		return MG_SRTP_E_TRUNCATED;
@@ -29,7 +30,8 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	hl = rtp_hdr_len(pkt->data, slot->auth_len, &st);
 	if (hl == 0)
 		return st;
-	if (rtp_ssrc(pkt->data) != c->ssrc)
+	r = srtp_rx_replay(c, slot, rtp_ssrc(pkt->data), false);
+	if (r == NULL)
 		return MG_SRTP_E_SSRC;
 	slot->k = c->mki_len ? key_by_mki(c, pkt->data + slot->auth_len +
 					      c->mki_off) : &c->keys[0];
@@ -39,8 +41,8 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	 * it has no hash either. */
 	if (c->tag_len && !c->aead && (uint32_t)slot->auth_len + 4 > pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
-	slot->idx = srtp_estimate_index(c->rtp.top, rtp_seq(pkt->data));
-	st = srtp_rx_admit(c, &c->rtp, c->lifetime, slot);
+	slot->idx = srtp_estimate_index(r->top, rtp_seq(pkt->data));
+	st = srtp_rx_admit(c, r, c->lifetime, slot);
 	if (st != MG_SRTP_OK)
 		return st;
 	slot->hdr_len = hl;
@@ -51,24 +53,24 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 		      c->tag_len);
 	slot->tag_out = slot->tag;
 	if (c->aead) {
-		srtp_gcm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
+		srtp_gcm_iv(slot->k->salt, slot->ssrc, slot->idx, slot->iv);
 		slot->aad = pkt->data;
 		slot->aad_len = slot->cipher ? hl : slot->auth_len;
 		return MG_SRTP_OK;
 	}
 	if (c->tag_len)
 		put_be32(pkt->data + slot->auth_len, (uint32_t)(slot->idx >> 16));
-	srtp_cm_iv(slot->k->salt, c->ssrc, slot->idx, slot->iv);
+	srtp_cm_iv(slot->k->salt, slot->ssrc, slot->idx, slot->iv);
 	return MG_SRTP_OK;
 }
 
 static uint16_t
 unprotect_verdict(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
-		  bool crypto_ok)
+		  bool crypto_ok, struct srtp_replay **r)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
-	uint16_t st = srtp_rx_verdict(c, &c->rtp, c->lifetime, slot,
-				      c->tag_len, crypto_ok);
+	uint16_t st = srtp_rx_verdict(c, slot, false, c->lifetime, c->tag_len,
+				      crypto_ok, r);
 
 	if (st == MG_SRTP_OK &&
 	    !rtp_padding_ok(pkt->data, slot->hdr_len, slot->auth_len))
@@ -80,11 +82,12 @@ static uint16_t
 unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		 bool crypto_ok)
 {
-	struct mg_srtp_ctx *c = pkt->ctx;
-	uint16_t st = unprotect_verdict(pkt, slot, crypto_ok);
+	struct srtp_replay *r;
+	uint16_t st = unprotect_verdict(pkt, slot, crypto_ok, &r);
 
 	if (st == MG_SRTP_OK)
-		srtp_accept(c, &c->rtp, slot->k, pkt, slot->idx, slot->auth_len);
+		srtp_accept(pkt->ctx, r, slot->k, pkt, slot->idx,
+			    slot->auth_len, false);
 	return st;
 }
 

@@ -80,7 +80,8 @@ static void
 destroy_wipes_every_key_byte(void **state)
 {
 	struct mg_srtp_ctx *c = make_ctx();
-	size_t size = sizeof(*c) + 2 * (c->bucket_mask + 1u) * sizeof(uint64_t);
+	size_t size = sizeof(*c) + 2 * c->nb_keys * sizeof(struct srtp_keys) +
+		      2 * (c->bucket_mask + 1u) * sizeof(uint64_t);
 	const uint8_t *b = (const uint8_t *)c;
 	size_t nonzero = 0;
 

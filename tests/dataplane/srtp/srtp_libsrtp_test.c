@@ -217,14 +217,15 @@ libsrtp_session(const struct suite_case *sc, uint8_t master[2][MASTER_BUF],
 }
 
 static struct mg_srtp_ctx *
-our_ctx(const struct suite_case *sc, uint8_t master[2][MASTER_BUF])
+our_ctx(const struct suite_case *sc, uint8_t master[2][MASTER_BUF],
+	uint16_t more_flags)
 {
 	struct mg_srtp_policy pol;
 	struct mg_srtp_ctx *c;
 
 	memset(&pol, 0, sizeof(pol));
 	pol.suite = sc->suite;
-	pol.flags = sc->flags;
+	pol.flags = sc->flags | more_flags;
 	pol.ssrc = SSRC;
 	pol.window = 1024;
 	pol.nb_masters = sc->mki_len ? 2 : 1;
@@ -314,8 +315,8 @@ one_suite(const struct suite_case *sc)
 		r.plain_len[i] = make_rtp(plain[i], r.seq[i]);
 	tx = libsrtp_session(sc, master, ssrc_specific);
 	rx = libsrtp_session(sc, master, ssrc_specific);
-	ctx_tx = our_ctx(sc, master);
-	ctx_rx = our_ctx(sc, master);
+	ctx_tx = our_ctx(sc, master, 0);
+	ctx_rx = our_ctx(sc, master, 0);
 	protect_ours(&r, ctx_tx);
 	for (int i = 0; i < NPKTS; i++) {
 		int len = r.plain_len[i];
@@ -385,8 +386,8 @@ one_suite_rtcp(const struct suite_case *sc)
 		master[i / MASTER_BUF][i % MASTER_BUF] = (uint8_t)rnd(256);
 	ltx = libsrtp_session(sc, master, ssrc_specific);
 	lrx = libsrtp_session(sc, master, ssrc_specific);
-	tx = our_ctx(sc, master);
-	rx = our_ctx(sc, master);
+	tx = our_ctx(sc, master, 0);
+	rx = our_ctx(sc, master, 0);
 	b[0] = (struct mg_srtp_pkt){ .data = ours[0], .len = make_rtcp(ours[0]),
 				     .cap = BUF, .ctx = tx };
 	assert_int_equal(mg_srtcp_protect_burst(mgr, b, 1), 1);
@@ -436,6 +437,75 @@ one_suite_rtcp(const struct suite_case *sc)
 	mg_srtp_ctx_destroy(rx);
 }
 
+/* Key sharing (RFC 3711 §3.2.3): three SSRCs under one master key,
+ * interleaved, each with its own sequence numbers across the wrap; we
+ * make any SSRC's state as it comes, libsrtp2 with ssrc_any_outbound and
+ * ssrc_any_inbound. */
+#define NSSRC 3
+
+static void
+one_suite_any_ssrc(const struct suite_case *sc)
+{
+	static struct run r;
+	static uint8_t plain[NPKTS][BUF], ours[NPKTS][BUF], theirs[NPKTS][BUF];
+	uint8_t master[2][MASTER_BUF];
+	uint16_t seq[NSSRC];
+	struct mg_srtp_ctx *tx, *rx;
+	srtp_t ltx, lrx;
+
+	r.plain = plain; r.ours = ours; r.theirs = theirs;
+	for (size_t i = 0; i < sizeof(master); i++)
+		master[i / MASTER_BUF][i % MASTER_BUF] = (uint8_t)rnd(256);
+	for (int s = 0; s < NSSRC; s++)
+		seq[s] = (uint16_t)(65536 - 300 - rnd(300));
+	for (int i = 0; i < NPKTS; i++) {
+		int s = (int)rnd(NSSRC);
+		uint32_t ssrc = SSRC + (uint32_t)s;
+
+		r.seq[i] = seq[s]++;
+		r.plain_len[i] = make_rtp(plain[i], r.seq[i]);
+		plain[i][8] = (uint8_t)(ssrc >> 24); plain[i][9] = (uint8_t)(ssrc >> 16);
+		plain[i][10] = (uint8_t)(ssrc >> 8); plain[i][11] = (uint8_t)ssrc;
+	}
+	ltx = libsrtp_session(sc, master, ssrc_any_outbound);
+	lrx = libsrtp_session(sc, master, ssrc_any_inbound);
+	tx = our_ctx(sc, master, MG_SRTP_F_ANY_SSRC);
+	rx = our_ctx(sc, master, MG_SRTP_F_ANY_SSRC);
+	protect_ours(&r, tx);
+	for (int i = 0; i < NPKTS; i++) {
+		int len = r.plain_len[i];
+
+		memcpy(theirs[i], plain[i], len);
+		assert_int_equal(lib_protect(ltx, sc, theirs[i], &len),
+				 srtp_err_status_ok);
+		r.theirs_len[i] = (uint16_t)len;
+		if (len != r.ours_len[i] || memcmp(theirs[i], ours[i], len) != 0)
+			fail_msg("%s any SSRC: packet %d differs from libsrtp2",
+				 sc->name, i);
+		len = r.ours_len[i];
+		assert_int_equal(lib_unprotect(lrx, sc, ours[i], &len),
+				 srtp_err_status_ok);
+		assert_int_equal(len, r.plain_len[i]);
+	}
+	unprotect_theirs_with_ours(&r, rx);
+	assert_true(mg_srtp_ctx_stats(rx)->packets == NPKTS);
+	srtp_dealloc(ltx);
+	srtp_dealloc(lrx);
+	mg_srtp_ctx_destroy(tx);
+	mg_srtp_ctx_destroy(rx);
+}
+
+static void
+any_ssrc_cross_check(void **state)
+{
+	(void)state;
+	one_suite_any_ssrc(&cases[0]);  /* AES_CM_128_HMAC_SHA1_80 */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (cases[i].suite == MG_SRTP_AEAD_AES_128_GCM &&
+		    cases[i].mki_len)
+			one_suite_any_ssrc(&cases[i]);
+}
+
 static void
 cross_check_every_suite(void **state)
 {
@@ -473,6 +543,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cross_check_every_suite),
 		cmocka_unit_test(srtcp_cross_check_every_suite),
+		cmocka_unit_test(any_ssrc_cross_check),
 	};
 
 	return cmocka_run_group_tests_name("srtp_libsrtp", tests, setup, teardown);
