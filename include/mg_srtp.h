@@ -74,13 +74,18 @@ struct mg_srtp_policy {
 	uint16_t flags;      /* enum mg_srtp_flags */
 	uint32_t ssrc;       /* the one SSRC this context protects */
 	uint16_t window;     /* replay window in packets, 0: default */
-	uint8_t kdr_log2;    /* key derivation rate 2^n, 0: derive once */
+	uint8_t kdr_log2;    /* key derivation rate 2^n (RFC 4568 KDR=n),
+			      * 0: derive once (RFC 3711 rate 0) */
 	uint8_t mki_len;     /* 0: no MKI in packets */
 	uint8_t nb_masters;  /* 1..MG_SRTP_MASTERS_MAX */
 	uint8_t active;      /* the master a protecting context sends with */
 	uint8_t max_ssrcs;   /* with MG_SRTP_F_ANY_SSRC; 0: the default */
 	uint8_t reserved;
 	uint64_t lifetime;   /* packets per master key, 0: 2^48 */
+	uint32_t roc;        /* SRTP rollover counter to start from, for a
+			      * stream already running (rekey, restart); 0
+			      * with MG_SRTP_F_ANY_SSRC */
+	uint32_t reserved2;
 	struct mg_srtp_master masters[MG_SRTP_MASTERS_MAX];
 };
 
@@ -124,6 +129,7 @@ struct mg_srtp_stats {
 	uint64_t bytes;
 	uint64_t late;  /* accepted, but behind the highest index */
 	uint64_t rtcp_packets; /* of packets, those that were SRTCP */
+	uint64_t derivations; /* session keys derived again (KDR epochs) */
 	uint64_t drops[MG_SRTP_STATUS_MAX];
 };
 

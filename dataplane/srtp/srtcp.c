@@ -72,7 +72,8 @@ gcm_prepare(uint8_t *p, struct srtp_slot *slot, bool e, uint8_t *tag_out)
 }
 
 static uint16_t
-protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
+protect_prepare(IMB_MGR *mgr, struct mg_srtp_pkt *pkt,
+		struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t st = rtcp_check(pkt->data, pkt->len);
@@ -84,15 +85,18 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 		return st;
 	if (pkt->len + trailer > pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
-	slot->k = &c->rtcp_keys[c->active];
-	if (slot->k->used >= c->rtcp_lifetime)
+	slot->base = &c->rtcp_keys[c->active];
+	if (slot->base->used >= c->rtcp_lifetime)
 		return MG_SRTP_E_LIFETIME;
 	s = srtp_tx_stream(c, get_be32(pkt->data + 4), &st);
 	if (s == NULL)
 		return st;
 	if (s->rtcp_next >= SRTCP_E_BIT)
 		return MG_SRTP_E_LIFETIME;
-	slot->k->used++;
+	slot->k = srtp_epoch_keys(mgr, c, slot->base, true, s->rtcp_next, &st);
+	if (slot->k == NULL)
+		return st; /* the index is not spent: a deferred one comes back */
+	slot->base->used++;
 	slot->ssrc = s->ssrc;
 	slot->idx = s->rtcp_next++;
 	slot->hdr_len = RTCP_HDR_LEN;
@@ -124,7 +128,7 @@ protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		memcpy(end + c->rtcp_tag_off, slot->tag, c->rtcp_tag_len);
 	put_be32(end + c->rtcp_ei_off, slot->ei);
 	if (c->mki_len)
-		memcpy(end + c->rtcp_mki_off, slot->k->mki, c->mki_len);
+		memcpy(end + c->rtcp_mki_off, slot->base->mki, c->mki_len);
 	pkt->len = (uint16_t)(pkt->len + 4 + c->mki_len + c->rtcp_tag_len);
 	c->stats.packets++;
 	c->stats.rtcp_packets++;
@@ -146,7 +150,8 @@ rtcp_key_by_mki(struct mg_srtp_ctx *c, const uint8_t *mki)
 /* Checks: room for header and trailer, header, MKI, E flag against the
  * policy, index neither replayed nor too old, key's SRTCP lifetime. */
 static uint16_t
-unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
+unprotect_prepare(IMB_MGR *mgr, struct mg_srtp_pkt *pkt,
+		  struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t trailer = (uint16_t)(4 + c->mki_len + c->rtcp_tag_len), st;
@@ -162,9 +167,9 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	r = srtp_rx_replay(c, slot, get_be32(pkt->data + 4), true);
 	if (r == NULL)
 		return MG_SRTP_E_SSRC;
-	slot->k = rtcp_key_by_mki(c, pkt->data + slot->auth_len +
-				  c->rtcp_mki_off);
-	if (slot->k == NULL)
+	slot->base = rtcp_key_by_mki(c, pkt->data + slot->auth_len +
+				     c->rtcp_mki_off);
+	if (slot->base == NULL)
 		return MG_SRTP_E_MKI;
 	ei = get_be32(pkt->data + slot->auth_len + c->rtcp_ei_off);
 	/* E is authenticated, so only the peer could have cleared it; still
@@ -174,6 +179,9 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	slot->idx = ei & ~SRTCP_E_BIT;
 	st = srtp_rx_admit(c, r, c->rtcp_lifetime, slot);
 	if (st != MG_SRTP_OK)
+		return st;
+	slot->k = srtp_epoch_keys(mgr, c, slot->base, true, slot->idx, &st);
+	if (slot->k == NULL)
 		return st;
 	slot->hdr_len = RTCP_HDR_LEN;
 	slot->cipher = (ei & SRTCP_E_BIT) && c->key_len &&
@@ -200,7 +208,8 @@ unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 				      c->rtcp_tag_len, crypto_ok, &r);
 
 	if (st == MG_SRTP_OK)
-		srtp_accept(c, r, slot->k, pkt, slot->idx, slot->auth_len, true);
+		srtp_accept(c, r, slot->base, pkt, slot->idx, slot->auth_len,
+			    true);
 	return st;
 }
 

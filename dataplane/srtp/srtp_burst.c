@@ -8,6 +8,10 @@
  */
 #include "srtp_priv.h"
 
+/* Numbers burst passes on this lcore, so KDR key sets know which pass
+ * holds them (srtp_kdr.c). */
+__thread uint32_t srtp_pass;
+
 static const IMB_KEY_SIZE_BYTES key_size[4] = {
 	0, IMB_KEY_128_BYTES, IMB_KEY_192_BYTES, IMB_KEY_256_BYTES,
 };
@@ -57,14 +61,14 @@ place_jobs(struct srtp_burst *b, struct mg_srtp_pkt *pkts, uint16_t n,
 
 	memset(start, 0, (SRTP_GROUPS + 1) * sizeof(start[0]));
 	for (uint16_t i = 0; i < n; i++)
-		if (b->group[i] != SRTP_NO_GROUP)
+		if (b->group[i] < SRTP_GROUPS)
 			start[b->group[i] + 1]++;
 	for (int g = 0; g < SRTP_GROUPS; g++) {
 		start[g + 1] += start[g];
 		fill[g] = start[g];
 	}
 	for (uint16_t i = 0; i < n; i++) {
-		if (b->group[i] == SRTP_NO_GROUP)
+		if (b->group[i] >= SRTP_GROUPS)
 			continue;
 		b->job_of[i] = (uint8_t)fill[b->group[i]]++;
 		b->pkt_of[b->job_of[i]] = (uint8_t)i;

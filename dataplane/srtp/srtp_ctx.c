@@ -89,7 +89,8 @@ policy_check(const struct mg_srtp_policy *p)
 			 MG_SRTP_F_UNAUTHENTICATED_SRTP | MG_SRTP_F_ANY_SSRC))
 		return -EINVAL;
 	if (p->max_ssrcs > MG_SRTP_SSRCS_MAX ||
-	    (p->max_ssrcs && !(p->flags & MG_SRTP_F_ANY_SSRC)))
+	    (p->max_ssrcs && !(p->flags & MG_SRTP_F_ANY_SSRC)) ||
+	    (p->roc && (p->flags & MG_SRTP_F_ANY_SSRC)))
 		return -EINVAL;
 	/* An AEAD authenticates whatever it encrypts: GCM can leave the
 	 * payload clear (RFC 7714 §16.1.3 tags it as AAD) but cannot skip
@@ -97,9 +98,8 @@ policy_check(const struct mg_srtp_policy *p)
 	if (mg_srtp_suites[p->suite].aead &&
 	    (p->flags & MG_SRTP_F_UNAUTHENTICATED_SRTP))
 		return -EINVAL;
-	/* Re-derivation every 2^n packets is not implemented yet. */
-	if (p->kdr_log2 != 0)
-		return -ENOTSUP;
+	if (p->kdr_log2 > MG_SRTP_KDR_LOG2_MAX)
+		return -EINVAL;
 	return 0;
 }
 
@@ -152,19 +152,18 @@ srtp_gcm_set_keys(IMB_MGR *mgr, struct srtp_keys *k, const uint8_t *key,
  * The GCM key data (schedule and GHASH powers) gets a block of its own. */
 static int
 derive_gcm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
-		const struct mg_srtp_master *m, uint8_t base,
+		const struct mg_srtp_master *m, uint8_t base, uint64_t r,
 		struct srtp_keys *k)
 {
 	uint8_t salt[MG_SRTP_MASTER_SALT_LEN] = { 0 }, enc[32];
+	uint8_t sess_salt[SRTP_GCM_SALT_LEN];
 	int rc;
 
-	uint8_t sess_salt[SRTP_GCM_SALT_LEN];
-
 	memcpy(salt, m->salt, SRTP_GCM_SALT_LEN);
-	rc = mg_srtp_kdf(mgr, m->key, sd->key_len, salt, base, 0,
+	rc = mg_srtp_kdf(mgr, m->key, sd->key_len, salt, base, r,
 			 MG_SRTP_R_LEN, enc, sd->key_len);
 	if (rc == 0)
-		rc = mg_srtp_kdf(mgr, m->key, sd->key_len, salt, base + 2, 0,
+		rc = mg_srtp_kdf(mgr, m->key, sd->key_len, salt, base + 2, r,
 				 MG_SRTP_R_LEN, sess_salt, sizeof(sess_salt));
 	if (rc == 0)
 		srtp_gcm_set_keys(mgr, k, enc, sd->key_len, sess_salt);
@@ -174,12 +173,13 @@ derive_gcm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 	return rc;
 }
 
-/* RFC 3711 §4.3: the three session keys of one master key, for SRTP
- * (labels 0-2, base MG_SRTP_LABEL_RTP_ENC) or SRTCP (3-5). */
+/* RFC 3711 §4.3: the three session keys of one master key for epoch r
+ * (index DIV key_derivation_rate; 0 without KDR), for SRTP (labels 0-2,
+ * base MG_SRTP_LABEL_RTP_ENC) or SRTCP (3-5). */
 static int
 derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 	    const struct mg_srtp_master *m, uint8_t mki_len, uint8_t base,
-	    struct srtp_keys *k)
+	    uint64_t r, struct srtp_keys *k)
 {
 	uint8_t mk_len = sd->key_len ? sd->key_len : 16;
 	uint8_t enc[32], auth[SRTP_AUTH_KEY_LEN];
@@ -187,14 +187,14 @@ derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 
 	memcpy(k->mki, m->mki, mki_len);
 	if (sd->aead)
-		return derive_gcm_keys(mgr, sd, m, base, k);
-	rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base, 0, MG_SRTP_R_LEN,
+		return derive_gcm_keys(mgr, sd, m, base, r, k);
+	rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base, r, MG_SRTP_R_LEN,
 			 enc, mk_len);
 	if (rc == 0)
-		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 1, 0,
+		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 1, r,
 				 MG_SRTP_R_LEN, auth, sizeof(auth));
 	if (rc == 0)
-		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 2, 0,
+		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 2, r,
 				 MG_SRTP_R_LEN, k->salt, sizeof(k->salt));
 	if (rc == 0 && sd->key_len)
 		rc = expand_aes(mgr, enc, sd->key_len, k->enc);
@@ -225,29 +225,70 @@ trailer_layout(struct mg_srtp_ctx *c, bool aead)
 	}
 }
 
-static size_t
-ctx_size(uint8_t nb_keys, bool aead, uint32_t buckets)
+int
+srtp_keys_derive(IMB_MGR *mgr, const struct mg_srtp_ctx *c, uint8_t m,
+		 bool rtcp, uint64_t r, struct srtp_keys *k)
 {
-	return sizeof(struct mg_srtp_ctx) +
-	       2 * nb_keys * sizeof(struct srtp_keys) +
-	       (aead ? 2 * nb_keys * sizeof(struct gcm_key_data) : 0) +
-	       2 * buckets * sizeof(uint64_t);
+	return derive_keys(mgr, &mg_srtp_suites[c->suite], &c->masters[m],
+			   c->mki_len, rtcp ? MG_SRTP_LABEL_RTCP_ENC :
+					      MG_SRTP_LABEL_RTP_ENC, r, k);
 }
 
-/* Point the key sets into the tail; returns where the tail's buckets go. */
-static uint64_t *
-tail_layout(struct mg_srtp_ctx *c, uint8_t nb, bool aead)
+/* What a context's block holds; its size and layout follow from it. */
+struct ctx_shape {
+	uint8_t nb;       /* master keys */
+	uint8_t sets;     /* key sets per master: SRTP, SRTCP (and 2 alt) */
+	bool aead;
+	bool kdr;
+	uint32_t buckets; /* per window of the own stream; 0: any-SSRC */
+};
+
+static struct ctx_shape
+shape_of(uint8_t nb, bool aead, bool kdr, uint32_t buckets)
 {
-	c->keys = (struct srtp_keys *)c->tail;
-	c->rtcp_keys = c->keys + nb;
-	if (!aead)
-		return (uint64_t *)(c->rtcp_keys + nb);
-	c->gcm = (struct gcm_key_data *)(c->rtcp_keys + nb);
-	for (uint8_t i = 0; i < nb; i++) {
-		c->keys[i].gcm = &c->gcm[i];
-		c->rtcp_keys[i].gcm = &c->gcm[nb + i];
+	return (struct ctx_shape){ .nb = nb, .sets = kdr ? 4 : 2,
+				   .aead = aead, .kdr = kdr,
+				   .buckets = buckets };
+}
+
+static size_t
+ctx_size(const struct ctx_shape *s)
+{
+	size_t keys = (size_t)s->sets * s->nb;
+
+	return sizeof(struct mg_srtp_ctx) + keys * sizeof(struct srtp_keys) +
+	       (s->aead ? keys * sizeof(struct gcm_key_data) : 0) +
+	       2 * s->buckets * sizeof(uint64_t) +
+	       (s->kdr ? s->nb * sizeof(struct mg_srtp_master) : 0);
+}
+
+/* Point the key sets into the tail, in the order ctx_size counts them;
+ * returns where the own stream's buckets go. */
+static uint64_t *
+tail_layout(struct mg_srtp_ctx *c, const struct ctx_shape *s)
+{
+	struct srtp_keys *k = (struct srtp_keys *)c->tail;
+	uint32_t nkeys = (uint32_t)s->sets * s->nb;
+	uint64_t *bm;
+
+	c->keys = k;
+	c->rtcp_keys = k + s->nb;
+	if (s->kdr) {
+		c->alt_keys = k + 2 * s->nb;
+		c->alt_rtcp_keys = k + 3 * s->nb;
+		for (uint32_t i = 2 * s->nb; i < nkeys; i++)
+			k[i].epoch = UINT64_MAX; /* holds no epoch yet */
 	}
-	return (uint64_t *)(c->gcm + 2 * nb);
+	bm = (uint64_t *)(k + nkeys);
+	if (s->aead) {
+		c->gcm = (struct gcm_key_data *)(k + nkeys);
+		for (uint32_t i = 0; i < nkeys; i++)
+			k[i].gcm = &c->gcm[i];
+		bm = (uint64_t *)(c->gcm + nkeys);
+	}
+	if (s->kdr)
+		c->masters = (struct mg_srtp_master *)(bm + 2 * s->buckets);
+	return bm;
 }
 
 static size_t
@@ -271,6 +312,9 @@ streams_init(struct mg_srtp_ctx *c, const struct mg_srtp_policy *p,
 	if (!(p->flags & MG_SRTP_F_ANY_SSRC)) {
 		c->streams = &c->own;
 		c->own.ssrc = p->ssrc;
+		/* As libsrtp's srtp_set_stream_roc: the index ROC * 2^16 is
+		 * the highest seen, so the estimate starts in that ROC. */
+		c->own.rtp.top = (uint64_t)p->roc << 16;
 		c->own.rtp.bm = bm;
 		c->own.rtcp.bm = bm + buckets;
 		c->nb_streams = c->max_streams = 1;
@@ -297,6 +341,7 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	const struct mg_srtp_suite_desc *sd;
 	struct mg_srtp_ctx *c;
 	uint32_t window, buckets, own_buckets;
+	struct ctx_shape shape;
 	uint64_t *bm;
 	size_t size;
 	int rc = policy_check(p);
@@ -309,12 +354,18 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	while (buckets < window / 64 + 1)
 		buckets <<= 1;
 	own_buckets = (p->flags & MG_SRTP_F_ANY_SSRC) ? 0 : buckets;
-	size = ctx_size(p->nb_masters, sd->aead, own_buckets);
+	shape = shape_of(p->nb_masters, sd->aead, p->kdr_log2 != 0,
+			 own_buckets);
+	size = ctx_size(&shape);
 	c = srtp_secret_alloc(size);
 	if (c == NULL)
 		return -ENOMEM;
 	memset(c, 0, size);
-	bm = tail_layout(c, p->nb_masters, sd->aead);
+	bm = tail_layout(c, &shape);
+	if (shape.kdr)
+		memcpy(c->masters, p->masters, p->nb_masters * sizeof(*c->masters));
+	c->kdr_log2 = p->kdr_log2;
+	c->suite = (uint8_t)p->suite;
 	c->flags = p->flags;
 	c->window = (uint16_t)window;
 	c->bucket_mask = (uint16_t)(buckets - 1);
@@ -331,10 +382,10 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	rc = streams_init(c, p, buckets, bm);
 	for (uint8_t i = 0; i < p->nb_masters && rc == 0; i++) {
 		rc = derive_keys(mgr, sd, &p->masters[i], p->mki_len,
-				 MG_SRTP_LABEL_RTP_ENC, &c->keys[i]);
+				 MG_SRTP_LABEL_RTP_ENC, 0, &c->keys[i]);
 		if (rc == 0)
 			rc = derive_keys(mgr, sd, &p->masters[i], p->mki_len,
-					 MG_SRTP_LABEL_RTCP_ENC,
+					 MG_SRTP_LABEL_RTCP_ENC, 0,
 					 &c->rtcp_keys[i]);
 	}
 	if (rc != 0) {
@@ -348,12 +399,14 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 void
 mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx)
 {
+	struct ctx_shape shape;
 	size_t size;
 
 	if (ctx == NULL)
 		return;
-	size = ctx_size(ctx->nb_keys, ctx->aead,
-			ctx->any_ssrc ? 0 : ctx->bucket_mask + 1u);
+	shape = shape_of(ctx->nb_keys, ctx->aead, ctx->kdr_log2 != 0,
+			 ctx->any_ssrc ? 0 : ctx->bucket_mask + 1u);
+	size = ctx_size(&shape);
 	if (ctx->any_ssrc)
 		free(ctx->streams);
 	explicit_bzero(ctx, size);

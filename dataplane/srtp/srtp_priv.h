@@ -35,8 +35,11 @@ struct srtp_keys {
 	/* Line 0: all a GCM packet reads here, and an AES-CM one's salt. */
 	uint8_t salt[MG_SRTP_MASTER_SALT_LEN]; /* GCM: 12 bytes used */
 	uint8_t mki[MG_SRTP_MKI_MAX];
-	uint64_t used; /* packets under this master, against lifetime */
+	uint32_t pass;  /* KDR: the burst pass whose packets use these keys */
+	uint64_t used;  /* packets under this master, against lifetime
+			 * (counted in the first set only, see srtp_kdr.c) */
 	struct gcm_key_data *gcm; /* AEAD suites only (in the tail), else NULL */
+	uint64_t epoch; /* KDR: r = index >> kdr_log2 these keys are for */
 	uint8_t ipad[32] __attribute__((aligned(16))); /* SHA1(k ^ ipad) state */
 	uint8_t opad[32] __attribute__((aligned(16))); /* SHA1(k ^ opad) state */
 	/* Last, so AES-128 (176 of the 240 bytes) ends a line sooner. */
@@ -104,8 +107,17 @@ struct mg_srtp_ctx {
 	 * own (replay state, not secret). */
 	struct srtp_stream own;
 	struct mg_srtp_stats stats;
-	/* keys[nb_keys], rtcp_keys[nb_keys], GCM: gcm[2 x nb_keys] (SRTP,
-	 * SRTCP), then 2 x (bucket_mask + 1) buckets of own (SRTP, SRTCP). */
+	/* KDR contexts only (else 0 / NULL): the master keys, kept to derive
+	 * each epoch's session keys, and a second key set per master so two
+	 * epochs can be live at once (srtp_kdr.c). */
+	uint8_t kdr_log2;
+	uint8_t suite;
+	struct mg_srtp_master *masters;
+	struct srtp_keys *alt_keys, *alt_rtcp_keys;
+	/* keys[nb_keys], rtcp_keys[nb_keys], KDR: alt_keys[nb_keys],
+	 * alt_rtcp_keys[nb_keys]; GCM: one gcm_key_data for each of those
+	 * sets' keys; KDR: masters[nb_keys]; then 2 x (bucket_mask + 1)
+	 * buckets of own (SRTP, SRTCP). */
 	uint64_t tail[] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 
@@ -291,7 +303,8 @@ struct srtp_slot {
 	uint32_t ssrc;
 	struct srtp_stream *st;         /* NULL: a new SSRC (unprotect) */
 	uint64_t idx;
-	struct srtp_keys *k;
+	struct srtp_keys *base;         /* the master's keys: MKI, lifetime */
+	struct srtp_keys *k;            /* the keys of idx's KDR epoch */
 	uint16_t hdr_len;
 	uint16_t auth_len;  /* bytes authenticated before the ROC/E||index */
 	bool cipher;        /* the payload is encrypted */
@@ -308,8 +321,34 @@ srtp_rx_admit(const struct mg_srtp_ctx *c, const struct srtp_replay *r,
 
 	if (st != MG_SRTP_OK)
 		return st;
-	return slot->k->used >= lifetime ? MG_SRTP_E_LIFETIME : MG_SRTP_OK;
+	return slot->base->used >= lifetime ? MG_SRTP_E_LIFETIME : MG_SRTP_OK;
 }
+
+/* A packet whose KDR epoch needs keys while both key sets of its master
+ * are in use by packets of the same pass: it goes in the next pass. */
+#define SRTP_DEFER 0xfffe
+
+extern __thread uint32_t srtp_pass;
+
+struct srtp_keys *srtp_epoch_keys_slow(IMB_MGR *mgr, struct mg_srtp_ctx *c,
+				       struct srtp_keys *base, bool rtcp,
+				       uint64_t idx, uint16_t *st);
+
+/* The session keys for packet index idx under master `base`: base itself
+ * unless the context re-derives keys every 2^kdr_log2 packets (RFC 3711
+ * §4.3.1). NULL with *st = SRTP_DEFER or MG_SRTP_E_CRYPTO. */
+static inline struct srtp_keys *
+srtp_epoch_keys(IMB_MGR *mgr, struct mg_srtp_ctx *c, struct srtp_keys *base,
+		bool rtcp, uint64_t idx, uint16_t *st)
+{
+	if (c->kdr_log2 == 0)
+		return base;
+	return srtp_epoch_keys_slow(mgr, c, base, rtcp, idx, st);
+}
+
+/* Derive the session keys of master m for epoch r into k (srtp_ctx.c). */
+int srtp_keys_derive(IMB_MGR *mgr, const struct mg_srtp_ctx *c, uint8_t m,
+		     bool rtcp, uint64_t r, struct srtp_keys *k);
 
 /* Constant-size copies for the two tag lengths there are: inlined moves
  * instead of a library call per packet. */
@@ -390,7 +429,8 @@ srtp_rx_verdict(struct mg_srtp_ctx *c, struct srtp_slot *slot, bool rtcp,
  * computed, 4 x 2 groups; then AES-GCM-128 and -256 (see srtp_gcm.c). Most bursts fill one group. */
 #define SRTP_GROUPS 10
 #define SRTP_GROUP_GCM 8
-#define SRTP_NO_GROUP 0xff
+#define SRTP_WAITING 0xfe   /* not prepared yet (or deferred) */
+#define SRTP_NO_GROUP 0xff  /* refused, or done */
 
 struct srtp_burst {
 	IMB_JOB jobs[MG_SRTP_BURST_MAX];        /* in group order */
@@ -445,22 +485,78 @@ srtp_prefetch_gcm(const struct mg_srtp_ctx *c)
 		__builtin_prefetch(g + off);
 }
 
+typedef uint16_t (*srtp_prepare_fn)(IMB_MGR *, struct mg_srtp_pkt *,
+				    struct srtp_slot *);
+typedef uint16_t (*srtp_finish_fn)(struct mg_srtp_pkt *, struct srtp_slot *,
+				   bool crypto_ok);
+
+/* Prepare the waiting packets; *again if one must wait for the next
+ * pass. */
+static inline __attribute__((always_inline)) void
+srtp_burst_prepare(IMB_MGR *mgr, struct srtp_burst *b,
+		   struct mg_srtp_pkt *pkts, uint16_t n,
+		   srtp_prepare_fn prepare, bool *again)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t st;
+
+		if (i + SRTP_PREFETCH_AHEAD < n)
+			srtp_prefetch_keys(pkts[i + SRTP_PREFETCH_AHEAD].ctx);
+		if (i + SRTP_GCM_PREFETCH_AHEAD < n)
+			srtp_prefetch_gcm(pkts[i + SRTP_GCM_PREFETCH_AHEAD].ctx);
+		if (b->group[i] != SRTP_WAITING)
+			continue;
+		st = prepare(mgr, &pkts[i], &b->slot[i]);
+		if (st == SRTP_DEFER) {
+			*again = true;
+			continue;
+		}
+		pkts[i].status = st;
+		b->group[i] = SRTP_NO_GROUP;
+		if (st == MG_SRTP_OK)
+			b->group[i] = srtp_group_of(pkts[i].ctx, &b->slot[i]);
+		else
+			pkts[i].ctx->stats.drops[st]++;
+	}
+}
+
+/* Finish this pass's packets in arrival order; returns how many passed. */
+static inline __attribute__((always_inline)) uint16_t
+srtp_burst_finish(struct srtp_burst *b, struct mg_srtp_pkt *pkts,
+		  uint16_t n, srtp_finish_fn finish)
+{
+	uint16_t ok = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (b->group[i] >= SRTP_GROUPS)
+			continue;
+		b->group[i] = SRTP_NO_GROUP;
+		pkts[i].status = finish(&pkts[i], &b->slot[i],
+					b->crypto_ok[b->job_of[i]]);
+		if (pkts[i].status == MG_SRTP_OK)
+			ok++;
+		else
+			pkts[i].ctx->stats.drops[pkts[i].status]++;
+	}
+	return ok;
+}
+
 /*
  * The shape of both transforms: check every packet (prepare), one crypto
  * pass for the burst, then complete every packet in arrival order
  * (finish), so a later duplicate in the same burst loses to the earlier.
  * Every drop is counted here, once, whichever step refused the packet.
- * Inline, so prepare and finish inline into it.
+ * Only a KDR context whose packets span more than two key epochs in one
+ * burst takes a second pass, for those that did not fit. Inline, so
+ * prepare and finish inline into it.
  */
 static inline __attribute__((always_inline)) uint16_t
 srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
-	       bool protect,
-	       uint16_t (*prepare)(struct mg_srtp_pkt *, struct srtp_slot *),
-	       uint16_t (*finish)(struct mg_srtp_pkt *, struct srtp_slot *,
-				  bool crypto_ok))
+	       bool protect, srtp_prepare_fn prepare, srtp_finish_fn finish)
 {
 	struct srtp_burst b;
 	uint16_t ok = 0;
+	bool again;
 
 	if (n > MG_SRTP_BURST_MAX)
 		n = MG_SRTP_BURST_MAX; /* the caller's contract; never overrun */
@@ -469,30 +565,15 @@ srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
 	for (uint16_t i = 0; i < n; i++) {
 		__builtin_prefetch(pkts[i].ctx);
 		__builtin_prefetch((const char *)pkts[i].ctx + 64);
+		b.group[i] = SRTP_WAITING;
 	}
-	for (uint16_t i = 0; i < n; i++) {
-		if (i + SRTP_PREFETCH_AHEAD < n)
-			srtp_prefetch_keys(pkts[i + SRTP_PREFETCH_AHEAD].ctx);
-		if (i + SRTP_GCM_PREFETCH_AHEAD < n)
-			srtp_prefetch_gcm(pkts[i + SRTP_GCM_PREFETCH_AHEAD].ctx);
-		pkts[i].status = prepare(&pkts[i], &b.slot[i]);
-		b.group[i] = SRTP_NO_GROUP;
-		if (pkts[i].status == MG_SRTP_OK)
-			b.group[i] = srtp_group_of(pkts[i].ctx, &b.slot[i]);
-		else
-			pkts[i].ctx->stats.drops[pkts[i].status]++;
-	}
-	srtp_burst_crypt(mgr, &b, pkts, n, protect);
-	for (uint16_t i = 0; i < n; i++) {
-		if (b.group[i] == SRTP_NO_GROUP)
-			continue;
-		pkts[i].status = finish(&pkts[i], &b.slot[i],
-					b.crypto_ok[b.job_of[i]]);
-		if (pkts[i].status == MG_SRTP_OK)
-			ok++;
-		else
-			pkts[i].ctx->stats.drops[pkts[i].status]++;
-	}
+	do {
+		again = false;
+		srtp_pass++;
+		srtp_burst_prepare(mgr, &b, pkts, n, prepare, &again);
+		srtp_burst_crypt(mgr, &b, pkts, n, protect);
+		ok += srtp_burst_finish(&b, pkts, n, finish);
+	} while (again);
 	/* An IV gives the session salt away to whoever knows the SSRC and
 	 * index: leave none on the stack (the barrier keeps the stores from
 	 * being dropped as dead). Tags are sent in clear anyway. */

@@ -14,7 +14,8 @@
  * slot), the index is not reused. The index is committed here: a sender
  * decides it, as libsrtp does. */
 static uint16_t
-protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
+protect_prepare(IMB_MGR *mgr, struct mg_srtp_pkt *pkt,
+		struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t st = MG_SRTP_OK, hl, trailer;
@@ -31,8 +32,8 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	if ((uint32_t)pkt->len + (trailer > 4 || c->aead ? trailer : 4) >
 	    pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
-	slot->k = &c->keys[c->active];
-	if (slot->k->used >= c->lifetime)
+	slot->base = &c->keys[c->active];
+	if (slot->base->used >= c->lifetime)
 		return MG_SRTP_E_LIFETIME;
 	s = srtp_tx_stream(c, rtp_ssrc(pkt->data), &st);
 	if (s == NULL)
@@ -41,7 +42,10 @@ protect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	st = srtp_replay_check(c, &s->rtp, idx);
 	if (st != MG_SRTP_OK)
 		return st;
-	slot->k->used++;
+	slot->k = srtp_epoch_keys(mgr, c, slot->base, false, idx, &st);
+	if (slot->k == NULL)
+		return st; /* nothing committed: a deferred packet comes back */
+	slot->base->used++;
 	srtp_replay_commit(c, &s->rtp, idx);
 	slot->idx = idx;
 	slot->hdr_len = hl;
@@ -75,7 +79,7 @@ protect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 		return MG_SRTP_E_CRYPTO;
 	/* AES-CM: the MKI goes where the hashed ROC sat. */
 	if (c->mki_len)
-		memcpy(pkt->data + pkt->len + c->mki_off, slot->k->mki,
+		memcpy(pkt->data + pkt->len + c->mki_off, slot->base->mki,
 		       c->mki_len);
 	if (slot->tag_out == slot->tag)
 		memcpy(pkt->data + pkt->len + c->tag_off, slot->tag, c->tag_len);

@@ -18,7 +18,8 @@ key_by_mki(struct mg_srtp_ctx *c, const uint8_t *mki)
 /* Checks, in order: room for header, MKI and tag; header fits; SSRC; MKI
  * known; index neither replayed nor too old; master key has life left. */
 static uint16_t
-unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
+unprotect_prepare(IMB_MGR *mgr, struct mg_srtp_pkt *pkt,
+		  struct srtp_slot *slot)
 {
 	struct mg_srtp_ctx *c = pkt->ctx;
 	uint16_t st = MG_SRTP_OK, trailer = c->mki_len + c->tag_len, hl;
@@ -33,9 +34,9 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	r = srtp_rx_replay(c, slot, rtp_ssrc(pkt->data), false);
 	if (r == NULL)
 		return MG_SRTP_E_SSRC;
-	slot->k = c->mki_len ? key_by_mki(c, pkt->data + slot->auth_len +
-					      c->mki_off) : &c->keys[0];
-	if (slot->k == NULL)
+	slot->base = c->mki_len ? key_by_mki(c, pkt->data + slot->auth_len +
+						 c->mki_off) : &c->keys[0];
+	if (slot->base == NULL)
 		return MG_SRTP_E_MKI;
 	/* Unauthenticated SRTP has no trailer to hold the ROC the hash needs;
 	 * it has no hash either. */
@@ -44,6 +45,9 @@ unprotect_prepare(struct mg_srtp_pkt *pkt, struct srtp_slot *slot)
 	slot->idx = srtp_estimate_index(r->top, rtp_seq(pkt->data));
 	st = srtp_rx_admit(c, r, c->lifetime, slot);
 	if (st != MG_SRTP_OK)
+		return st;
+	slot->k = srtp_epoch_keys(mgr, c, slot->base, false, slot->idx, &st);
+	if (slot->k == NULL)
 		return st;
 	slot->hdr_len = hl;
 	slot->cipher = c->key_len && hl < slot->auth_len &&
@@ -86,7 +90,7 @@ unprotect_finish(struct mg_srtp_pkt *pkt, struct srtp_slot *slot,
 	uint16_t st = unprotect_verdict(pkt, slot, crypto_ok, &r);
 
 	if (st == MG_SRTP_OK)
-		srtp_accept(pkt->ctx, r, slot->k, pkt, slot->idx,
+		srtp_accept(pkt->ctx, r, slot->base, pkt, slot->idx,
 			    slot->auth_len, false);
 	return st;
 }

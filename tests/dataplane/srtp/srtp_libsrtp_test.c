@@ -30,22 +30,11 @@
 #include <srtp2/srtp.h>
 
 #include "mg_srtp.h"
-#include "mb_mgr_fixture.h"
+#include "libsrtp_fixture.h"
 
 #define NPKTS 3000
 #define BUF 1600
 #define SSRC 0x5eed1234u
-
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t
-rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
 
 struct suite_case {
 	const char *name;
@@ -522,21 +511,6 @@ srtcp_cross_check_every_suite(void **state)
 		one_suite_rtcp(&cases[i]);
 }
 
-static int
-setup(void **state)
-{
-	if (srtp_init() != srtp_err_status_ok)
-		return -1;
-	return mb_mgr_setup(state);
-}
-
-static int
-teardown(void **state)
-{
-	srtp_shutdown();
-	return mb_mgr_teardown(state);
-}
-
 int
 main(void)
 {
@@ -546,5 +520,6 @@ main(void)
 		cmocka_unit_test(any_ssrc_cross_check),
 	};
 
-	return cmocka_run_group_tests_name("srtp_libsrtp", tests, setup, teardown);
+	return cmocka_run_group_tests_name("srtp_libsrtp", tests, libsrtp_setup,
+					   libsrtp_teardown);
 }

@@ -508,7 +508,7 @@ static const struct {
 	{ "unknown flag", -EINVAL, { S80, .nb_masters = 1, .flags = 1u << 7 } },
 	{ "lifetime 2^48 + 1", -EINVAL,
 	  { S80, .nb_masters = 1, .lifetime = MG_SRTP_LIFETIME_MAX + 1 } },
-	{ "kdr_log2 1", -ENOTSUP, { S80, .nb_masters = 1, .kdr_log2 = 1 } },
+	{ "kdr_log2 25", -EINVAL, { S80, .nb_masters = 1, .kdr_log2 = 25 } },
 };
 
 static void
