@@ -97,6 +97,8 @@ struct mg_srtp_ctx {
 	uint8_t mki_off, tag_off;           /* SRTP trailer */
 	uint8_t rtcp_ei_off, rtcp_mki_off, rtcp_tag_off; /* SRTCP trailer */
 	uint16_t bucket_mask; /* buckets - 1 */
+	uint8_t kdr_log2;     /* 0: keys derived once */
+	uint8_t suite;
 	uint64_t lifetime;
 	uint64_t rtcp_lifetime; /* min(lifetime, 2^31), RFC 3711 §9.2 */
 	struct srtp_keys *keys;      /* nb_keys, SRTP labels 0-2: in tail */
@@ -107,11 +109,9 @@ struct mg_srtp_ctx {
 	 * own (replay state, not secret). */
 	struct srtp_stream own;
 	struct mg_srtp_stats stats;
-	/* KDR contexts only (else 0 / NULL): the master keys, kept to derive
+	/* KDR contexts only (else NULL): the master keys, kept to derive
 	 * each epoch's session keys, and a second key set per master so two
 	 * epochs can be live at once (srtp_kdr.c). */
-	uint8_t kdr_log2;
-	uint8_t suite;
 	struct mg_srtp_master *masters;
 	struct srtp_keys *alt_keys, *alt_rtcp_keys;
 	/* keys[nb_keys], rtcp_keys[nb_keys], KDR: alt_keys[nb_keys],
