@@ -17,13 +17,17 @@ const char mg_ctl_usage[] =
 	"  --wait-dataplane SEC   exit 1 if no dataplane attaches in time (0: wait)\n"
 	"  --duration SEC         stop after SEC seconds (0: until SIGINT/SIGTERM)\n"
 	"  --remove-on-exit       unlink the segment at exit if no dataplane uses it\n"
+	"  --flows FILE           install the SRTP contexts and flows of FILE when\n"
+	"                         a dataplane attaches, again after each restart\n"
+	"                         (format: control/flows_file.h)\n"
+	"  --start                then tell a dataplane run with --hold-rx to start\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
 
 enum {
 	OPT_SHM = 256, OPT_PING_INTERVAL, OPT_PING_COUNT, OPT_ACK_TIMEOUT,
-	OPT_WAIT_DP, OPT_DURATION, OPT_REMOVE,
+	OPT_WAIT_DP, OPT_DURATION, OPT_REMOVE, OPT_FLOWS, OPT_START,
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +38,8 @@ static const struct option long_opts[] = {
 	{ "wait-dataplane", required_argument, NULL, OPT_WAIT_DP },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "remove-on-exit", no_argument, NULL, OPT_REMOVE },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "start", no_argument, NULL, OPT_START },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -64,6 +70,12 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 				  &cfg->duration_s, err, errlen);
 	case OPT_REMOVE:
 		cfg->remove_on_exit = true;
+		return 0;
+	case OPT_FLOWS:
+		cfg->flows_path = arg;
+		return 0;
+	case OPT_START:
+		cfg->start = true;
 		return 0;
 	case 'h':
 		cfg->help = true;

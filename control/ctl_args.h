@@ -16,6 +16,8 @@ struct mg_ctl_config {
 	uint32_t wait_dp_s;        /* give up if no dataplane by then; 0: wait */
 	uint32_t duration_s;       /* stop after; 0: until a signal */
 	bool remove_on_exit;       /* unlink the segment if no dataplane uses it */
+	const char *flows_path;    /* static flows to install, or NULL */
+	bool start;                /* send MG_CTL_START after installing */
 	bool help;
 };
 

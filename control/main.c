@@ -14,6 +14,7 @@
 #include "ctl_args.h"
 #include "ctl_ping.h"
 #include "ctl_seg.h"
+#include "flows_file.h"
 
 #define PROG "mediagate-control"
 
@@ -48,6 +49,8 @@ struct run {
 	uint32_t seq;
 	uint32_t acks;
 	struct mg_ctl_wait_stats ws;
+	struct mg_flows_file flows;
+	uint32_t refused;       /* static objects the dataplane refused */
 };
 
 static void
@@ -154,6 +157,57 @@ ping_once(struct run *r)
 	return r->cfg->ping_count ? -1 : 0;
 }
 
+static const char *
+what(uint16_t type)
+{
+	return type == MG_CTL_SRTP_ADD ? "srtp" : type == MG_CTL_FLOW_ADD ?
+	       "flow" : "start";
+}
+
+/* One request of the static set; 0, or -1 when the dataplane is gone. */
+static int
+install_one(struct run *r, struct mg_ctl_msg *req)
+{
+	struct mg_ctl_msg ack;
+	int rc;
+
+	req->h.seq = ++r->seq;
+	rc = mg_ctl_request(r->seg, req, r->cfg->ack_timeout_ms, &ack, &r->ws);
+	if (rc != 0) {
+		report_failure(r, rc);
+		r->attached_epoch = 0;
+		return -1;
+	}
+	if (ack.h.status != 0) {
+		r->refused++;
+		fprintf(stderr, PROG ": dataplane refused %s %u: %s\n",
+			what(req->h.type), req->u.id.id, strerror(ack.h.status));
+	}
+	return 0;
+}
+
+/* The static flows, on every new dataplane: a restarted one has none. */
+static void
+install_static(struct run *r)
+{
+	struct mg_ctl_msg start;
+
+	r->refused = 0;
+	for (uint32_t i = 0; i < r->flows.nb_msgs; i++)
+		if (install_one(r, &r->flows.msgs[i]) != 0)
+			return;
+	if (r->cfg->flows_path)
+		printf(PROG ": installed %u srtp contexts and %u flows from %s "
+		       "(%u refused)\n", r->flows.nb_srtp, r->flows.nb_flows,
+		       r->cfg->flows_path, r->refused);
+	if (!r->cfg->start)
+		return;
+	memset(&start, 0, sizeof(start));
+	start.h.type = MG_CTL_START;
+	if (install_one(r, &start) == 0)
+		printf(PROG ": dataplane started\n");
+}
+
 static int
 run_loop(struct run *r)
 {
@@ -162,6 +216,8 @@ run_loop(struct run *r)
 	while (rc == 0 && !quit_signal && !out_of_time(r)) {
 		if (r->attached_epoch == 0) {
 			rc = wait_dataplane(r);
+			if (rc == 0 && r->attached_epoch != 0)
+				install_static(r);
 			continue;
 		}
 		rc = ping_once(r);
@@ -200,13 +256,19 @@ main(int argc, char **argv)
 		return 0;
 	}
 	install_signals();
+	r = (struct run){ .cfg = &cfg, .seg = &seg, .start_ns = mg_ctl_now_ns() };
+	if (cfg.flows_path && mg_flows_file_load(cfg.flows_path, &r.flows, err,
+						 sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		return 2;
+	}
 	if (mg_ctl_seg_open(&seg, cfg.shm_name, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
+		mg_flows_file_free(&r.flows);
 		return 1;
 	}
 	printf(PROG ": segment %s %s (mode 0600, ABI %u)\n", seg.name,
 	       seg.reopened ? "taken over" : "created", MG_CTL_ABI_VERSION);
-	r = (struct run){ .cfg = &cfg, .seg = &seg, .start_ns = mg_ctl_now_ns() };
 	rc = run_loop(&r);
 	if (quit_signal)
 		printf(PROG ": stopping on %s\n", strsignal(quit_signal));
@@ -214,5 +276,6 @@ main(int argc, char **argv)
 	       (unsigned long long)r.ws.stale_acks,
 	       (unsigned long long)r.ws.ring_full);
 	finish(&seg, &cfg);
+	mg_flows_file_free(&r.flows);
 	return rc;
 }

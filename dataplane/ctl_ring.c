@@ -14,6 +14,7 @@
 
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <rte_ring_peek_zc.h>
 
 #include "ctl_ring.h"
 #include "mg_cli.h"
@@ -153,17 +154,44 @@ answer(struct mg_dp_ctl *c, const struct mg_ctl_msg *req,
 	ack->h.req_type = req->h.type;
 	ack->h.seq = req->h.seq;
 	ack->h.epoch = c->epoch;
-	if (h == NULL) {
-		c->stats.bad_type++;
-		ack->h.status = EOPNOTSUPP;
-	} else if (req->h.len > MG_CTL_PAYLOAD_MAX) {
+	if (req->h.len > MG_CTL_PAYLOAD_MAX) {
 		c->stats.bad_len++;
 		ack->h.status = EINVAL;
-	} else {
-		ack->h.status = h(c, req, ack, sum);
-		if (ack->h.status == EINVAL)
-			c->stats.bad_len++;
+		return;
 	}
+	if (h != NULL)
+		ack->h.status = h(c, req, ack, sum);
+	else if (c->apply != NULL)
+		ack->h.status = c->apply(c->apply_arg, req, ack);
+	else
+		ack->h.status = EOPNOTSUPP;
+	if (ack->h.status == EOPNOTSUPP)
+		c->stats.bad_type++;
+	else if (ack->h.status == EINVAL)
+		c->stats.bad_len++;
+}
+
+/* Take up to max requests out of the ring and wipe the slots they sat in:
+ * install requests carry keys, and the segment outlives this process. */
+static unsigned int
+dequeue_wiping(struct rte_ring *r, struct mg_ctl_msg *req, unsigned int max)
+{
+	struct rte_ring_zc_data zcd;
+	unsigned int n;
+
+	n = rte_ring_dequeue_zc_burst_elem_start(r, MG_CTL_MSG_SIZE, max, &zcd,
+						 NULL);
+	if (n == 0)
+		return 0;
+	memcpy(req, zcd.ptr1, (size_t)zcd.n1 * MG_CTL_MSG_SIZE);
+	explicit_bzero(zcd.ptr1, (size_t)zcd.n1 * MG_CTL_MSG_SIZE);
+	if (n > zcd.n1) {
+		memcpy(req + zcd.n1, zcd.ptr2,
+		       (size_t)(n - zcd.n1) * MG_CTL_MSG_SIZE);
+		explicit_bzero(zcd.ptr2, (size_t)(n - zcd.n1) * MG_CTL_MSG_SIZE);
+	}
+	rte_ring_dequeue_zc_elem_finish(r, n);
+	return n;
 }
 
 unsigned int
@@ -178,8 +206,7 @@ mg_dp_ctl_poll(struct mg_dp_ctl *c, uint64_t now_ns,
 	room = rte_ring_free_count(c->resp);
 	if (room < CTL_POLL_BURST && !rte_ring_empty(c->req))
 		c->stats.backpressure++;
-	n = rte_ring_sc_dequeue_burst_elem(c->req, req, MG_CTL_MSG_SIZE,
-					   RTE_MIN(room, CTL_POLL_BURST), NULL);
+	n = dequeue_wiping(c->req, req, RTE_MIN(room, CTL_POLL_BURST));
 	for (i = 0; i < n; i++)
 		answer(c, &req[i], &ack[i], sum);
 	/* Cannot fall short: we are the only producer and checked room. */

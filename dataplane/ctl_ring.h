@@ -28,7 +28,16 @@ struct mg_dp_ctl_stats {
 	uint64_t backpressure; /* polls that left requests for lack of room */
 };
 
+/* Requests other than PING go to the dataplane's tables: status 0 or a
+ * positive errno; EOPNOTSUPP for a type it does not know. May write the
+ * ack's payload (and set its h.len). */
+typedef mg_ctl_status_t (*mg_dp_ctl_apply_fn)(void *arg,
+					      const struct mg_ctl_msg *req,
+					      struct mg_ctl_msg *ack);
+
 struct mg_dp_ctl {
+	mg_dp_ctl_apply_fn apply; /* NULL: only PING is served */
+	void *apply_arg;
 	int fd;
 	struct mg_ctl_shm *shm;
 	size_t size;

@@ -18,6 +18,9 @@ struct mg_dp_config {
 	uint32_t stats_interval_s; /* print rates every N s; 0: only at exit */
 	uint32_t nb_mbufs;
 	uint32_t wait_link_s;      /* hold forwarding until links are up */
+	bool media;                /* the media pipeline, not port pairs */
+	uint32_t max_flows;
+	bool hold_rx;              /* media: no rx before MG_CTL_START */
 	bool help;
 };
 
@@ -43,11 +46,21 @@ struct mg_fwd_stream {
 _Static_assert(sizeof(struct mg_fwd_stream) == 64,
 	       "one stream per cache line: lcores never share a line");
 
+struct mg_pipe_lcore;
+
 struct mg_lcore {
 	unsigned int lcore_id;
 	uint16_t nb_streams;
 	struct mg_fwd_stream *streams[MG_MAX_PORTS];
+	struct mg_pipe_lcore *pipe; /* media mode: this lcore's pipeline */
+	bool hold_rx;
 };
+
+/* Media mode (media.c): one burst of each stream through the pipeline,
+ * then a quiescent point for the flow table's RCU. */
+void mg_media_poll(struct mg_lcore *lc);
+void mg_media_lcore_online(struct mg_lcore *lc);
+void mg_media_lcore_offline(struct mg_lcore *lc);
 
 /* Set by signals or --duration; workers poll it between bursts. */
 extern volatile bool mg_dp_quit;

@@ -22,6 +22,12 @@ const char mg_dp_usage[] =
 	"  --mbufs N               packet buffers in the pool (default 8191)\n"
 	"  --wait-link SEC         before forwarding, wait up to SEC for every\n"
 	"                          port's link (default 0: do not wait)\n"
+	"  --media                 run the media pipeline: classify, look up the\n"
+	"                          flows the control plane installs, SRTP, rewrite\n"
+	"                          (instead of forwarding between port pairs)\n"
+	"  --max-flows N           flow table size with --media (default 65536)\n"
+	"  --hold-rx               with --media, receive nothing until the control\n"
+	"                          plane says start (mediagate-control --start)\n"
 	"  -h, --help              this text\n"
 	"\n"
 	"At exit one line per port: mg-stats port=P name=... rx_pkts=N ...\n"
@@ -29,7 +35,7 @@ const char mg_dp_usage[] =
 
 enum {
 	OPT_SHM = 256, OPT_NO_CTL, OPT_DURATION, OPT_STATS, OPT_MBUFS,
-	OPT_WAIT_LINK,
+	OPT_WAIT_LINK, OPT_MEDIA, OPT_MAX_FLOWS, OPT_HOLD_RX,
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +45,9 @@ static const struct option long_opts[] = {
 	{ "stats-interval", required_argument, NULL, OPT_STATS },
 	{ "mbufs", required_argument, NULL, OPT_MBUFS },
 	{ "wait-link", required_argument, NULL, OPT_WAIT_LINK },
+	{ "media", no_argument, NULL, OPT_MEDIA },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "hold-rx", no_argument, NULL, OPT_HOLD_RX },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -67,6 +76,15 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 	case OPT_WAIT_LINK:
 		return mg_cli_u32("wait-link", arg, 0, 3600, &cfg->wait_link_s,
 				  err, errlen);
+	case OPT_MEDIA:
+		cfg->media = true;
+		return 0;
+	case OPT_MAX_FLOWS:
+		return mg_cli_u32("max-flows", arg, 1, 16777216, &cfg->max_flows,
+				  err, errlen);
+	case OPT_HOLD_RX:
+		cfg->hold_rx = true;
+		return 0;
 	case 'h':
 		cfg->help = true;
 		return 0;
@@ -82,6 +100,7 @@ mg_dp_args_parse(int argc, char **argv, struct mg_dp_config *cfg, char *err,
 		.shm_name = MG_CTL_SHM_DEFAULT,
 		.stats_interval_s = 1,
 		.nb_mbufs = 8191,
+		.max_flows = 65536,
 	};
 	return mg_cli_parse(argc, argv, long_opts, parse_one, cfg, err,
 			    errlen);

@@ -38,6 +38,10 @@ fwd_stream(struct mg_fwd_stream *s)
 void
 mg_fwd_poll(struct mg_lcore *lc)
 {
+	if (lc->pipe != NULL) {
+		mg_media_poll(lc);
+		return;
+	}
 	for (uint16_t i = 0; i < lc->nb_streams; i++)
 		fwd_stream(lc->streams[i]);
 }
@@ -47,7 +51,11 @@ mg_fwd_lcore_main(void *arg)
 {
 	struct mg_lcore *lc = arg;
 
+	if (lc->pipe != NULL)
+		mg_media_lcore_online(lc);
 	while (!__atomic_load_n(&mg_dp_quit, __ATOMIC_RELAXED))
 		mg_fwd_poll(lc);
+	if (lc->pipe != NULL)
+		mg_media_lcore_offline(lc);
 	return 0;
 }

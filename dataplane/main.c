@@ -22,6 +22,7 @@
 #include "ctl_ring.h"
 #include "dp.h"
 #include "dp_args.h"
+#include "media.h"
 #include "port.h"
 #include "stats.h"
 
@@ -50,6 +51,7 @@ struct dp {
 	uint64_t next_attach_ns;
 	char last_ctl_err[256];
 	struct mg_fwd_stats prev[MG_MAX_PORTS];
+	struct mg_media media;
 };
 
 static uint64_t
@@ -106,6 +108,10 @@ ctl_try_attach(struct dp *d, uint64_t now)
 	d->next_attach_ns = now + CTL_RETRY_NS;
 	if (mg_dp_ctl_attach(&d->ctl, d->cfg.shm_name, d->epoch, err,
 			     sizeof(err)) == 0) {
+		if (d->cfg.media) {
+			d->ctl.apply = mg_tables_apply;
+			d->ctl.apply_arg = &d->media.t;
+		}
 		printf(PROG ": attached to control segment %s (epoch %016llx)\n",
 		       d->cfg.shm_name, (unsigned long long)d->epoch);
 		d->last_ctl_err[0] = '\0';
@@ -133,6 +139,8 @@ ctl_serve(struct dp *d, uint64_t now)
 		.rx_pkts = tot.rx_pkts, .tx_pkts = tot.tx_pkts,
 	};
 	mg_dp_ctl_poll(&d->ctl, now, &sum);
+	if (d->cfg.media)
+		mg_tables_reclaim(&d->media.t);
 }
 
 static void
@@ -187,8 +195,25 @@ shutdown_dp(struct dp *d)
 		printf(PROG ": stopping on %s\n", strsignal(quit_signal));
 	ctl_stats_add(&d->ctl_total, &d->ctl.stats);
 	mg_stats_print_final(d->streams, d->nb_ports, &d->ctl_total);
+	if (d->cfg.media) {
+		mg_media_print_final(&d->media);
+		mg_media_teardown(&d->media);
+	}
 	mg_dp_ctl_detach(&d->ctl);
 	mg_ports_stop(d->nb_ports);
+}
+
+/* How many lcores may transmit on a port: one tx queue each. Streams go
+ * one port per worker, round-robin (assign_streams). */
+static uint16_t
+nb_senders(const struct dp *d)
+{
+	unsigned int workers = rte_lcore_count() - 1;
+	uint16_t ports = rte_eth_dev_count_avail();
+
+	if (!d->cfg.media || workers == 0)
+		return 1;
+	return (uint16_t)(workers < ports ? workers : ports ? ports : 1);
 }
 
 static int
@@ -207,7 +232,7 @@ setup(struct dp *d)
 			rte_strerror(rte_errno));
 		return -1;
 	}
-	rc = mg_ports_start(mp, err, sizeof(err));
+	rc = mg_ports_start(mp, nb_senders(d), err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return -1;
@@ -289,13 +314,26 @@ main(int argc, char **argv)
 		return 1;
 	}
 	assign_streams(&d);
+	if (d.cfg.media && mg_media_setup(&d.media, d.lcores, d.nb_ports, &d.cfg,
+					  err, sizeof(err)) != 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		mg_ports_stop(d.nb_ports);
+		rte_eal_cleanup();
+		return 1;
+	}
 	if (d.cfg.wait_link_s) {
 		printf(PROG ": waiting up to %u s for port links\n",
 		       d.cfg.wait_link_s);
 		mg_ports_wait_link(d.nb_ports, d.cfg.wait_link_s, &mg_dp_quit);
 	}
-	printf(PROG ": %u ports, %u lcores, forwarding\n", d.nb_ports,
-	       rte_lcore_count());
+	if (d.cfg.media)
+		printf(PROG ": %u ports, %u lcores, media pipeline, up to %u "
+		       "flows%s\n", d.nb_ports, rte_lcore_count(),
+		       d.cfg.max_flows, d.cfg.hold_rx ? ", rx held until "
+		       "the control plane starts it" : "");
+	else
+		printf(PROG ": %u ports, %u lcores, forwarding\n", d.nb_ports,
+		       rte_lcore_count());
 	launch_workers(&d);
 	main_loop(&d);
 	shutdown_dp(&d);

@@ -23,7 +23,8 @@ mg_port_pair(uint16_t port, uint16_t nb_ports)
 }
 
 static int
-port_start(uint16_t port, struct rte_mempool *mp, char *err, size_t errlen)
+port_start(uint16_t port, struct rte_mempool *mp, uint16_t nb_txq, char *err,
+	   size_t errlen)
 {
 	struct rte_eth_conf conf;
 	uint16_t nb_rxd = RX_DESC, nb_txd = TX_DESC;
@@ -31,15 +32,15 @@ port_start(uint16_t port, struct rte_mempool *mp, char *err, size_t errlen)
 	int rc;
 
 	memset(&conf, 0, sizeof(conf));
-	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	rc = rte_eth_dev_configure(port, 1, nb_txq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
 	if (rc == 0)
 		rc = rte_eth_rx_queue_setup(port, 0, nb_rxd,
 					    socket < 0 ? 0 : (unsigned)socket,
 					    NULL, mp);
-	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, nb_txd,
+	for (uint16_t q = 0; q < nb_txq && rc == 0; q++)
+		rc = rte_eth_tx_queue_setup(port, q, nb_txd,
 					    socket < 0 ? 0 : (unsigned)socket,
 					    NULL);
 	if (rc == 0)
@@ -55,7 +56,8 @@ port_start(uint16_t port, struct rte_mempool *mp, char *err, size_t errlen)
 }
 
 int
-mg_ports_start(struct rte_mempool *mp, char *err, size_t errlen)
+mg_ports_start(struct rte_mempool *mp, uint16_t nb_txq, char *err,
+	       size_t errlen)
 {
 	uint16_t nb = rte_eth_dev_count_avail();
 	uint16_t port;
@@ -73,7 +75,7 @@ mg_ports_start(struct rte_mempool *mp, char *err, size_t errlen)
 		return -E2BIG;
 	}
 	RTE_ETH_FOREACH_DEV(port) {
-		rc = port_start(port, mp, err, errlen);
+		rc = port_start(port, mp, nb_txq, err, errlen);
 		if (rc != 0)
 			return rc;
 	}

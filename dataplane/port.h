@@ -7,9 +7,11 @@
 
 struct rte_mempool;
 
-/* Configure and start every probed port with one rx and one tx queue.
+/* Configure and start every probed port with one rx queue and nb_txq tx
+ * queues (one per lcore that may send on it).
  * Returns the port count (> 0) or -errno with one line in err. */
-int mg_ports_start(struct rte_mempool *mp, char *err, size_t errlen);
+int mg_ports_start(struct rte_mempool *mp, uint16_t nb_txq, char *err,
+		   size_t errlen);
 
 /* The port a port forwards to: 0<->1, 2<->3, ...; a last odd port to
  * itself. */

@@ -23,7 +23,9 @@
 
 #include <stdint.h>
 
-#define MG_CTL_ABI_VERSION 1u
+#include "mg_srtp.h"
+
+#define MG_CTL_ABI_VERSION 2u
 #define MG_CTL_MAGIC 0x474e495254434d47ull /* "GMCTRING" little-endian */
 #define MG_CTL_SHM_DEFAULT "/mediagate"
 #define MG_CTL_SHM_NAME_MAX 64
@@ -47,7 +49,93 @@ enum mg_ctl_lock_byte {
 enum mg_ctl_type {
 	MG_CTL_PING = 1,
 	MG_CTL_ACK = 2,
+	MG_CTL_SRTP_ADD = 3,   /* struct mg_ctl_srtp_add: a context by id */
+	MG_CTL_SRTP_DEL = 4,   /* struct mg_ctl_id: a context no flow holds */
+	MG_CTL_FLOW_ADD = 5,   /* struct mg_ctl_flow */
+	MG_CTL_FLOW_DEL = 6,   /* struct mg_ctl_id: a flow and its contexts */
+	MG_CTL_FLOW_STATS = 7, /* struct mg_ctl_id; ack: mg_ctl_flow_stats */
+	MG_CTL_START = 8,      /* no payload: start rx held by --hold-rx */
 	MG_CTL_TYPE_MAX,
+};
+
+/*
+ * Objects are named by the control plane with ids from 1 to the limits the
+ * dataplane was started with (--max-flows; contexts: twice that). An id is
+ * unique per kind until deleted. Acks: 0, or EINVAL (malformed), EEXIST
+ * (id in use), ENOENT (no such id), EBUSY (a context a flow holds), ENOSPC
+ * (id past the limit, or table full), ENOMEM.
+ */
+struct mg_ctl_id {
+	uint32_t id;
+	uint32_t reserved;
+};
+
+/* Secret: the dataplane wipes the ring slot it read this from. */
+struct mg_ctl_srtp_add {
+	uint32_t id;
+	uint32_t reserved;
+	struct mg_srtp_policy policy;
+};
+
+/* An IPv4 or IPv6 address and UDP port, network byte order. */
+struct mg_ctl_addr {
+	uint8_t family;   /* 4 or 6; 0: unset */
+	uint8_t reserved;
+	uint16_t port;    /* network order */
+	uint8_t ip[16];   /* IPv4 in the first 4 bytes */
+};
+
+/* What a flow does with the packets that arrive on it. */
+enum mg_flow_action {
+	MG_FLOW_DROP = 1,
+	MG_FLOW_RELAY,         /* plain in, plain out */
+	MG_FLOW_SRTP_TO_RTP,   /* unprotect with rx_ctx */
+	MG_FLOW_RTP_TO_SRTP,   /* protect with tx_ctx */
+	MG_FLOW_SRTP_TO_SRTP,  /* unprotect with rx_ctx, protect with tx_ctx */
+	MG_FLOW_ACTION_MAX,
+};
+
+enum mg_flow_flags {
+	MG_FLOW_F_LATCH = 1u << 0, /* learn `remote` from the first good packet */
+	MG_FLOW_F_RTCP = 1u << 1,  /* an RTCP-only port (no rtcp-mux) */
+	MG_FLOW_F_STRICT = 1u << 2, /* drop packets not from `remote` */
+};
+
+/*
+ * One call leg as the dataplane sees it: the packets that arrive at
+ * `local` (from `remote`, if set) are acted on and sent from out_src to
+ * out_dst on out_port, Ethernet addresses as given. RTP and RTCP share a
+ * flow when muxed (RFC 5761); else the control plane adds one flow per
+ * port, the RTCP one flagged. The flow owns its contexts from then on.
+ */
+struct mg_ctl_flow {
+	uint32_t id;
+	uint16_t action;      /* enum mg_flow_action */
+	uint16_t flags;       /* enum mg_flow_flags */
+	struct mg_ctl_addr local;
+	struct mg_ctl_addr remote;
+	uint32_t rx_ctx;      /* SRTP context id for unprotect, 0: none */
+	uint32_t tx_ctx;      /* SRTP context id for protect, 0: none */
+	uint32_t peer;        /* the flow the other way, 0: none: what it
+			       * latches becomes this flow's destination */
+	uint16_t out_port;    /* DPDK port id */
+	uint8_t out_src_mac[6];
+	uint8_t out_dst_mac[6];
+	uint16_t reserved;
+	struct mg_ctl_addr out_src;
+	struct mg_ctl_addr out_dst;
+};
+
+/* Per-flow counters: packets in, out, bytes, and each drop reason. */
+struct mg_ctl_flow_stats {
+	uint32_t id;
+	uint32_t reserved;
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t latched;         /* times the remote address was learnt */
+	uint64_t drop_source;     /* from an address the flow does not take */
+	uint64_t drop_srtp[MG_SRTP_STATUS_MAX]; /* by enum mg_srtp_status */
+	uint64_t drop_tx;         /* port tx queue full */
 };
 
 /* Ack status: 0 or a positive errno value, so it prints with strerror(). */
@@ -83,11 +171,18 @@ struct mg_ctl_msg {
 	union {
 		struct mg_ctl_ping ping;
 		struct mg_ctl_pong pong;
+		struct mg_ctl_id id;
+		struct mg_ctl_srtp_add srtp_add;
+		struct mg_ctl_flow flow;
+		struct mg_ctl_flow_stats flow_stats;
 		uint8_t raw[MG_CTL_PAYLOAD_MAX];
 	} u;
 };
 
 _Static_assert(sizeof(struct mg_ctl_hdr) == 24, "ring header is ABI");
+_Static_assert(sizeof(struct mg_ctl_srtp_add) == 240, "ABI");
+_Static_assert(sizeof(struct mg_ctl_flow) == 116, "ABI");
+_Static_assert(sizeof(struct mg_ctl_flow_stats) == 192, "ABI");
 _Static_assert(sizeof(struct mg_ctl_msg) == MG_CTL_MSG_SIZE,
 	       "ring element size is ABI");
 _Static_assert(MG_CTL_MSG_SIZE % 4 == 0, "rte_ring elements are 4-byte units");

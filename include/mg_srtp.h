@@ -164,4 +164,7 @@ uint16_t mg_srtcp_unprotect_burst(struct IMB_MGR *mgr,
 
 const char *mg_srtp_status_str(enum mg_srtp_status s);
 
+/* The same as one word, for counter names ("auth", "replay", ...). */
+const char *mg_srtp_status_key(enum mg_srtp_status s);
+
 #endif /* MG_SRTP_H */

@@ -51,6 +51,31 @@ static const char *const status_names[MG_SRTP_STATUS_MAX] = {
 static uint64_t fresh_bucket[1];
 const struct srtp_replay srtp_replay_fresh = { .top = 0, .bm = fresh_bucket };
 
+static const char *const status_keys[MG_SRTP_STATUS_MAX] = {
+	[MG_SRTP_OK] = "ok",
+	[MG_SRTP_E_TRUNCATED] = "truncated",
+	[MG_SRTP_E_VERSION] = "version",
+	[MG_SRTP_E_CSRC] = "csrc",
+	[MG_SRTP_E_EXTENSION] = "extension",
+	[MG_SRTP_E_PADDING] = "padding",
+	[MG_SRTP_E_NO_ROOM] = "no_room",
+	[MG_SRTP_E_SSRC] = "ssrc",
+	[MG_SRTP_E_MKI] = "mki",
+	[MG_SRTP_E_AUTH] = "auth",
+	[MG_SRTP_E_REPLAY] = "replay",
+	[MG_SRTP_E_TOO_OLD] = "too_old",
+	[MG_SRTP_E_LIFETIME] = "lifetime",
+	[MG_SRTP_E_CRYPTO] = "crypto",
+	[MG_SRTP_E_CLEARTEXT] = "cleartext",
+	[MG_SRTP_E_SSRC_LIMIT] = "ssrc_limit",
+};
+
+const char *
+mg_srtp_status_key(enum mg_srtp_status s)
+{
+	return (unsigned)s < MG_SRTP_STATUS_MAX ? status_keys[s] : "unknown";
+}
+
 const char *
 mg_srtp_status_str(enum mg_srtp_status s)
 {

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Static flows: a file of SRTP contexts and flows the control plane
+ * installs in the dataplane when it attaches (and again after every
+ * dataplane restart). For tests, benchmarks and fixed trunks; calls from
+ * a SIP server come over the ng protocol instead. One object a line:
+ *
+ *   srtp ID [ssrc=HEX|any] [roc=N] [window=N] SUITE inline:KEY[|LT][|MKI:LEN] [PARAMS]
+ *   flow ID local=IP:PORT action=relay|srtp-to-rtp|rtp-to-srtp|srtp-to-srtp|drop
+ *        [remote=IP:PORT] [rx=SRTP_ID] [tx=SRTP_ID] [peer=FLOW_ID]
+ *        out-port=N out-src=IP:PORT out-dst=IP:PORT out-dmac=MAC [out-smac=MAC]
+ *        [latch] [strict] [rtcp]
+ *
+ * The SDES part is an a=crypto line without its tag (RFC 4568). IPv6
+ * addresses go in brackets: [2001:db8::1]:5004. '#' starts a comment.
+ */
+#ifndef MG_CTL_FLOWS_FILE_H
+#define MG_CTL_FLOWS_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mg_ctl_abi.h"
+
+struct mg_flows_file {
+	struct mg_ctl_msg *msgs;  /* SRTP_ADD and FLOW_ADD, in file order */
+	uint32_t nb_msgs;
+	uint32_t nb_srtp, nb_flows;
+};
+
+/* Read and check the whole file. Returns 0, or -errno with "FILE:LINE:
+ * why" in err. */
+int mg_flows_file_load(const char *path, struct mg_flows_file *f, char *err,
+		       size_t errlen);
+
+/* Wipe the keys and free. */
+void mg_flows_file_free(struct mg_flows_file *f);
+
+#endif /* MG_CTL_FLOWS_FILE_H */

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Media mode: the lcores run the pipeline (pipeline/) instead of port-pair
+ * forwarding, and the control ring feeds the flow table. Each pipeline
+ * lcore has its own tx queue on every port and its own IPsec-MB manager,
+ * and reports a quiescent state after every round of bursts.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
+
+#include "dp.h"
+#include "media.h"
+
+void
+mg_media_poll(struct mg_lcore *lc)
+{
+	struct mg_pipe_lcore *pl = lc->pipe;
+
+	if (!lc->hold_rx || __atomic_load_n(&pl->t->started, __ATOMIC_ACQUIRE))
+		for (uint16_t i = 0; i < lc->nb_streams; i++) {
+			struct mg_fwd_stream *s = lc->streams[i];
+			uint16_t n = mg_pipe_burst(pl, s->rx_port);
+
+			__atomic_store_n(&s->st.rx_pkts, s->st.rx_pkts + n,
+					 __ATOMIC_RELAXED);
+		}
+	rte_rcu_qsbr_quiescent(pl->t->rcu, lc->lcore_id);
+}
+
+void
+mg_media_lcore_online(struct mg_lcore *lc)
+{
+	rte_rcu_qsbr_thread_online(lc->pipe->t->rcu, lc->lcore_id);
+}
+
+void
+mg_media_lcore_offline(struct mg_lcore *lc)
+{
+	rte_rcu_qsbr_thread_offline(lc->pipe->t->rcu, lc->lcore_id);
+}
+
+int
+mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
+	       const struct mg_dp_config *cfg, char *err, size_t errlen)
+{
+	uint16_t txq = 0;
+	int rc;
+
+	rc = mg_tables_create(&m->t, cfg->max_flows, RTE_MAX_LCORE, err,
+			      errlen);
+	if (rc != 0)
+		return rc;
+	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		struct mg_lcore *l = &lcores[lc];
+
+		if (l->nb_streams == 0)
+			continue;
+		rc = mg_pipe_lcore_init(&m->pipe[lc], lc, txq++, nb_ports,
+					&m->t);
+		if (rc != 0 ||
+		    rte_rcu_qsbr_thread_register(m->t.rcu, lc) != 0) {
+			snprintf(err, errlen, "lcore %u: pipeline setup failed",
+				 lc);
+			return -ENOMEM;
+		}
+		l->pipe = &m->pipe[lc];
+		l->hold_rx = cfg->hold_rx;
+	}
+	return 0;
+}
+
+/* Lines the tests read: per lcore, then per flow (up to 256 of them). */
+void
+mg_media_print_final(const struct mg_media *m)
+{
+	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		const struct mg_pipe_stats *s = &m->pipe[lc].st;
+
+		if (m->pipe[lc].mgr == NULL)
+			continue;
+		printf("mg-pipe lcore=%u rx_pkts=%llu tx_pkts=%llu no_flow=%llu "
+		       "drop_action=%llu drop_source=%llu drop_srtp=%llu "
+		       "drop_tx=%llu drop_room=%llu", lc,
+		       (unsigned long long)s->rx_pkts,
+		       (unsigned long long)s->tx_pkts,
+		       (unsigned long long)s->no_flow,
+		       (unsigned long long)s->drop_action,
+		       (unsigned long long)s->drop_source,
+		       (unsigned long long)s->drop_srtp,
+		       (unsigned long long)s->drop_tx,
+		       (unsigned long long)s->drop_room);
+		for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
+			printf(" %s=%llu", mg_pkt_class_name(c),
+			       (unsigned long long)s->cls[c]);
+		printf("\n");
+	}
+	for (uint32_t id = 1, shown = 0; id <= m->t.max_flows && shown < 256;
+	     id++) {
+		const struct mg_flow *f = m->t.flow_by_id[id];
+
+		if (f == NULL)
+			continue;
+		shown++;
+		printf("mg-flow id=%u rx_pkts=%llu tx_pkts=%llu latched=%llu "
+		       "drop_source=%llu drop_tx=%llu", id,
+		       (unsigned long long)f->c.rx_pkts,
+		       (unsigned long long)f->c.tx_pkts,
+		       (unsigned long long)f->c.latched,
+		       (unsigned long long)f->c.drop_source,
+		       (unsigned long long)f->c.drop_tx);
+		for (int st = 1; st < MG_SRTP_STATUS_MAX; st++)
+			if (f->c.drop_srtp[st])
+				printf(" srtp_%s=%llu", mg_srtp_status_key(st),
+				       (unsigned long long)f->c.drop_srtp[st]);
+		printf("\n");
+	}
+}
+
+void
+mg_media_teardown(struct mg_media *m)
+{
+	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++)
+		mg_pipe_lcore_fini(&m->pipe[lc]);
+	mg_tables_destroy(&m->t);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef MG_DP_MEDIA_H
+#define MG_DP_MEDIA_H
+
+#include <stddef.h>
+
+#include <rte_lcore.h>
+
+#include "dp.h"
+#include "pipeline/flow.h"
+#include "pipeline/pipe.h"
+
+struct mg_media {
+	struct mg_tables t;
+	struct mg_pipe_lcore pipe[RTE_MAX_LCORE];
+};
+
+/* Tables, and a pipeline for every lcore that has streams (assign them
+ * first). Returns 0 or -errno with one line in err. */
+int mg_media_setup(struct mg_media *m, struct mg_lcore *lcores,
+		   uint16_t nb_ports, const struct mg_dp_config *cfg,
+		   char *err, size_t errlen);
+
+void mg_media_print_final(const struct mg_media *m);
+
+/* After the lcores have stopped: frees every flow, wiping its keys. */
+void mg_media_teardown(struct mg_media *m);
+
+#endif /* MG_DP_MEDIA_H */

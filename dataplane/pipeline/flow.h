@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The flow table: call legs keyed by where their packets arrive (address
+ * family, local IP, local UDP port), in an rte_hash that workers read
+ * lock-free while the main lcore writes it. A deleted flow is freed, and
+ * its SRTP contexts wiped, only after every worker has passed a quiescent
+ * point (rte_rcu_qsbr), so a packet in flight never sees freed memory.
+ *
+ * Threading: the main lcore alone adds and deletes (from the control
+ * ring). A flow's packets arrive on one rx queue, so one worker lcore owns
+ * its counters and its SRTP contexts (see mg_srtp.h: a context is used by
+ * one lcore); the main lcore and telemetry only read counters.
+ */
+#ifndef MG_DP_FLOW_H
+#define MG_DP_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "mg_ctl_abi.h"
+#include "mg_srtp.h"
+
+struct rte_hash;
+struct rte_rcu_qsbr;
+struct rte_rcu_qsbr_dq;
+
+struct mg_flow_key {
+	uint8_t ip[16];   /* IPv4 in the first 4 bytes, the rest 0 */
+	uint16_t port;    /* network order */
+	uint8_t family;   /* 4 or 6 */
+	uint8_t pad;
+};
+
+_Static_assert(sizeof(struct mg_flow_key) == 20, "hash key length");
+
+/* Written only by the lcore that receives the flow; read relaxed. */
+struct mg_flow_counters {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t latched;
+	uint64_t drop_source;
+	uint64_t drop_tx;
+	uint64_t drop_srtp[MG_SRTP_STATUS_MAX];
+};
+
+struct mg_flow {
+	/* What workers read for every packet. */
+	uint16_t action;            /* enum mg_flow_action */
+	uint16_t flags;             /* enum mg_flow_flags */
+	uint16_t out_port;
+	uint8_t out_family;
+	struct mg_srtp_ctx *rx_ctx; /* owned: wiped when the flow is freed */
+	struct mg_srtp_ctx *tx_ctx;
+	struct mg_flow *peer;       /* read with acquire: NULL when gone */
+	struct rte_ether_addr out_src_mac, out_dst_mac;
+	struct mg_ctl_addr out_src, out_dst;
+	struct mg_ctl_addr remote;  /* configured source, family 0: any */
+	/* The source learnt by latching: written once by the receiving
+	 * worker, then `learned_valid` set with release. */
+	struct mg_ctl_addr learned;
+	uint32_t learned_valid;
+	/* Main lcore only. */
+	uint32_t id;
+	uint32_t peer_id;
+	uint32_t rx_ctx_id, tx_ctx_id;
+	struct mg_flow_key key;
+	struct mg_flow_counters c __attribute__((aligned(64)));
+};
+
+/* Everything the control plane installs, and the RCU that guards it. */
+struct mg_tables {
+	struct rte_hash *hash;        /* mg_flow_key -> struct mg_flow * */
+	struct rte_rcu_qsbr *rcu;
+	struct rte_rcu_qsbr_dq *dq;   /* deleted flows, until grace is over */
+	struct IMB_MGR *mgr;          /* main lcore's, for key derivation */
+	uint32_t max_flows;
+	uint32_t max_ctx;             /* 2 x max_flows */
+	uint32_t nb_flows, nb_ctx;
+	struct mg_flow **flow_by_id;  /* [1 .. max_flows] */
+	struct mg_srtp_ctx **ctx_by_id; /* [1 .. max_ctx], unowned ones */
+	uint32_t *ctx_owner;          /* flow id holding the context, 0 */
+	bool started;                 /* MG_CTL_START seen (--hold-rx) */
+	uint64_t freed;               /* flows reclaimed after grace */
+};
+
+/* Create the tables for up to max_flows flows, readable by up to
+ * max_readers lcores. Returns 0 or -errno with one line in err. */
+int mg_tables_create(struct mg_tables *t, uint32_t max_flows,
+		     unsigned int max_readers, char *err, size_t errlen);
+
+void mg_tables_destroy(struct mg_tables *t);
+
+/* The ring's entry point for SRTP_ADD/DEL, FLOW_ADD/DEL/STATS, START. */
+mg_ctl_status_t mg_tables_apply(void *tables, const struct mg_ctl_msg *req,
+				struct mg_ctl_msg *ack);
+
+/* Free what every reader has moved past; main lcore, between polls. */
+void mg_tables_reclaim(struct mg_tables *t);
+
+/* The hash key of a flow's local address. */
+void mg_flow_key_of(const struct mg_ctl_addr *a, struct mg_flow_key *k);
+
+#endif /* MG_DP_FLOW_H */

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <intel-ipsec-mb.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_udp.h>
+
+#include "dp.h"
+#include "pipe.h"
+
+/* A packet's way through the burst. */
+struct pkt_state {
+	struct mg_flow *flow;   /* NULL: dropped (counted where decided) */
+	uint16_t pl_len;        /* the payload as it is now */
+};
+
+struct srtp_list {
+	struct mg_srtp_pkt pk[MG_MAX_BURST];
+	uint8_t idx[MG_MAX_BURST];
+	uint16_t n;
+};
+
+struct burst {
+	struct rte_mbuf *mb[MG_MAX_BURST];
+	struct mg_pkt_meta meta[MG_MAX_BURST];
+	struct pkt_state ps[MG_MAX_BURST];
+	uint16_t n;
+};
+
+int
+mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
+		   uint16_t txq, uint16_t nb_ports, struct mg_tables *t)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->lcore_id = lcore_id;
+	pl->txq = txq;
+	pl->nb_ports = nb_ports;
+	pl->t = t;
+	pl->mgr = alloc_mb_mgr(0);
+	if (pl->mgr == NULL)
+		return -ENOMEM;
+	init_mb_mgr_auto(pl->mgr, NULL);
+	return 0;
+}
+
+void
+mg_pipe_lcore_fini(struct mg_pipe_lcore *pl)
+{
+	if (pl->mgr != NULL)
+		free_mb_mgr(pl->mgr);
+	pl->mgr = NULL;
+}
+
+static bool
+addr_eq(const struct mg_ctl_addr *a, const struct mg_ctl_addr *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       memcmp(a->ip, b->ip, a->family == 4 ? 4 : 16) == 0;
+}
+
+/* Who may send on this flow: a strict flow takes only its latched or
+ * configured remote; others take anyone (latching learns the first). */
+static bool
+source_ok(const struct mg_flow *f, const struct mg_ctl_addr *src)
+{
+	if (!(f->flags & MG_FLOW_F_STRICT))
+		return true;
+	if (__atomic_load_n(&f->learned_valid, __ATOMIC_ACQUIRE))
+		return addr_eq(&f->learned, src);
+	return f->remote.family == 0 || addr_eq(&f->remote, src);
+}
+
+/* RFC-less but universal SBC practice: the first good packet tells
+ * where a NATed endpoint really is; the flow the other way sends there. */
+static void
+latch(struct mg_flow *f, const struct mg_ctl_addr *src)
+{
+	if (!(f->flags & MG_FLOW_F_LATCH) ||
+	    __atomic_load_n(&f->learned_valid, __ATOMIC_RELAXED))
+		return;
+	f->learned = *src;
+	__atomic_store_n(&f->learned_valid, 1, __ATOMIC_RELEASE);
+	f->c.latched++;
+}
+
+static void
+lookup(struct mg_pipe_lcore *pl, struct burst *b)
+{
+	const void *keys[MG_MAX_BURST];
+	void *data[MG_MAX_BURST];
+	uint8_t at[MG_MAX_BURST];
+	uint64_t hits = 0;
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < b->n; i++) {
+		b->ps[i].flow = NULL;
+		b->ps[i].pl_len = b->meta[i].pl_len;
+		if (b->meta[i].cls > MG_PKT_RTCP) {
+			pl->st.cls[b->meta[i].cls]++;
+			continue;
+		}
+		at[k] = (uint8_t)i;
+		keys[k++] = &b->meta[i].key;
+	}
+	if (k == 0)
+		return;
+	rte_hash_lookup_bulk_data(pl->t->hash, keys, k, &hits, data);
+	for (uint16_t j = 0; j < k; j++) {
+		if (hits & (1ull << j))
+			b->ps[at[j]].flow = data[j];
+		else
+			pl->st.no_flow++;
+	}
+}
+
+/* Count what came in on each flow; refuse what its source or action
+ * refuses; latch plain flows (SRTP ones latch once authenticated). */
+static void
+admit(struct mg_pipe_lcore *pl, struct burst *b)
+{
+	for (uint16_t i = 0; i < b->n; i++) {
+		struct mg_flow *f = b->ps[i].flow;
+
+		if (f == NULL)
+			continue;
+		f->c.rx_pkts++;
+		f->c.rx_bytes += b->meta[i].pl_len;
+		if (!source_ok(f, &b->meta[i].src)) {
+			f->c.drop_source++;
+			pl->st.drop_source++;
+			b->ps[i].flow = NULL;
+		} else if (f->action == MG_FLOW_DROP) {
+			pl->st.drop_action++;
+			b->ps[i].flow = NULL;
+		} else if (f->rx_ctx == NULL) {
+			latch(f, &b->meta[i].src);
+		}
+	}
+}
+
+static void
+list_add(struct srtp_list *l, struct burst *b, uint16_t i,
+	 struct mg_srtp_ctx *c)
+{
+	struct rte_mbuf *m = b->mb[i];
+	uint32_t cap = b->ps[i].pl_len + rte_pktmbuf_tailroom(m);
+
+	l->pk[l->n] = (struct mg_srtp_pkt){
+		.data = rte_pktmbuf_mtod_offset(m, uint8_t *, b->meta[i].pl_off),
+		.len = b->ps[i].pl_len,
+		.cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap),
+		.ctx = c,
+	};
+	l->idx[l->n++] = (uint8_t)i;
+}
+
+/* Run one engine burst and take its verdicts back to the packets. */
+static void
+list_run(struct mg_pipe_lcore *pl, struct burst *b, struct srtp_list *l,
+	 uint16_t (*fn)(struct IMB_MGR *, struct mg_srtp_pkt *, uint16_t),
+	 bool rx)
+{
+	if (l->n == 0)
+		return;
+	fn(pl->mgr, l->pk, l->n);
+	for (uint16_t j = 0; j < l->n; j++) {
+		uint16_t i = l->idx[j];
+		struct mg_flow *f = b->ps[i].flow;
+
+		if (l->pk[j].status != MG_SRTP_OK) {
+			f->c.drop_srtp[l->pk[j].status]++;
+			pl->st.drop_srtp++;
+			b->ps[i].flow = NULL;
+			continue;
+		}
+		b->ps[i].pl_len = l->pk[j].len;
+		if (rx)
+			latch(f, &b->meta[i].src);
+	}
+}
+
+static bool
+unprotects(const struct mg_flow *f)
+{
+	return f->action == MG_FLOW_SRTP_TO_RTP ||
+	       f->action == MG_FLOW_SRTP_TO_SRTP;
+}
+
+static bool
+protects(const struct mg_flow *f)
+{
+	return f->action == MG_FLOW_RTP_TO_SRTP ||
+	       f->action == MG_FLOW_SRTP_TO_SRTP;
+}
+
+/* SRTP in bulk: every unprotect of the burst in two engine calls (RTP,
+ * RTCP), then every protect in two more. */
+static void
+crypt(struct mg_pipe_lcore *pl, struct burst *b)
+{
+	struct srtp_list rtp, rtcp;
+
+	rtp.n = rtcp.n = 0;
+	for (uint16_t i = 0; i < b->n; i++) {
+		struct mg_flow *f = b->ps[i].flow;
+
+		if (f != NULL && unprotects(f))
+			list_add(b->meta[i].cls == MG_PKT_RTCP ? &rtcp : &rtp,
+				 b, i, f->rx_ctx);
+	}
+	list_run(pl, b, &rtp, mg_srtp_unprotect_burst, true);
+	list_run(pl, b, &rtcp, mg_srtcp_unprotect_burst, true);
+	rtp.n = rtcp.n = 0;
+	for (uint16_t i = 0; i < b->n; i++) {
+		struct mg_flow *f = b->ps[i].flow;
+
+		if (f != NULL && protects(f))
+			list_add(b->meta[i].cls == MG_PKT_RTCP ? &rtcp : &rtp,
+				 b, i, f->tx_ctx);
+	}
+	list_run(pl, b, &rtp, mg_srtp_protect_burst, false);
+	list_run(pl, b, &rtcp, mg_srtcp_protect_burst, false);
+}
+
+/* Where the other leg is: what its flow latched, else what we were told. */
+static const struct mg_ctl_addr *
+out_dst(const struct mg_flow *f)
+{
+	const struct mg_flow *p = __atomic_load_n(&f->peer, __ATOMIC_ACQUIRE);
+
+	if (p != NULL && __atomic_load_n(&p->learned_valid, __ATOMIC_ACQUIRE) &&
+	    p->learned.family == f->out_family)
+		return &p->learned;
+	return &f->out_dst;
+}
+
+static void
+write_ipv4(uint8_t *h, const struct mg_flow *f, const struct mg_ctl_addr *dst,
+	   uint16_t l4_len, uint8_t tos)
+{
+	struct rte_ipv4_hdr *ip = (void *)h;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = tos;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len));
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	memcpy(&ip->src_addr, f->out_src.ip, 4);
+	memcpy(&ip->dst_addr, dst->ip, 4);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
+static void
+write_ipv6(uint8_t *h, const struct mg_flow *f, const struct mg_ctl_addr *dst,
+	   uint16_t l4_len, uint8_t tc)
+{
+	struct rte_ipv6_hdr *ip = (void *)h;
+
+	ip->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tc << 20);
+	ip->payload_len = rte_cpu_to_be_16(l4_len);
+	ip->proto = IPPROTO_UDP;
+	ip->hop_limits = 64;
+	memcpy(ip->src_addr, f->out_src.ip, 16);
+	memcpy(ip->dst_addr, dst->ip, 16);
+}
+
+/*
+ * New Ethernet, IP and UDP headers for the other leg, right in front of
+ * the payload (the address family may change, so their length may too).
+ * The UDP checksum is computed: IPv6 requires it, and IPv4 receivers that
+ * check it are common. Returns false without headroom.
+ */
+static bool
+rewrite(struct rte_mbuf *m, const struct mg_pkt_meta *meta,
+	const struct mg_flow *f, uint16_t pl_len)
+{
+	uint16_t ipl = f->out_family == 4 ? sizeof(struct rte_ipv4_hdr) :
+					    sizeof(struct rte_ipv6_hdr);
+	uint16_t hl = (uint16_t)(RTE_ETHER_HDR_LEN + ipl +
+				 sizeof(struct rte_udp_hdr));
+	uint32_t start = (uint32_t)m->data_off + meta->pl_off;
+	const struct mg_ctl_addr *dst = out_dst(f);
+	struct rte_ether_hdr *eth;
+	struct rte_udp_hdr *udp;
+	uint8_t *ip;
+
+	if (start < hl)
+		return false;
+	m->data_off = (uint16_t)(start - hl);
+	m->data_len = (uint16_t)(hl + pl_len);
+	m->pkt_len = m->data_len;
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	rte_ether_addr_copy(&f->out_dst_mac, &eth->dst_addr);
+	rte_ether_addr_copy(&f->out_src_mac, &eth->src_addr);
+	eth->ether_type = rte_cpu_to_be_16(f->out_family == 4 ?
+					   RTE_ETHER_TYPE_IPV4 :
+					   RTE_ETHER_TYPE_IPV6);
+	ip = (uint8_t *)(eth + 1);
+	udp = (struct rte_udp_hdr *)(ip + ipl);
+	udp->src_port = f->out_src.port;
+	udp->dst_port = dst->port;
+	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + pl_len));
+	udp->dgram_cksum = 0;
+	if (f->out_family == 4) {
+		write_ipv4(ip, f, dst, (uint16_t)(sizeof(*udp) + pl_len),
+			   meta->tos);
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum((void *)ip, udp);
+	} else {
+		write_ipv6(ip, f, dst, (uint16_t)(sizeof(*udp) + pl_len),
+			   meta->tos);
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum((void *)ip, udp);
+	}
+	return true;
+}
+
+/* Out: grouped by port, one tx burst each; what a full queue leaves is
+ * freed and counted on its flow. */
+static void
+tx_out(struct mg_pipe_lcore *pl, struct burst *b)
+{
+	struct rte_mbuf *out[MG_MAX_BURST];
+	struct mg_flow *of[MG_MAX_BURST];
+	bool done[MG_MAX_BURST] = { false };
+
+	for (uint16_t i = 0; i < b->n; i++) {
+		uint16_t port, k = 0, sent;
+
+		if (done[i] || b->ps[i].flow == NULL)
+			continue;
+		port = b->ps[i].flow->out_port;
+		for (uint16_t j = i; j < b->n; j++) {
+			if (done[j] || b->ps[j].flow == NULL ||
+			    b->ps[j].flow->out_port != port)
+				continue;
+			done[j] = true;
+			of[k] = b->ps[j].flow;
+			out[k++] = b->mb[j];
+		}
+		sent = port < pl->nb_ports ?
+			rte_eth_tx_burst(port, pl->txq, out, k) : 0;
+		for (uint16_t j = 0; j < k; j++) {
+			uint32_t len = rte_pktmbuf_pkt_len(out[j]);
+
+			if (j < sent) {
+				of[j]->c.tx_pkts++;
+				of[j]->c.tx_bytes += len;
+				pl->st.tx_pkts++;
+				pl->st.tx_bytes += len;
+			} else {
+				of[j]->c.drop_tx++;
+				pl->st.drop_tx++;
+				rte_pktmbuf_free(out[j]);
+			}
+		}
+	}
+}
+
+uint16_t
+mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port)
+{
+	struct burst b;
+
+	b.n = rte_eth_rx_burst(port, 0, b.mb, MG_MAX_BURST);
+	if (b.n == 0)
+		return 0;
+	pl->st.rx_pkts += b.n;
+	for (uint16_t i = 0; i < b.n; i++)
+		pl->st.rx_bytes += rte_pktmbuf_pkt_len(b.mb[i]);
+	mg_parse_burst(b.mb, b.n, b.meta);
+	lookup(pl, &b);
+	admit(pl, &b);
+	crypt(pl, &b);
+	for (uint16_t i = 0; i < b.n; i++) {
+		if (b.ps[i].flow != NULL &&
+		    !rewrite(b.mb[i], &b.meta[i], b.ps[i].flow, b.ps[i].pl_len)) {
+			pl->st.drop_room++;
+			b.ps[i].flow = NULL;
+		}
+		if (b.ps[i].flow == NULL)
+			rte_pktmbuf_free(b.mb[i]);
+	}
+	tx_out(pl, &b);
+	return b.n;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The media pipeline of one lcore: rx burst -> classify -> bulk flow
+ * lookup -> SRTP unprotect (one engine burst for RTP, one for RTCP) ->
+ * latch -> SRTP protect -> header rewrite for the other leg -> tx burst
+ * per port. Packets the pipeline does not own are counted and dropped
+ * (the kernel exception path comes with the TAP port).
+ */
+#ifndef MG_DP_PIPE_H
+#define MG_DP_PIPE_H
+
+#include <stdint.h>
+
+#include "flow.h"
+#include "parse.h"
+
+/* Per-lcore counters: written by the lcore, read relaxed. */
+struct mg_pipe_stats {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t no_flow;        /* media-looking UDP to no installed flow */
+	uint64_t drop_action;    /* flows whose action is DROP */
+	uint64_t drop_source;    /* not from the address the flow takes */
+	uint64_t drop_srtp;      /* refused by the SRTP engine (by reason:
+				  * per flow) */
+	uint64_t drop_tx;        /* tx queue full */
+	uint64_t drop_room;      /* no headroom for the out headers */
+	uint64_t cls[MG_PKT_CLASS_MAX]; /* packets not media, by class */
+};
+
+struct mg_pipe_lcore {
+	unsigned int lcore_id;
+	uint16_t txq;             /* this lcore's tx queue on every port */
+	uint16_t nb_ports;
+	struct IMB_MGR *mgr;      /* this lcore's IPsec-MB manager */
+	struct mg_tables *t;
+	struct mg_pipe_stats st __attribute__((aligned(64)));
+};
+
+/* Make lcore state (its IPsec-MB manager); 0 or -ENOMEM. */
+int mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
+		       uint16_t txq, uint16_t nb_ports, struct mg_tables *t);
+void mg_pipe_lcore_fini(struct mg_pipe_lcore *pl);
+
+/* One rx burst from (port, queue 0) through the pipeline. Returns the
+ * packets received. */
+uint16_t mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port);
+
+#endif /* MG_DP_PIPE_H */
