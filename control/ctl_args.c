@@ -21,13 +21,15 @@ const char mg_ctl_usage[] =
 	"                         a dataplane attaches, again after each restart\n"
 	"                         (format: control/flows_file.h)\n"
 	"  --start                then tell a dataplane run with --hold-rx to start\n"
+	"  --churn                then delete and install the flows marked churn\n"
+	"                         (and their contexts) over and over, between pings\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
 
 enum {
 	OPT_SHM = 256, OPT_PING_INTERVAL, OPT_PING_COUNT, OPT_ACK_TIMEOUT,
-	OPT_WAIT_DP, OPT_DURATION, OPT_REMOVE, OPT_FLOWS, OPT_START,
+	OPT_WAIT_DP, OPT_DURATION, OPT_REMOVE, OPT_FLOWS, OPT_START, OPT_CHURN,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "remove-on-exit", no_argument, NULL, OPT_REMOVE },
 	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "start", no_argument, NULL, OPT_START },
+	{ "churn", no_argument, NULL, OPT_CHURN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,6 +79,9 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 		return 0;
 	case OPT_START:
 		cfg->start = true;
+		return 0;
+	case OPT_CHURN:
+		cfg->churn = true;
 		return 0;
 	case 'h':
 		cfg->help = true;

@@ -18,6 +18,7 @@ struct mg_ctl_config {
 	bool remove_on_exit;       /* unlink the segment if no dataplane uses it */
 	const char *flows_path;    /* static flows to install, or NULL */
 	bool start;                /* send MG_CTL_START after installing */
+	bool churn;                /* re-install `churn` flows in a loop */
 	bool help;
 };
 

@@ -103,7 +103,8 @@ parse_action(const char *s, uint16_t *out)
 
 /* One "key=value" or flag of a flow line. */
 static int
-flow_field(const char *tok, struct mg_ctl_flow *f, uint32_t *out_port)
+flow_field(const char *tok, struct mg_ctl_flow *f, uint32_t *out_port,
+	   uint8_t *churn)
 {
 	const char *eq = strchr(tok, '=');
 	const char *v = eq ? eq + 1 : NULL;
@@ -117,6 +118,8 @@ flow_field(const char *tok, struct mg_ctl_flow *f, uint32_t *out_port)
 			return f->flags |= MG_FLOW_F_STRICT, 0;
 		if (KEY("rtcp"))
 			return f->flags |= MG_FLOW_F_RTCP, 0;
+		if (KEY("churn"))
+			return *churn = 1, 0;
 		return -1;
 	}
 	if (KEY("local"))
@@ -146,7 +149,8 @@ flow_field(const char *tok, struct mg_ctl_flow *f, uint32_t *out_port)
 }
 
 static int
-parse_flow(char *rest, struct mg_ctl_msg *m, char *why, size_t wl)
+parse_flow(char *rest, struct mg_ctl_msg *m, uint8_t *churn, char *why,
+	   size_t wl)
 {
 	struct mg_ctl_flow *f = &m->u.flow;
 	uint32_t out_port = 0;
@@ -157,7 +161,7 @@ parse_flow(char *rest, struct mg_ctl_msg *m, char *why, size_t wl)
 	if (tok == NULL || parse_u32(tok, UINT32_MAX, &f->id) != 0 || !f->id)
 		return snprintf(why, wl, "flow needs an id"), -1;
 	while ((tok = strtok_r(NULL, " \t", &save)) != NULL)
-		if (flow_field(tok, f, &out_port) != 0)
+		if (flow_field(tok, f, &out_port, churn) != 0)
 			return snprintf(why, wl, "bad flow field '%s'", tok), -1;
 	f->out_port = (uint16_t)out_port;
 	if (f->local.family == 0 || f->action == 0)
@@ -201,17 +205,37 @@ parse_srtp(char *rest, struct mg_ctl_msg *m, char *why, size_t wl)
 }
 
 static int
-parse_line(char *line, struct mg_ctl_msg *m, char *why, size_t wl)
+parse_line(char *line, struct mg_ctl_msg *m, uint8_t *churn, char *why,
+	   size_t wl)
 {
 	char *p = line + strspn(line, " \t");
 
 	memset(m, 0, sizeof(*m));
+	*churn = 0;
 	if (strncmp(p, "srtp ", 5) == 0)
 		return parse_srtp(p + 5, m, why, wl);
 	if (strncmp(p, "flow ", 5) == 0)
-		return parse_flow(p + 5, m, why, wl);
+		return parse_flow(p + 5, m, churn, why, wl);
 	snprintf(why, wl, "a line is 'srtp ...' or 'flow ...'");
 	return -1;
+}
+
+static int
+grow(struct mg_flows_file *f, uint32_t *cap)
+{
+	uint32_t n = *cap ? 2 * *cap : 64;
+	struct mg_ctl_msg *m = realloc(f->msgs, n * sizeof(*m));
+	uint8_t *c;
+
+	if (m == NULL)
+		return -1;
+	f->msgs = m;
+	c = realloc(f->churn, n);
+	if (c == NULL)
+		return -1;
+	f->churn = c;
+	*cap = n;
+	return 0;
 }
 
 static bool
@@ -239,19 +263,13 @@ mg_flows_file_load(const char *path, struct mg_flows_file *f, char *err,
 		line[strcspn(line, "\r\n")] = '\0';
 		if (blank(line))
 			continue;
-		if (f->nb_msgs == cap) {
-			struct mg_ctl_msg *n;
-
-			cap = cap ? 2 * cap : 64;
-			n = realloc(f->msgs, cap * sizeof(*n));
-			if (n == NULL) {
-				rc = -ENOMEM;
-				snprintf(err, errlen, "%s: out of memory", path);
-				break;
-			}
-			f->msgs = n;
+		if (f->nb_msgs == cap && grow(f, &cap) != 0) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "%s: out of memory", path);
+			break;
 		}
-		if (parse_line(line, &f->msgs[f->nb_msgs], why, sizeof(why))) {
+		if (parse_line(line, &f->msgs[f->nb_msgs], &f->churn[f->nb_msgs],
+			       why, sizeof(why))) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
 			rc = -EINVAL;
 			break;
@@ -274,5 +292,6 @@ mg_flows_file_free(struct mg_flows_file *f)
 	if (f->msgs != NULL)
 		explicit_bzero(f->msgs, (size_t)f->nb_msgs * sizeof(*f->msgs));
 	free(f->msgs);
+	free(f->churn);
 	memset(f, 0, sizeof(*f));
 }

@@ -9,8 +9,11 @@
  *   flow ID local=IP:PORT action=relay|srtp-to-rtp|rtp-to-srtp|srtp-to-srtp|drop
  *        [remote=IP:PORT] [rx=SRTP_ID] [tx=SRTP_ID] [peer=FLOW_ID]
  *        out-port=N out-src=IP:PORT out-dst=IP:PORT out-dmac=MAC [out-smac=MAC]
- *        [latch] [strict] [rtcp]
+ *        [latch] [strict] [rtcp] [churn]
  *
+ * `churn` marks a flow that --churn deletes and installs again, with its
+ * contexts, over and over while the others carry traffic (a test of the
+ * dataplane's RCU path, not a feature of calls).
  * The SDES part is an a=crypto line without its tag (RFC 4568). IPv6
  * addresses go in brackets: [2001:db8::1]:5004. '#' starts a comment.
  */
@@ -24,6 +27,7 @@
 
 struct mg_flows_file {
 	struct mg_ctl_msg *msgs;  /* SRTP_ADD and FLOW_ADD, in file order */
+	uint8_t *churn;           /* per message: a `churn` flow */
 	uint32_t nb_msgs;
 	uint32_t nb_srtp, nb_flows;
 };

@@ -51,6 +51,7 @@ struct run {
 	struct mg_ctl_wait_stats ws;
 	struct mg_flows_file flows;
 	uint32_t refused;       /* static objects the dataplane refused */
+	uint64_t churn_cycles;
 };
 
 static void
@@ -208,6 +209,64 @@ install_static(struct run *r)
 		printf(PROG ": dataplane started\n");
 }
 
+/* The SRTP_ADD of context id, from the static set. */
+static struct mg_ctl_msg *
+static_ctx(struct run *r, uint32_t id)
+{
+	for (uint32_t i = 0; i < r->flows.nb_msgs; i++)
+		if (r->flows.msgs[i].h.type == MG_CTL_SRTP_ADD &&
+		    r->flows.msgs[i].u.srtp_add.id == id)
+			return &r->flows.msgs[i];
+	return NULL;
+}
+
+/* Delete one static flow and install it again with fresh contexts. */
+static int
+churn_flow(struct run *r, struct mg_ctl_msg *flow)
+{
+	struct mg_ctl_msg del;
+	uint32_t ctx[2] = { flow->u.flow.rx_ctx, flow->u.flow.tx_ctx };
+
+	memset(&del, 0, sizeof(del));
+	del.h.type = MG_CTL_FLOW_DEL;
+	del.h.len = sizeof(del.u.id);
+	del.u.id.id = flow->u.flow.id;
+	if (install_one(r, &del) != 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		struct mg_ctl_msg *c = ctx[i] ? static_ctx(r, ctx[i]) : NULL;
+
+		if (c != NULL && install_one(r, c) != 0)
+			return -1;
+	}
+	return install_one(r, flow);
+}
+
+/* One pass over the `churn` flows; then the ping loop goes on. */
+static void
+churn_once(struct run *r)
+{
+	for (uint32_t i = 0; i < r->flows.nb_msgs; i++)
+		if (r->flows.churn[i] && churn_flow(r, &r->flows.msgs[i]) != 0)
+			return;
+	r->churn_cycles++;
+}
+
+/* Between pings: sleep, or churn for the same time. */
+static void
+pause_or_churn(struct run *r)
+{
+	uint64_t until = mg_ctl_now_ns() + r->cfg->ping_interval_ms * 1000000ull;
+
+	if (!r->cfg->churn) {
+		sleep_ms(r->cfg->ping_interval_ms);
+		return;
+	}
+	while (r->attached_epoch != 0 && !quit_signal &&
+	       mg_ctl_now_ns() < until)
+		churn_once(r);
+}
+
 static int
 run_loop(struct run *r)
 {
@@ -222,7 +281,7 @@ run_loop(struct run *r)
 		}
 		rc = ping_once(r);
 		if (rc == 0 && r->attached_epoch != 0)
-			sleep_ms(r->cfg->ping_interval_ms);
+			pause_or_churn(r);
 	}
 	return rc < 0 ? 1 : 0;
 }
@@ -272,9 +331,10 @@ main(int argc, char **argv)
 	rc = run_loop(&r);
 	if (quit_signal)
 		printf(PROG ": stopping on %s\n", strsignal(quit_signal));
-	printf(PROG ": acks=%u stale_acks=%llu ring_full=%llu\n", r.acks,
-	       (unsigned long long)r.ws.stale_acks,
-	       (unsigned long long)r.ws.ring_full);
+	printf(PROG ": acks=%u stale_acks=%llu ring_full=%llu churn_cycles=%llu "
+	       "refused=%u\n", r.acks, (unsigned long long)r.ws.stale_acks,
+	       (unsigned long long)r.ws.ring_full,
+	       (unsigned long long)r.churn_cycles, r.refused);
 	finish(&seg, &cfg);
 	mg_flows_file_free(&r.flows);
 	return rc;

@@ -335,7 +335,11 @@ main(int argc, char **argv)
 		printf(PROG ": %u ports, %u lcores, forwarding\n", d.nb_ports,
 		       rte_lcore_count());
 	launch_workers(&d);
+	if (d.main_lc != NULL && d.main_lc->pipe != NULL)
+		mg_media_lcore_online(d.main_lc);
 	main_loop(&d);
+	if (d.main_lc != NULL && d.main_lc->pipe != NULL)
+		mg_media_lcore_offline(d.main_lc);
 	shutdown_dp(&d);
 	rte_eal_cleanup();
 	return 0;

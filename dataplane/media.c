@@ -13,6 +13,7 @@
 
 #include "dp.h"
 #include "media.h"
+#include "telemetry.h"
 
 void
 mg_media_poll(struct mg_lcore *lc)
@@ -58,6 +59,10 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 
 		if (l->nb_streams == 0)
 			continue;
+		if (lc == MG_TELEMETRY_RCU_ID) {
+			snprintf(err, errlen, "lcore %u is reserved", lc);
+			return -EINVAL;
+		}
 		rc = mg_pipe_lcore_init(&m->pipe[lc], lc, txq++, nb_ports,
 					&m->t);
 		if (rc != 0 ||
@@ -69,6 +74,9 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 		l->pipe = &m->pipe[lc];
 		l->hold_rx = cfg->hold_rx;
 	}
+	if (mg_telemetry_init(m) != 0)
+		printf("mediagate-dataplane: telemetry unavailable: no "
+		       "/mediagate/ commands\n");
 	return 0;
 }
 
@@ -122,6 +130,7 @@ mg_media_print_final(const struct mg_media *m)
 void
 mg_media_teardown(struct mg_media *m)
 {
+	mg_telemetry_fini();
 	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++)
 		mg_pipe_lcore_fini(&m->pipe[lc]);
 	mg_tables_destroy(&m->t);

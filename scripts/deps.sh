@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential meson ninja-build pkgconf
   libdpdk-dev dpdk            # ethdev, ring, hash, rcu, ipsec, telemetry + PMDs
+  dpdk-dev                    # dpdk-telemetry.py, to read /mediagate/ counters
   libipsec-mb-dev             # Intel IPsec-MB (no .pc file; meson finds the lib)
   libsrtp2-dev                # oracle and baseline for SRTP (tests, bench only)
   libcmocka-dev               # unit tests

@@ -298,7 +298,7 @@ flow_add(struct mg_tables *t, const struct mg_ctl_msg *req)
 		free(f);
 		return ENOSPC;
 	}
-	t->flow_by_id[m->id] = f;
+	__atomic_store_n(&t->flow_by_id[m->id], f, __ATOMIC_RELEASE);
 	t->nb_flows++;
 	/* The flow owns them now: out of the table of free contexts. */
 	if (m->rx_ctx) {
@@ -345,7 +345,7 @@ flow_del(struct mg_tables *t, const struct mg_ctl_msg *req)
 		t->ctx_owner[f->tx_ctx_id] = 0;
 		t->nb_ctx--;
 	}
-	t->flow_by_id[id] = NULL;
+	__atomic_store_n(&t->flow_by_id[id], NULL, __ATOMIC_RELEASE);
 	t->nb_flows--;
 	/* Freed once every reader is past it. */
 	d.pos = rte_hash_del_key(t->hash, &f->key);

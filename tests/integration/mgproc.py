@@ -117,3 +117,12 @@ def shm_cleanup(name):
         os.unlink("/dev/shm/" + name.lstrip("/"))
     except FileNotFoundError:
         pass
+
+
+def flow_stats(text):
+    """{flow id: {counter: value}} from the dataplane's mg-flow lines."""
+    out = {}
+    for m in re.finditer(r"^mg-flow id=(\d+) (.*)$", text, re.M):
+        out[int(m.group(1))] = {k: int(v) for k, v in
+                                (f.split("=", 1) for f in m.group(2).split())}
+    return out
