@@ -110,10 +110,16 @@ lookup(struct mg_pipe_lcore *pl, struct burst *b)
 		return;
 	rte_hash_lookup_bulk_data(pl->t->hash, keys, k, &hits, data);
 	for (uint16_t j = 0; j < k; j++) {
-		if (hits & (1ull << j))
-			b->ps[at[j]].flow = data[j];
-		else
+		if (hits & (1ull << j)) {
+			struct mg_flow *f = data[j];
+
+			/* Its header and counters: read and written next. */
+			rte_prefetch0(f);
+			rte_prefetch0(&f->c);
+			b->ps[at[j]].flow = f;
+		} else {
 			pl->st.no_flow++;
+		}
 	}
 }
 
@@ -238,6 +244,56 @@ out_dst(const struct mg_flow *f)
 	return &f->out_dst;
 }
 
+/* The ones' complement sum of len bytes, 8 at a time: DPDK 22.11's
+ * rte_raw_cksum adds 2 bytes a step, and was a quarter of the pipeline's
+ * own time at 172 bytes. */
+static uint32_t
+sum_bytes(const uint8_t *p, uint32_t len, uint64_t acc)
+{
+	uint64_t w;
+	uint32_t t = 0;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		acc += w;
+		acc += acc < w; /* end-around carry */
+	}
+	if (len)
+		memcpy(&t, p, len < 4 ? len : 4);
+	w = t;
+	if (len > 4) {
+		t = 0;
+		memcpy(&t, p + 4, len - 4);
+		w |= (uint64_t)t << 32;
+	}
+	acc += w;
+	acc += acc < w;
+	acc = (acc >> 32) + (acc & 0xffffffffu);
+	acc = (acc >> 32) + (acc & 0xffffffffu);
+	return (uint32_t)acc;
+}
+
+/* RFC 768 / RFC 8200: UDP checksum over the pseudo-header, header and
+ * payload (in network byte order throughout, as the sum is symmetric). */
+static uint16_t
+udp_cksum(const uint8_t *src, const uint8_t *dst, uint8_t alen,
+	  const struct rte_udp_hdr *udp, uint16_t ulen)
+{
+	uint64_t acc = 0;
+	uint32_t s;
+	uint16_t pseudo[2] = { rte_cpu_to_be_16(IPPROTO_UDP),
+			       rte_cpu_to_be_16(ulen) };
+
+	s = sum_bytes(src, alen, 0);
+	s = sum_bytes(dst, alen, s);
+	s = sum_bytes((const uint8_t *)pseudo, 4, s);
+	acc = sum_bytes((const uint8_t *)udp, ulen, s);
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	s = (uint16_t)~acc;
+	return s == 0 ? 0xffff : (uint16_t)s; /* 0 means "none" in IPv4 */
+}
+
 static void
 write_ipv4(uint8_t *h, const struct mg_flow *f, const struct mg_ctl_addr *dst,
 	   uint16_t l4_len, uint8_t tos)
@@ -307,15 +363,15 @@ rewrite(struct rte_mbuf *m, const struct mg_pkt_meta *meta,
 	udp->dst_port = dst->port;
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + pl_len));
 	udp->dgram_cksum = 0;
-	if (f->out_family == 4) {
+	if (f->out_family == 4)
 		write_ipv4(ip, f, dst, (uint16_t)(sizeof(*udp) + pl_len),
 			   meta->tos);
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum((void *)ip, udp);
-	} else {
+	else
 		write_ipv6(ip, f, dst, (uint16_t)(sizeof(*udp) + pl_len),
 			   meta->tos);
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum((void *)ip, udp);
-	}
+	udp->dgram_cksum = udp_cksum(f->out_src.ip, dst->ip,
+				     f->out_family == 4 ? 4 : 16, udp,
+				     (uint16_t)(sizeof(*udp) + pl_len));
 	return true;
 }
 
