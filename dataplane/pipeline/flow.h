@@ -26,14 +26,16 @@ struct rte_hash;
 struct rte_rcu_qsbr;
 struct rte_rcu_qsbr_dq;
 
+/* 8-byte aligned: rte_hash_crc reads it 8 bytes at a time. The padding
+ * is part of the key, so every key is zeroed before it is filled. */
 struct mg_flow_key {
 	uint8_t ip[16];   /* IPv4 in the first 4 bytes, the rest 0 */
 	uint16_t port;    /* network order */
 	uint8_t family;   /* 4 or 6 */
-	uint8_t pad;
-};
+	uint8_t pad[5];
+} __attribute__((aligned(8)));
 
-_Static_assert(sizeof(struct mg_flow_key) == 20, "hash key length");
+_Static_assert(sizeof(struct mg_flow_key) == 24, "hash key length");
 
 /* Written only by the lcore that receives the flow; read relaxed. */
 struct mg_flow_counters {

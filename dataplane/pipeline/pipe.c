@@ -244,30 +244,34 @@ out_dst(const struct mg_flow *f)
 	return &f->out_dst;
 }
 
-/* The ones' complement sum of len bytes, 8 at a time: DPDK 22.11's
- * rte_raw_cksum adds 2 bytes a step, and was a quarter of the pipeline's
- * own time at 172 bytes. */
+/* The ones' complement sum of len bytes as 32-bit words into four
+ * 64-bit accumulators (no carries to chase: a packet cannot overflow
+ * them), folded at the end. DPDK 22.11's rte_raw_cksum adds 2 bytes a
+ * step; a one-accumulator loop still cost 85 cycles of a 172-byte
+ * packet's 310. Byte order does not matter to the sum (RFC 1071). */
 static uint32_t
 sum_bytes(const uint8_t *p, uint32_t len, uint64_t acc)
 {
-	uint64_t w;
-	uint32_t t = 0;
+	uint64_t a1 = 0, a2 = 0, a3 = 0;
+	uint32_t w[4];
 
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		acc += w;
-		acc += acc < w; /* end-around carry */
+	for (; len >= 16; p += 16, len -= 16) {
+		memcpy(w, p, 16);
+		acc += w[0];
+		a1 += w[1];
+		a2 += w[2];
+		a3 += w[3];
 	}
-	if (len)
-		memcpy(&t, p, len < 4 ? len : 4);
-	w = t;
-	if (len > 4) {
-		t = 0;
-		memcpy(&t, p + 4, len - 4);
-		w |= (uint64_t)t << 32;
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(w, p, 4);
+		acc += w[0];
 	}
-	acc += w;
-	acc += acc < w;
+	if (len) {
+		w[0] = 0;
+		memcpy(w, p, len);
+		acc += w[0];
+	}
+	acc += a1 + a2 + a3;
 	acc = (acc >> 32) + (acc & 0xffffffffu);
 	acc = (acc >> 32) + (acc & 0xffffffffu);
 	return (uint32_t)acc;

@@ -402,7 +402,9 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	c->lifetime = p->lifetime ? p->lifetime : MG_SRTP_LIFETIME_MAX;
 	c->rtcp_lifetime = c->lifetime < MG_SRTCP_LIFETIME_MAX ? c->lifetime :
 			   MG_SRTCP_LIFETIME_MAX;
-	c->rtcp_tag_len = sd->tag_len;
+	/* RFC 4568 §6.2, RFC 6188 §3: the _32 suites keep an 80-bit tag
+	 * for SRTCP; only SRTP's is cut to 32 bits. */
+	c->rtcp_tag_len = sd->aead ? sd->tag_len : 10;
 	trailer_layout(c, sd->aead);
 	rc = streams_init(c, p, buckets, bm);
 	for (uint8_t i = 0; i < p->nb_masters && rc == 0; i++) {

@@ -92,6 +92,23 @@ static const struct suite_case cases[] = {
 	  0, 1 },
 };
 
+/* RFC 4568 §6.2 and RFC 6188: a _32 suite's SRTCP keeps the 80-bit tag,
+ * so libsrtp2's RTCP policy is the _80 one (libsrtp2's own _32 setter
+ * would cut it). */
+static void (*rtcp_setter(const struct suite_case *sc))(srtp_crypto_policy_t *)
+{
+	switch (sc->suite) {
+	case MG_SRTP_AES_CM_128_HMAC_SHA1_32:
+		return srtp_crypto_policy_set_rtp_default;
+	case MG_SRTP_AES_256_CM_HMAC_SHA1_32:
+		return srtp_crypto_policy_set_aes_cm_256_hmac_sha1_80;
+	case MG_SRTP_NULL_HMAC_SHA1_32:
+		return srtp_crypto_policy_set_null_cipher_hmac_sha1_80;
+	default:
+		return sc->libsrtp_policy;
+	}
+}
+
 /* libsrtp2 sends with the second master when there is an MKI, as ours. */
 static srtp_err_status_t
 lib_protect(srtp_t s, const struct suite_case *sc, uint8_t *p, int *len)
@@ -191,7 +208,7 @@ libsrtp_session(const struct suite_case *sc, uint8_t master[2][MASTER_BUF],
 			.mki_id = (unsigned char *)mki_ids[i],
 			.mki_size = sc->mki_len };
 	sc->libsrtp_policy(&pol.rtp);
-	sc->libsrtp_policy(&pol.rtcp);
+	rtcp_setter(sc)(&pol.rtcp);
 	pol.rtp.sec_serv = sc->sec_serv;
 	if (sc->rtcp_sec_serv)
 		pol.rtcp.sec_serv = sc->rtcp_sec_serv;
@@ -403,6 +420,12 @@ one_suite_rtcp(const struct suite_case *sc)
 			if (len != b[j].len || memcmp(theirs[k], ours[k], len))
 				fail_msg("%s: SRTCP packet %d differs from libsrtp2",
 					 sc->name, k);
+			/* libsrtp2 2.5 looks for an SRTCP MKI as if the tag
+			 * were RTP's: with a _32 suite it cannot read even its
+			 * own packets (bad_mki). Byte equality above stands
+			 * for it there. */
+			if (sc->mki_len && rtcp_setter(sc) != sc->libsrtp_policy)
+				continue;
 			assert_int_equal(lib_unprotect_rtcp(lrx, sc, ours[k], &len),
 					 srtp_err_status_ok);
 			assert_int_equal(len, plen[k]);
