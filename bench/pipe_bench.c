@@ -196,8 +196,10 @@ pipe_burst(struct bench *b, uint32_t first)
 	for (int i = 0; i < BURST; i++)
 		mb[i] = frame(b, first, i, &f);
 	rte_ring_enqueue_bulk(b->in, (void **)mb, BURST, NULL);
+	uint16_t sent;
+
 	t0 = __rdtsc();
-	mg_pipe_burst(&b->pl, b->port);
+	mg_pipe_burst(&b->pl, b->port, &sent);
 	dt = __rdtsc() - t0;
 	rte_rcu_qsbr_quiescent(b->t.rcu, rte_lcore_id());
 	n = rte_ring_dequeue_burst(b->out, (void **)mb, BURST, NULL);

@@ -23,9 +23,15 @@ mg_media_poll(struct mg_lcore *lc)
 	if (!lc->hold_rx || __atomic_load_n(&pl->t->started, __ATOMIC_ACQUIRE))
 		for (uint16_t i = 0; i < lc->nb_streams; i++) {
 			struct mg_fwd_stream *s = lc->streams[i];
-			uint16_t n = mg_pipe_burst(pl, s->rx_port);
+			uint64_t bytes = pl->st.rx_bytes;
+			uint16_t sent, n = mg_pipe_burst(pl, s->rx_port, &sent);
 
+			/* A stream's tx: what of its rx went out, anywhere. */
 			__atomic_store_n(&s->st.rx_pkts, s->st.rx_pkts + n,
+					 __ATOMIC_RELAXED);
+			__atomic_store_n(&s->st.rx_bytes, s->st.rx_bytes +
+					 (pl->st.rx_bytes - bytes), __ATOMIC_RELAXED);
+			__atomic_store_n(&s->st.tx_pkts, s->st.tx_pkts + sent,
 					 __ATOMIC_RELAXED);
 		}
 	rte_rcu_qsbr_quiescent(pl->t->rcu, lc->lcore_id);

@@ -381,9 +381,11 @@ rewrite(struct rte_mbuf *m, const struct mg_pkt_meta *meta,
 
 /* Out: grouped by port, one tx burst each; what a full queue leaves is
  * freed and counted on its flow. */
-static void
+static uint16_t
 tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 {
+	uint16_t total = 0;
+
 	struct rte_mbuf *out[MG_MAX_BURST];
 	struct mg_flow *of[MG_MAX_BURST];
 	bool done[MG_MAX_BURST] = { false };
@@ -408,6 +410,7 @@ tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 			uint32_t len = rte_pktmbuf_pkt_len(out[j]);
 
 			if (j < sent) {
+				total++;
 				of[j]->c.tx_pkts++;
 				of[j]->c.tx_bytes += len;
 				pl->st.tx_pkts++;
@@ -419,13 +422,15 @@ tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 			}
 		}
 	}
+	return total;
 }
 
 uint16_t
-mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port)
+mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t *sent)
 {
 	struct burst b;
 
+	*sent = 0;
 	b.n = rte_eth_rx_burst(port, 0, b.mb, MG_MAX_BURST);
 	if (b.n == 0)
 		return 0;
@@ -445,6 +450,6 @@ mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port)
 		if (b.ps[i].flow == NULL)
 			rte_pktmbuf_free(b.mb[i]);
 	}
-	tx_out(pl, &b);
+	*sent = tx_out(pl, &b);
 	return b.n;
 }

@@ -43,7 +43,8 @@ int mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
 void mg_pipe_lcore_fini(struct mg_pipe_lcore *pl);
 
 /* One rx burst from (port, queue 0) through the pipeline. Returns the
- * packets received. */
-uint16_t mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port);
+ * packets received; *sent: how many of them went out. */
+uint16_t mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port,
+		       uint16_t *sent);
 
 #endif /* MG_DP_PIPE_H */
