@@ -21,6 +21,7 @@ struct mg_dp_config {
 	bool media;                /* the media pipeline, not port pairs */
 	uint32_t max_flows;
 	bool hold_rx;              /* media: no rx before MG_CTL_START */
+	char tap_prefix[13];       /* media: exception TAPs, "" for none */
 	bool help;
 };
 
@@ -40,6 +41,7 @@ struct mg_fwd_stats {
 struct mg_fwd_stream {
 	uint16_t rx_port;
 	uint16_t tx_port;
+	uint16_t tap_port;         /* media: its exception TAP, or UINT16_MAX */
 	struct mg_fwd_stats st;
 } __attribute__((aligned(64)));
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The dataplane's own options, after EAL's and a "--". */
+#include <stdio.h>
 #include <string.h>
 
 #include "dp_args.h"
@@ -28,6 +29,10 @@ const char mg_dp_usage[] =
 	"  --max-flows N           flow table size with --media (default 65536)\n"
 	"  --hold-rx               with --media, receive nothing until the control\n"
 	"                          plane says start (mediagate-control --start)\n"
+	"  --tap PREFIX            with --media, a TAP interface PREFIX<N> per port\n"
+	"                          N (same MAC): what the pipeline does not own\n"
+	"                          (ARP, ICMP, ND, unknown UDP, ...) goes to the\n"
+	"                          kernel, and what the kernel sends goes out of N\n"
 	"  -h, --help              this text\n"
 	"\n"
 	"At exit one line per port: mg-stats port=P name=... rx_pkts=N ...\n"
@@ -35,7 +40,7 @@ const char mg_dp_usage[] =
 
 enum {
 	OPT_SHM = 256, OPT_NO_CTL, OPT_DURATION, OPT_STATS, OPT_MBUFS,
-	OPT_WAIT_LINK, OPT_MEDIA, OPT_MAX_FLOWS, OPT_HOLD_RX,
+	OPT_WAIT_LINK, OPT_MEDIA, OPT_MAX_FLOWS, OPT_HOLD_RX, OPT_TAP,
 };
 
 static const struct option long_opts[] = {
@@ -48,6 +53,7 @@ static const struct option long_opts[] = {
 	{ "media", no_argument, NULL, OPT_MEDIA },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "hold-rx", no_argument, NULL, OPT_HOLD_RX },
+	{ "tap", required_argument, NULL, OPT_TAP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -84,6 +90,17 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 				  err, errlen);
 	case OPT_HOLD_RX:
 		cfg->hold_rx = true;
+		return 0;
+	case OPT_TAP:
+		/* IFNAMSIZ is 16: room for the prefix, a port number, a NUL. */
+		if (*arg == '\0' || strlen(arg) > 12 ||
+		    strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+		    strlen(arg)) {
+			snprintf(err, errlen, "--tap: '%s' is not an interface "
+				 "name prefix (1-12 of a-z 0-9 _ -)", arg);
+			return -1;
+		}
+		snprintf(cfg->tap_prefix, sizeof(cfg->tap_prefix), "%s", arg);
 		return 0;
 	case 'h':
 		cfg->help = true;

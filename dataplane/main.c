@@ -41,7 +41,9 @@ on_signal(int sig)
 
 struct dp {
 	struct mg_dp_config cfg;
-	uint16_t nb_ports;
+	uint16_t nb_ports;          /* media (or forwarding) ports */
+	uint16_t nb_all_ports;      /* and the exception TAPs after them */
+	uint16_t tap_of[MG_MAX_PORTS];
 	struct mg_fwd_stream streams[MG_MAX_PORTS];
 	struct mg_lcore lcores[RTE_MAX_LCORE];
 	struct mg_lcore *main_lc; /* non-NULL when no worker lcore exists */
@@ -77,6 +79,7 @@ assign_streams(struct dp *d)
 
 		d->streams[p].rx_port = p;
 		d->streams[p].tx_port = mg_port_pair(p, d->nb_ports);
+		d->streams[p].tap_port = d->tap_of[p];
 		lc = nb_w ? workers[p % nb_w] : rte_get_main_lcore();
 		l = &d->lcores[lc];
 		l->lcore_id = lc;
@@ -200,7 +203,7 @@ shutdown_dp(struct dp *d)
 		mg_media_teardown(&d->media);
 	}
 	mg_dp_ctl_detach(&d->ctl);
-	mg_ports_stop(d->nb_ports);
+	mg_ports_stop(d->nb_all_ports);
 }
 
 /* How many lcores may transmit on a port: one tx queue each. Streams go
@@ -209,7 +212,7 @@ static uint16_t
 nb_senders(const struct dp *d)
 {
 	unsigned int workers = rte_lcore_count() - 1;
-	uint16_t ports = rte_eth_dev_count_avail();
+	uint16_t ports = d->nb_ports;
 
 	if (!d->cfg.media || workers == 0)
 		return 1;
@@ -232,12 +235,23 @@ setup(struct dp *d)
 			rte_strerror(rte_errno));
 		return -1;
 	}
+	d->nb_ports = rte_eth_dev_count_avail();
+	for (uint16_t p = 0; p < MG_MAX_PORTS; p++)
+		d->tap_of[p] = UINT16_MAX;
+	if (d->cfg.media && d->cfg.tap_prefix[0] &&
+	    (d->nb_ports > MG_MAX_PORTS / 2 ||
+	     mg_media_probe_taps(d->cfg.tap_prefix, d->nb_ports, d->tap_of, err,
+				 sizeof(err)) != 0)) {
+		fprintf(stderr, PROG ": %s\n", d->nb_ports > MG_MAX_PORTS / 2 ?
+			"too many ports for a TAP each" : err);
+		return -1;
+	}
 	rc = mg_ports_start(mp, nb_senders(d), err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return -1;
 	}
-	d->nb_ports = (uint16_t)rc;
+	d->nb_all_ports = (uint16_t)rc;
 	while (getrandom(&d->epoch, sizeof(d->epoch), 0) < 0 || d->epoch == 0)
 		;
 	d->ctl.fd = -1;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_dev.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
 
@@ -24,8 +26,11 @@ mg_media_poll(struct mg_lcore *lc)
 		for (uint16_t i = 0; i < lc->nb_streams; i++) {
 			struct mg_fwd_stream *s = lc->streams[i];
 			uint64_t bytes = pl->st.rx_bytes;
-			uint16_t sent, n = mg_pipe_burst(pl, s->rx_port, &sent);
+			uint16_t sent, n = mg_pipe_burst(pl, s->rx_port,
+							 s->tap_port, &sent);
 
+			if (s->tap_port != UINT16_MAX)
+				mg_pipe_from_kernel(pl, s->tap_port, s->rx_port);
 			/* A stream's tx: what of its rx went out, anywhere. */
 			__atomic_store_n(&s->st.rx_pkts, s->st.rx_pkts + n,
 					 __ATOMIC_RELAXED);
@@ -47,6 +52,33 @@ void
 mg_media_lcore_offline(struct mg_lcore *lc)
 {
 	rte_rcu_qsbr_thread_offline(lc->pipe->t->rcu, lc->lcore_id);
+}
+
+int
+mg_media_probe_taps(const char *prefix, uint16_t nb_ports, uint16_t *tap_of,
+		    char *err, size_t errlen)
+{
+	for (uint16_t p = 0; p < nb_ports; p++) {
+		struct rte_ether_addr mac;
+		char args[128], name[32];
+		uint16_t id;
+
+		snprintf(name, sizeof(name), "net_tap_mg%u", p);
+		if (rte_eth_macaddr_get(p, &mac) != 0)
+			memset(&mac, 0, sizeof(mac));
+		/* The TAP answers ARP for the port's addresses: same MAC. */
+		snprintf(args, sizeof(args), "%s,iface=%s%u,mac="
+			 RTE_ETHER_ADDR_PRT_FMT, name, prefix, p,
+			 RTE_ETHER_ADDR_BYTES(&mac));
+		if (rte_dev_probe(args) != 0 ||
+		    rte_eth_dev_get_port_by_name(name, &id) != 0) {
+			snprintf(err, errlen, "cannot make TAP %s%u for port %u "
+				 "(root? /dev/net/tun?)", prefix, p, p);
+			return -ENODEV;
+		}
+		tap_of[p] = id;
+	}
+	return 0;
 }
 
 int
@@ -97,7 +129,8 @@ mg_media_print_final(const struct mg_media *m)
 			continue;
 		printf("mg-pipe lcore=%u rx_pkts=%llu tx_pkts=%llu no_flow=%llu "
 		       "drop_action=%llu drop_source=%llu drop_srtp=%llu "
-		       "drop_tx=%llu drop_room=%llu", lc,
+		       "drop_tx=%llu drop_room=%llu to_kernel=%llu "
+		       "from_kernel=%llu drop_kernel=%llu", lc,
 		       (unsigned long long)s->rx_pkts,
 		       (unsigned long long)s->tx_pkts,
 		       (unsigned long long)s->no_flow,
@@ -105,7 +138,10 @@ mg_media_print_final(const struct mg_media *m)
 		       (unsigned long long)s->drop_source,
 		       (unsigned long long)s->drop_srtp,
 		       (unsigned long long)s->drop_tx,
-		       (unsigned long long)s->drop_room);
+		       (unsigned long long)s->drop_room,
+		       (unsigned long long)s->to_kernel,
+		       (unsigned long long)s->from_kernel,
+		       (unsigned long long)s->drop_kernel);
 		for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 			printf(" %s=%llu", mg_pkt_class_name(c),
 			       (unsigned long long)s->cls[c]);

@@ -21,6 +21,11 @@ int mg_media_setup(struct mg_media *m, struct mg_lcore *lcores,
 		   uint16_t nb_ports, const struct mg_dp_config *cfg,
 		   char *err, size_t errlen);
 
+/* With --tap: a TAP port per media port 0..nb_ports-1, with its MAC;
+ * tap_of[p] gets its port id. Before the ports are started. */
+int mg_media_probe_taps(const char *prefix, uint16_t nb_ports,
+			uint16_t *tap_of, char *err, size_t errlen);
+
 void mg_media_print_final(const struct mg_media *m);
 
 /* After the lcores have stopped: frees every flow, wiping its keys. */

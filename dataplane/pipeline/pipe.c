@@ -16,6 +16,7 @@
 struct pkt_state {
 	struct mg_flow *flow;   /* NULL: dropped (counted where decided) */
 	uint16_t pl_len;        /* the payload as it is now */
+	bool kernel;            /* not ours: to the exception TAP */
 };
 
 struct srtp_list {
@@ -87,6 +88,20 @@ latch(struct mg_flow *f, const struct mg_ctl_addr *src)
 	f->c.latched++;
 }
 
+/* Not UDP (ARP, ICMP, ND), or IP fragments: the kernel's. */
+static bool
+kernels(uint8_t cls)
+{
+	return cls == MG_PKT_NOT_IP || cls == MG_PKT_NOT_UDP ||
+	       cls == MG_PKT_FRAGMENT;
+}
+
+/*
+ * Every UDP packet is looked up. To no flow: the kernel's (SIP, DNS, and
+ * anything to an address that is not a call's). To a flow: RTP and RTCP
+ * go on; what else reaches a media port (STUN, DTLS, other first bytes:
+ * we do not speak ICE or DTLS-SRTP yet) is counted by class and dropped.
+ */
 static void
 lookup(struct mg_pipe_lcore *pl, struct burst *b)
 {
@@ -97,10 +112,13 @@ lookup(struct mg_pipe_lcore *pl, struct burst *b)
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < b->n; i++) {
+		uint8_t cls = b->meta[i].cls;
+
 		b->ps[i].flow = NULL;
 		b->ps[i].pl_len = b->meta[i].pl_len;
-		if (b->meta[i].cls > MG_PKT_RTCP) {
-			pl->st.cls[b->meta[i].cls]++;
+		b->ps[i].kernel = kernels(cls);
+		if (cls > MG_PKT_OTHER_UDP) {
+			pl->st.cls[cls]++;
 			continue;
 		}
 		at[k] = (uint8_t)i;
@@ -110,15 +128,19 @@ lookup(struct mg_pipe_lcore *pl, struct burst *b)
 		return;
 	rte_hash_lookup_bulk_data(pl->t->hash, keys, k, &hits, data);
 	for (uint16_t j = 0; j < k; j++) {
-		if (hits & (1ull << j)) {
-			struct mg_flow *f = data[j];
+		struct mg_flow *f = data[j];
+		uint8_t cls = b->meta[at[j]].cls;
 
+		if (!(hits & (1ull << j))) {
+			pl->st.no_flow++;
+			b->ps[at[j]].kernel = true;
+		} else if (cls > MG_PKT_RTCP) {
+			pl->st.cls[cls]++;
+		} else {
 			/* Its header and counters: read and written next. */
 			rte_prefetch0(f);
 			rte_prefetch0(&f->c);
 			b->ps[at[j]].flow = f;
-		} else {
-			pl->st.no_flow++;
 		}
 	}
 }
@@ -425,8 +447,47 @@ tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 	return total;
 }
 
+/* Hand the kernel what is its, as it came (headers untouched). */
+static void
+to_kernel(struct mg_pipe_lcore *pl, struct burst *b, uint16_t tap)
+{
+	struct rte_mbuf *k[MG_MAX_BURST];
+	uint16_t n = 0, sent = 0;
+
+	for (uint16_t i = 0; i < b->n; i++)
+		if (b->ps[i].kernel) {
+			k[n++] = b->mb[i];
+			b->mb[i] = NULL;
+		}
+	if (n == 0)
+		return;
+	if (tap != UINT16_MAX)
+		sent = rte_eth_tx_burst(tap, pl->txq, k, n);
+	pl->st.to_kernel += sent;
+	if (tap != UINT16_MAX)
+		pl->st.drop_kernel += n - sent;
+	if (sent < n)
+		rte_pktmbuf_free_bulk(&k[sent], n - sent);
+}
+
+void
+mg_pipe_from_kernel(struct mg_pipe_lcore *pl, uint16_t tap, uint16_t port)
+{
+	struct rte_mbuf *mb[MG_MAX_BURST];
+	uint16_t n = rte_eth_rx_burst(tap, 0, mb, MG_MAX_BURST), sent;
+
+	if (n == 0)
+		return;
+	sent = rte_eth_tx_burst(port, pl->txq, mb, n);
+	pl->st.from_kernel += sent;
+	pl->st.drop_kernel += n - sent;
+	if (sent < n)
+		rte_pktmbuf_free_bulk(&mb[sent], n - sent);
+}
+
 uint16_t
-mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t *sent)
+mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t tap,
+	      uint16_t *sent)
 {
 	struct burst b;
 
@@ -441,7 +502,10 @@ mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t *sent)
 	lookup(pl, &b);
 	admit(pl, &b);
 	crypt(pl, &b);
+	to_kernel(pl, &b, tap);
 	for (uint16_t i = 0; i < b.n; i++) {
+		if (b.mb[i] == NULL)
+			continue; /* the kernel's now */
 		if (b.ps[i].flow != NULL &&
 		    !rewrite(b.mb[i], &b.meta[i], b.ps[i].flow, b.ps[i].pl_len)) {
 			pl->st.drop_room++;

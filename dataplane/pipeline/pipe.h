@@ -25,6 +25,9 @@ struct mg_pipe_stats {
 				  * per flow) */
 	uint64_t drop_tx;        /* tx queue full */
 	uint64_t drop_room;      /* no headroom for the out headers */
+	uint64_t to_kernel;      /* not ours: sent to the exception TAP */
+	uint64_t from_kernel;    /* sent by the kernel: out of the port */
+	uint64_t drop_kernel;    /* TAP or port queue full */
 	uint64_t cls[MG_PKT_CLASS_MAX]; /* packets not media, by class */
 };
 
@@ -42,9 +45,15 @@ int mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
 		       uint16_t txq, uint16_t nb_ports, struct mg_tables *t);
 void mg_pipe_lcore_fini(struct mg_pipe_lcore *pl);
 
-/* One rx burst from (port, queue 0) through the pipeline. Returns the
- * packets received; *sent: how many of them went out. */
-uint16_t mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port,
+/* One rx burst from (port, queue 0) through the pipeline; what it does
+ * not own goes to tap (UINT16_MAX: dropped, counted by class). Returns the
+ * packets received; *sent: how many of them went out of a media port. */
+uint16_t mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t tap,
 		       uint16_t *sent);
+
+/* The kernel's side of the exception path: a burst from the TAP out of
+ * its port. */
+void mg_pipe_from_kernel(struct mg_pipe_lcore *pl, uint16_t tap,
+			 uint16_t port);
 
 #endif /* MG_DP_PIPE_H */

@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mgproc  # noqa: E402
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import Ether, IP, UDP, Raw, wrpcap, rdpcap  # noqa: E402
+from scapy.all import ARP, ICMP, Ether, IP, UDP, Raw, wrpcap, rdpcap  # noqa: E402
 
 SRTP_PCAP = os.environ.get("MG_SRTP_PCAP", "build/tests/tools/srtp_pcap")
 TELEMETRY = "/usr/bin/dpdk-telemetry.py"
@@ -176,8 +176,71 @@ def restart_reinstalls_static_flows():
         print("restart: static flows installed in both dataplanes, both forwarded")
 
 
+def exception_path_tap():
+    """What the pipeline does not own goes to a TAP interface and the
+    kernel answers: ARP for the media address (so a NIC deployment is
+    reachable), ICMP echo, port unreachable for UDP to no call; a call's
+    packets stay in the pipeline. Needs root (TAP, ip)."""
+    port_mac = "02:70:63:61:70:00"  # net_pcap0's, which the TAP takes
+    with tempfile.TemporaryDirectory() as tmp:
+        pk = [Ether(src="02:00:00:00:00:aa", dst="ff:ff:ff:ff:ff:ff") /
+              ARP(op=1, hwsrc="02:00:00:00:00:aa", psrc="10.0.0.9",
+                  pdst="10.0.0.1"),
+              Ether(src="02:00:00:00:00:aa", dst=port_mac) /
+              IP(src="10.0.0.9", dst="10.0.0.1") / ICMP(id=7, seq=1) / Raw(b"ping"),
+              Ether(src="02:00:00:00:00:aa", dst=port_mac) /
+              IP(src="10.0.0.9", dst="10.0.0.1") / UDP(sport=5555, dport=5060) /
+              Raw(b"OPTIONS sip:10.0.0.1 SIP/2.0\r\n\r\n")]
+        pk += [rtp(i, 0x5555, 4000) for i in range(10)]
+        wrpcap(f"{tmp}/in.pcap", pk)
+        with open(f"{tmp}/flows", "w") as f:
+            f.write(f"flow 1 local=10.0.0.1:4000 action=relay "
+                    f"{OUT.format(port=0, dport=6000)}\n")
+        tap = "mgit" + str(os.getpid() % 100000)
+        shm = "/" + mgproc.unique("tap")
+        dp = mgproc.dataplane(mgproc.unique("tap"),
+                              ["--shm", shm, "--media", "--hold-rx", "--tap", tap,
+                               "--duration", "5", "--stats-interval", "0"],
+                              vdevs=[f"net_pcap0,rx_pcap={tmp}/in.pcap,"
+                                     f"tx_pcap={tmp}/out.pcap"])
+        ctl = None
+        try:
+            dp.wait_line(r"control segment .* not found", 20)
+            subprocess.run(["ip", "addr", "add", "10.0.0.1/24", "dev", f"{tap}0"],
+                           check=True)
+            subprocess.run(["ip", "link", "set", f"{tap}0", "up"], check=True)
+            ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows",
+                                  "--start", "--remove-on-exit"])
+            assert dp.wait(60) == 0, dp.text()
+        finally:
+            if ctl:
+                ctl.signal()
+                ctl.wait(20)
+            dp.kill()
+            mgproc.shm_cleanup(shm)
+        text = dp.text()
+        pipe = re.search(r"^mg-pipe lcore=0 (.*)$", text, re.M)
+        st = {k: int(v) for k, v in (f.split("=", 1) for f in pipe.group(1).split())}
+        assert st["to_kernel"] == 3 and st["no_flow"] == 1, text
+        assert st["from_kernel"] >= 3 and st["drop_kernel"] == 0, text
+        assert mgproc.flow_stats(text)[1]["tx_pkts"] == 10, text
+        out = rdpcap(f"{tmp}/out.pcap")
+        arp = [p for p in out if p.haslayer(ARP) and p[ARP].op == 2]
+        assert arp and arp[0][ARP].psrc == "10.0.0.1" and \
+            arp[0][ARP].hwsrc == port_mac, out
+        icmp = [p for p in out if p.haslayer(ICMP) and p.haslayer(IP) and
+                p[IP].src == "10.0.0.1"]
+        assert any(p[ICMP].type == 0 and p[ICMP].id == 7 for p in icmp), out
+        assert any(p[ICMP].type == 3 and p[ICMP].code == 3 for p in icmp), out
+        relayed = [p for p in out if p.haslayer(UDP) and p[UDP].dport == 6000]
+        assert len(relayed) == 10, out
+        print(f"exception path: ARP reply, echo reply, port unreachable from the "
+              f"kernel; {st['from_kernel']} kernel packets out, 10 relayed")
+
+
 CASES = {f.__name__: f for f in (churn_under_traffic, telemetry_counters,
-                                  restart_reinstalls_static_flows)}
+                                  restart_reinstalls_static_flows,
+                                  exception_path_tap)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
