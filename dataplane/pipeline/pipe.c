@@ -299,6 +299,15 @@ sum_bytes(const uint8_t *p, uint32_t len, uint64_t acc)
 	return (uint32_t)acc;
 }
 
+/* The checksum field for a sum: folded to 16 bits, complemented. */
+static inline uint16_t
+fold_cksum(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 /* RFC 768 / RFC 8200: UDP checksum over the pseudo-header, header and
  * payload (in network byte order throughout, as the sum is symmetric). */
 static uint16_t
@@ -314,9 +323,7 @@ udp_cksum(const uint8_t *src, const uint8_t *dst, uint8_t alen,
 	s = sum_bytes(dst, alen, s);
 	s = sum_bytes((const uint8_t *)pseudo, 4, s);
 	acc = sum_bytes((const uint8_t *)udp, ulen, s);
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	s = (uint16_t)~acc;
+	s = fold_cksum((uint32_t)acc);
 	return s == 0 ? 0xffff : (uint16_t)s; /* 0 means "none" in IPv4 */
 }
 
@@ -335,7 +342,8 @@ write_ipv4(uint8_t *h, const struct mg_flow *f, const struct mg_ctl_addr *dst,
 	ip->next_proto_id = IPPROTO_UDP;
 	memcpy(&ip->src_addr, f->out_src.ip, 4);
 	memcpy(&ip->dst_addr, dst->ip, 4);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	ip->hdr_checksum = fold_cksum(sum_bytes((const uint8_t *)ip,
+						sizeof(*ip), 0));
 }
 
 static void
