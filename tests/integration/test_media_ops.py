@@ -238,9 +238,57 @@ def exception_path_tap():
               f"kernel; {st['from_kernel']} kernel packets out, 10 relayed")
 
 
+def two_workers_cross_ports():
+    """Two worker lcores, a port each, each call crossing to the other's
+    port: each lcore sends on its own tx queue of every port (net_pcap
+    gives a queue a file) with its own IPsec-MB manager. --lcores maps
+    three lcores onto this machine's two cores."""
+    with tempfile.TemporaryDirectory() as tmp:
+        plain0 = [rtp(i, 0x6666, 4000) for i in range(100)]
+        wrpcap(f"{tmp}/plain0.pcap", plain0)
+        srtp_protect(tmp, f"{tmp}/plain0.pcap", f"{tmp}/in0.pcap", 4000)
+        pk1 = [rtp(i, 0x7777, 4002) for i in range(100)]
+        for p in pk1:
+            p[IP].dst = "10.0.0.2"
+        wrpcap(f"{tmp}/in1.pcap", pk1)
+        with open(f"{tmp}/flows", "w") as f:
+            f.write(f"srtp 1 ssrc=0x6666 AES_CM_128_HMAC_SHA1_80 inline:{KEY}\n")
+            f.write(f"flow 1 local=10.0.0.1:4000 action=srtp-to-rtp rx=1 "
+                    f"{OUT.format(port=1, dport=6000)}\n")
+            f.write(f"flow 2 local=10.0.0.2:4002 action=relay "
+                    f"{OUT.format(port=0, dport=6002)}\n")
+        shm = "/" + mgproc.unique("workers")
+        ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows", "--start",
+                              "--remove-on-exit"])
+        try:
+            dp = mgproc.Proc([mgproc.DATAPLANE, "--no-huge", "-m", "256",
+                              "--no-pci", "--file-prefix", mgproc.unique("workers"),
+                              "--lcores", "0@0,1@1,2@1", "--log-level", "*:warning"] +
+                             [a for p in (0, 1) for a in (
+                                 "--vdev", f"net_pcap{p},rx_pcap={tmp}/in{p}.pcap,"
+                                 f"tx_pcap={tmp}/out{p}a.pcap,tx_pcap={tmp}/out{p}b.pcap")] +
+                             ["--", "--shm", shm, "--media", "--hold-rx",
+                              "--duration", "3", "--stats-interval", "0"])
+            assert dp.wait(60) == 0, dp.text()
+        finally:
+            ctl.signal()
+            ctl.wait(20)
+            mgproc.shm_cleanup(shm)
+        text = dp.text()
+        lines = re.findall(r"^mg-pipe lcore=(\d+) rx_pkts=(\d+) tx_pkts=(\d+)", text, re.M)
+        assert sorted(lines) == [("1", "100", "100"), ("2", "100", "100")], text
+        out1 = rdpcap(f"{tmp}/out1a.pcap") + rdpcap(f"{tmp}/out1b.pcap")
+        out0 = rdpcap(f"{tmp}/out0a.pcap") + rdpcap(f"{tmp}/out0b.pcap")
+        assert [bytes(p[UDP].payload) for p in out1] == \
+            [bytes(p[UDP].payload) for p in plain0], "port 1: SRTP not undone"
+        assert [bytes(p[UDP].payload) for p in out0] == \
+            [bytes(p[UDP].payload) for p in pk1], "port 0: relay changed payloads"
+        print("two workers: 100 + 100 packets crossed ports on per-lcore queues")
+
+
 CASES = {f.__name__: f for f in (churn_under_traffic, telemetry_counters,
                                   restart_reinstalls_static_flows,
-                                  exception_path_tap)}
+                                  exception_path_tap, two_workers_cross_ports)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
