@@ -199,7 +199,7 @@ pipe_burst(struct bench *b, uint32_t first)
 	uint16_t sent;
 
 	t0 = __rdtsc();
-	mg_pipe_burst(&b->pl, b->port, UINT16_MAX, &sent);
+	mg_pipe_burst(&b->pl, b->port, 0, UINT16_MAX, &sent);
 	dt = __rdtsc() - t0;
 	rte_rcu_qsbr_quiescent(b->t.rcu, rte_lcore_id());
 	n = rte_ring_dequeue_burst(b->out, (void **)mb, BURST, NULL);

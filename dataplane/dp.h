@@ -10,6 +10,7 @@
 
 #define MG_MAX_BURST 32
 #define MG_MAX_PORTS 32
+#define MG_MAX_RXQ 8   /* rx queues a port is spread over (RSS) */
 
 struct mg_dp_config {
 	char shm_name[MG_CTL_SHM_NAME_MAX];
@@ -42,6 +43,10 @@ struct mg_fwd_stream {
 	uint16_t rx_port;
 	uint16_t tx_port;
 	uint16_t tap_port;         /* media: its exception TAP, or UINT16_MAX */
+	uint16_t rx_queue;
+	/* media with RSS: the stream of the port's next rx queue, polled by
+	 * another lcore; stats add them up per port. */
+	struct mg_fwd_stream *more;
 	struct mg_fwd_stats st;
 } __attribute__((aligned(64)));
 

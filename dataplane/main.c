@@ -44,6 +44,8 @@ struct dp {
 	uint16_t nb_ports;          /* media (or forwarding) ports */
 	uint16_t nb_all_ports;      /* and the exception TAPs after them */
 	uint16_t tap_of[MG_MAX_PORTS];
+	uint16_t rxq_of[MG_MAX_PORTS];     /* rx queues (RSS) per media port */
+	struct mg_fwd_stream more[MG_MAX_PORTS][MG_MAX_RXQ - 1];
 	struct mg_fwd_stream streams[MG_MAX_PORTS];
 	struct mg_lcore lcores[RTE_MAX_LCORE];
 	struct mg_lcore *main_lc; /* non-NULL when no worker lcore exists */
@@ -65,8 +67,18 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static void
+give_stream(struct dp *d, unsigned int lc, struct mg_fwd_stream *s)
+{
+	struct mg_lcore *l = &d->lcores[lc];
+
+	l->lcore_id = lc;
+	l->streams[l->nb_streams++] = s;
+}
+
 /* Streams go round-robin to the worker lcores; with none, the main lcore
- * forwards between its control duties. */
+ * forwards between its control duties. A port spread over its rx queues
+ * by RSS gives queue q to worker q. */
 static void
 assign_streams(struct dp *d)
 {
@@ -75,15 +87,25 @@ assign_streams(struct dp *d)
 	RTE_LCORE_FOREACH_WORKER(lc)
 		workers[nb_w++] = lc;
 	for (uint16_t p = 0; p < d->nb_ports; p++) {
-		struct mg_lcore *l;
+		struct mg_fwd_stream *s = &d->streams[p];
 
-		d->streams[p].rx_port = p;
-		d->streams[p].tx_port = mg_port_pair(p, d->nb_ports);
-		d->streams[p].tap_port = d->tap_of[p];
+		s->rx_port = p;
+		s->tx_port = mg_port_pair(p, d->nb_ports);
+		s->tap_port = d->tap_of[p];
 		lc = nb_w ? workers[p % nb_w] : rte_get_main_lcore();
-		l = &d->lcores[lc];
-		l->lcore_id = lc;
-		l->streams[l->nb_streams++] = &d->streams[p];
+		if (d->rxq_of[p] > 1)
+			lc = workers[0];
+		give_stream(d, lc, s);
+		for (uint16_t q = 1; q < d->rxq_of[p]; q++) {
+			struct mg_fwd_stream *more = &d->more[p][q - 1];
+
+			*more = *s;
+			more->rx_queue = q;
+			more->tap_port = UINT16_MAX; /* queue 0's lcore serves it */
+			s->more = more;
+			s = more;
+			give_stream(d, workers[q % nb_w], more);
+		}
 	}
 	d->main_lc = nb_w ? NULL : &d->lcores[rte_get_main_lcore()];
 }
@@ -212,11 +234,11 @@ static uint16_t
 nb_senders(const struct dp *d)
 {
 	unsigned int workers = rte_lcore_count() - 1;
-	uint16_t ports = d->nb_ports;
 
+	/* With RSS any worker may send on any port. */
 	if (!d->cfg.media || workers == 0)
 		return 1;
-	return (uint16_t)(workers < ports ? workers : ports ? ports : 1);
+	return (uint16_t)(workers < MG_MAX_RXQ ? workers : MG_MAX_RXQ);
 }
 
 static int
@@ -246,7 +268,10 @@ setup(struct dp *d)
 			"too many ports for a TAP each" : err);
 		return -1;
 	}
-	rc = mg_ports_start(mp, nb_senders(d), err, sizeof(err));
+	for (uint16_t p = 0; p < MG_MAX_PORTS; p++)
+		d->rxq_of[p] = 1;
+	rc = mg_ports_start(mp, nb_senders(d), d->cfg.media ? nb_senders(d) : 1,
+			    d->nb_ports, d->rxq_of, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return -1;

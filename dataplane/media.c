@@ -27,6 +27,7 @@ mg_media_poll(struct mg_lcore *lc)
 			struct mg_fwd_stream *s = lc->streams[i];
 			uint64_t bytes = pl->st.rx_bytes;
 			uint16_t sent, n = mg_pipe_burst(pl, s->rx_port,
+							 s->rx_queue,
 							 s->tap_port, &sent);
 
 			if (s->tap_port != UINT16_MAX)

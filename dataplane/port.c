@@ -22,9 +22,28 @@ mg_port_pair(uint16_t port, uint16_t nb_ports)
 	return peer < nb_ports ? peer : port;
 }
 
+/* How many rx queues the port gets: want_rxq if it can take them (and
+ * hashes flows over them: RSS on IP and UDP, or a driver that spreads by
+ * flow on its own, as af_packet's fanout does), else one. */
+static uint16_t
+rx_queues(uint16_t port, uint16_t want_rxq, struct rte_eth_conf *conf)
+{
+	struct rte_eth_dev_info info;
+
+	if (want_rxq <= 1 || rte_eth_dev_info_get(port, &info) != 0 ||
+	    info.max_rx_queues < want_rxq)
+		return 1;
+	if (info.flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP)) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+	}
+	return want_rxq;
+}
+
 static int
-port_start(uint16_t port, struct rte_mempool *mp, uint16_t nb_txq, char *err,
-	   size_t errlen)
+port_start(uint16_t port, struct rte_mempool *mp, uint16_t nb_txq,
+	   uint16_t nb_rxq, char *err, size_t errlen)
 {
 	struct rte_eth_conf conf;
 	uint16_t nb_rxd = RX_DESC, nb_txd = TX_DESC;
@@ -32,11 +51,12 @@ port_start(uint16_t port, struct rte_mempool *mp, uint16_t nb_txq, char *err,
 	int rc;
 
 	memset(&conf, 0, sizeof(conf));
-	rc = rte_eth_dev_configure(port, 1, nb_txq, &conf);
+	nb_rxq = rx_queues(port, nb_rxq, &conf);
+	rc = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
-	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, nb_rxd,
+	for (uint16_t q = 0; q < nb_rxq && rc == 0; q++)
+		rc = rte_eth_rx_queue_setup(port, q, nb_rxd,
 					    socket < 0 ? 0 : (unsigned)socket,
 					    NULL, mp);
 	for (uint16_t q = 0; q < nb_txq && rc == 0; q++)
@@ -52,12 +72,12 @@ port_start(uint16_t port, struct rte_mempool *mp, uint16_t nb_txq, char *err,
 	}
 	/* Virtual ports without the notion answer -ENOTSUP: not an error. */
 	(void)rte_eth_promiscuous_enable(port);
-	return 0;
+	return nb_rxq;
 }
 
 int
-mg_ports_start(struct rte_mempool *mp, uint16_t nb_txq, char *err,
-	       size_t errlen)
+mg_ports_start(struct rte_mempool *mp, uint16_t nb_txq, uint16_t want_rxq,
+	       uint16_t nb_rss, uint16_t *rxq_of, char *err, size_t errlen)
 {
 	uint16_t nb = rte_eth_dev_count_avail();
 	uint16_t port;
@@ -75,9 +95,12 @@ mg_ports_start(struct rte_mempool *mp, uint16_t nb_txq, char *err,
 		return -E2BIG;
 	}
 	RTE_ETH_FOREACH_DEV(port) {
-		rc = port_start(port, mp, nb_txq, err, errlen);
-		if (rc != 0)
+		rc = port_start(port, mp, nb_txq, port < nb_rss ? want_rxq : 1,
+				err, errlen);
+		if (rc < 0)
 			return rc;
+		if (port < nb_rss)
+			rxq_of[port] = (uint16_t)rc;
 	}
 	return nb;
 }

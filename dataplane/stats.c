@@ -6,13 +6,19 @@
 
 #include "stats.h"
 
+/* A port's counters: its stream and those of its other rx queues. */
 static void
-load(const struct mg_fwd_stats *s, struct mg_fwd_stats *out)
+load(const struct mg_fwd_stream *fs, struct mg_fwd_stats *out)
 {
-	out->rx_pkts = __atomic_load_n(&s->rx_pkts, __ATOMIC_RELAXED);
-	out->rx_bytes = __atomic_load_n(&s->rx_bytes, __ATOMIC_RELAXED);
-	out->tx_pkts = __atomic_load_n(&s->tx_pkts, __ATOMIC_RELAXED);
-	out->tx_drop = __atomic_load_n(&s->tx_drop, __ATOMIC_RELAXED);
+	*out = (struct mg_fwd_stats){ 0 };
+	for (; fs != NULL; fs = fs->more) {
+		const struct mg_fwd_stats *s = &fs->st;
+
+		out->rx_pkts += __atomic_load_n(&s->rx_pkts, __ATOMIC_RELAXED);
+		out->rx_bytes += __atomic_load_n(&s->rx_bytes, __ATOMIC_RELAXED);
+		out->tx_pkts += __atomic_load_n(&s->tx_pkts, __ATOMIC_RELAXED);
+		out->tx_drop += __atomic_load_n(&s->tx_drop, __ATOMIC_RELAXED);
+	}
 }
 
 void
@@ -23,7 +29,7 @@ mg_stats_sum(const struct mg_fwd_stream *streams, uint16_t nb,
 
 	*tot = (struct mg_fwd_stats){ 0 };
 	for (uint16_t i = 0; i < nb; i++) {
-		load(&streams[i].st, &s);
+		load(&streams[i], &s);
 		tot->rx_pkts += s.rx_pkts;
 		tot->rx_bytes += s.rx_bytes;
 		tot->tx_pkts += s.tx_pkts;
@@ -46,7 +52,7 @@ mg_stats_print_rates(const struct mg_fwd_stream *streams, uint16_t nb,
 	struct mg_fwd_stats s;
 
 	for (uint16_t i = 0; i < nb; i++) {
-		load(&streams[i].st, &s);
+		load(&streams[i], &s);
 		port_name(streams[i].rx_port, name, sizeof(name));
 		printf("port %u (%s) -> port %u: rx %" PRIu64 " pkts "
 		       "(%.3f Mpps, %.1f Mbit/s), tx %" PRIu64 ", tx_drop %"
@@ -68,7 +74,7 @@ mg_stats_print_final(const struct mg_fwd_stream *streams, uint16_t nb,
 	struct mg_fwd_stats s;
 
 	for (uint16_t i = 0; i < nb; i++) {
-		load(&streams[i].st, &s);
+		load(&streams[i], &s);
 		port_name(streams[i].rx_port, name, sizeof(name));
 		if (rte_eth_stats_get(streams[i].rx_port, &es) != 0)
 			es = (struct rte_eth_stats){ 0 };

@@ -494,13 +494,13 @@ mg_pipe_from_kernel(struct mg_pipe_lcore *pl, uint16_t tap, uint16_t port)
 }
 
 uint16_t
-mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t tap,
-	      uint16_t *sent)
+mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t queue,
+	      uint16_t tap, uint16_t *sent)
 {
 	struct burst b;
 
 	*sent = 0;
-	b.n = rte_eth_rx_burst(port, 0, b.mb, MG_MAX_BURST);
+	b.n = rte_eth_rx_burst(port, queue, b.mb, MG_MAX_BURST);
 	if (b.n == 0)
 		return 0;
 	pl->st.rx_pkts += b.n;

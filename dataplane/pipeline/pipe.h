@@ -45,11 +45,11 @@ int mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
 		       uint16_t txq, uint16_t nb_ports, struct mg_tables *t);
 void mg_pipe_lcore_fini(struct mg_pipe_lcore *pl);
 
-/* One rx burst from (port, queue 0) through the pipeline; what it does
+/* One rx burst from (port, queue) through the pipeline; what it does
  * not own goes to tap (UINT16_MAX: dropped, counted by class). Returns the
  * packets received; *sent: how many of them went out of a media port. */
-uint16_t mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t tap,
-		       uint16_t *sent);
+uint16_t mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port,
+		       uint16_t queue, uint16_t tap, uint16_t *sent);
 
 /* The kernel's side of the exception path: a burst from the TAP out of
  * its port. */
