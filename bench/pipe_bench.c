@@ -331,7 +331,8 @@ setup(struct bench *b, uint32_t nflows, enum op op)
 	struct mg_srtp_policy p;
 	struct rte_ring *rx[1], *tx[1];
 	char err[256], name[32];
-	static unsigned int seq;
+	static unsigned int serial;
+	unsigned int seq = __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED);
 	int port;
 
 	memset(b, 0, sizeof(*b));
@@ -346,7 +347,7 @@ setup(struct bench *b, uint32_t nflows, enum op op)
 					RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	rx[0] = b->in;
 	tx[0] = b->out;
-	snprintf(name, sizeof(name), "bench%u", seq++);
+	snprintf(name, sizeof(name), "bench%u", seq);
 	port = rte_eth_from_rings(name, rx, 1, tx, 1, 0);
 	if (b->in == NULL || b->out == NULL || b->mp == NULL || port < 0)
 		return fprintf(stderr, "rings/port: %d\n", port), -1;
@@ -393,8 +394,83 @@ teardown(struct bench *b)
 	free(b->clat);
 }
 
+/* One lcore's share of a figure: its own port, flows and tables. */
+struct job {
+	uint32_t flows;
+	enum op op;
+	uint64_t packets;
+	struct result r;
+	int rc;
+};
+
+static struct bench benches[RTE_MAX_LCORE];
+static struct job jobs[RTE_MAX_LCORE];
+
+static int
+bench_lcore(void *arg)
+{
+	struct job *j = &jobs[rte_lcore_id()];
+	struct bench *b = &benches[rte_lcore_id()];
+
+	(void)arg;
+	j->rc = setup(b, j->flows, j->op);
+	if (j->rc == 0) {
+		j->r = run(b, j->packets);
+		teardown(b);
+	}
+	return j->rc;
+}
+
+/* A figure on n lcores at once, the flows split between them: rates add
+ * up, ratios and burst times are the first lcore's. */
+static int
+run_on(unsigned int n, uint32_t flows, enum op op, uint64_t packets,
+       struct result *sum)
+{
+	unsigned int lc, used = 0;
+
+	RTE_LCORE_FOREACH(lc) {
+		if (used++ == n)
+			break;
+		jobs[lc] = (struct job){ .flows = flows / n ? flows / n : 1,
+					 .op = op, .packets = packets / n };
+	}
+	used = 0;
+	RTE_LCORE_FOREACH_WORKER(lc)
+		if (++used < n)
+			rte_eal_remote_launch(bench_lcore, NULL, lc);
+	bench_lcore(NULL);
+	rte_eal_mp_wait_lcore();
+	memset(sum, 0, sizeof(*sum));
+	used = 0;
+	RTE_LCORE_FOREACH(lc) {
+		const struct result *r = &jobs[lc].r;
+
+		if (used++ == n)
+			break;
+		if (jobs[lc].rc != 0)
+			return -1;
+		/* Rates add: sum 1 / cycles, then back to cycles. */
+		sum->pipe_cpp += 1.0 / r->pipe_cpp;
+		sum->crypto_cpp += 1.0 / r->crypto_cpp;
+		if (used == 1) {
+			sum->pipe_mean = r->pipe_mean;
+			sum->crypto_mean = r->crypto_mean;
+			sum->p50 = r->p50;
+			sum->p99 = r->p99;
+			sum->p999 = r->p999;
+		}
+	}
+	sum->pipe_cpp = 1.0 / sum->pipe_cpp;
+	sum->crypto_cpp = 1.0 / sum->crypto_cpp;
+	return 0;
+}
+
 static const char usage[] =
 	"usage: pipe_bench [EAL options] -- [--json] [--flows A,B,C] [--packets N]\n"
+	"                  [--scale]\n"
+	"--scale: each figure on one lcore, then on every lcore of -l at once\n"
+	"(flows and packets split between them, each lcore its own port).\n"
 	"Defaults: flows 1,10000,1000000; 2,000,000 packets per figure (at\n"
 	"least one round over every flow). 1,000,000 flows take about 3 GB\n"
 	"and a minute of set-up: give EAL -m 1024 or hugepages.\n";
@@ -406,13 +482,13 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "flows", required_argument, NULL, 'f' },
 		{ "packets", required_argument, NULL, 'n' },
+		{ "scale", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t flows[4] = { 1, 10000, 1000000 }, nf = 3;
 	uint64_t packets = 2000000;
-	static struct bench b;
-	int json = 0, opt, ret;
+	int json = 0, scale = 0, opt, ret;
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0)
@@ -423,6 +499,7 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 'j': json = 1; break;
 		case 'n': packets = strtoull(optarg, NULL, 10); break;
+		case 's': scale = 1; break;
 		case 'f': {
 			char *s = optarg, *end;
 
@@ -441,26 +518,28 @@ main(int argc, char **argv)
 	}
 	measure_tsc();
 	if (!json)
-		printf("pipeline vs SRTP engine alone, one lcore, 172-byte RTP, "
+		printf("pipeline vs SRTP engine alone, 172-byte RTP, "
 		       "AES_CM_128_HMAC_SHA1_80, bursts of %d, TSC %.2f GHz\n\n"
-		       "%9s %-12s %10s %9s %10s %9s %8s %9s %9s %9s\n", BURST,
-		       (double)tsc_hz / 1e9, "flows", "op", "pipe Mpps",
+		       "%9s %6s %-12s %10s %9s %10s %9s %8s %9s %9s %9s\n", BURST,
+		       (double)tsc_hz / 1e9, "flows", "lcores", "op", "pipe Mpps",
 		       "cyc/pkt", "crypto Mpps", "cyc/pkt", "ratio",
 		       "p50 ns", "p99 ns", "p99.9 ns");
 	for (uint32_t i = 0; i < nf; i++)
-		for (int op = 0; op < 2; op++) {
+		for (int op = 0; op < 2; op++)
+		for (unsigned int n = 1; n <= (scale ? rte_lcore_count() : 1);
+		     n = n == rte_lcore_count() ? n + 1 : rte_lcore_count()) {
 			struct result r;
 
-			if (setup(&b, flows[i], (enum op)op) != 0) {
+			if (run_on(n, flows[i], (enum op)op, packets, &r) != 0) {
 				fprintf(stderr, "pipe_bench: set-up of %u flows "
 					"failed (memory? see --help)\n", flows[i]);
 				return 1;
 			}
-			r = run(&b, packets);
 			if (json)
 				printf("{\"bench\":\"pipeline\",\"engine\":\"mediagate\","
 				       "\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"op\":\"%s\","
 				       "\"bytes\":%d,\"contexts\":%u,\"flows\":%u,"
+				       "\"lcores\":%u,"
 				       "\"mpps\":%.4f,\"cycles_per_packet\":%.1f,"
 				       "\"crypto_only_mpps\":%.4f,\"vs_crypto\":%.3f,"
 				       "\"mean_cycles_per_packet\":%.1f,"
@@ -468,20 +547,19 @@ main(int argc, char **argv)
 				       "\"burst_p50_ns\":%.0f,\"burst_p99_ns\":%.0f,"
 				       "\"burst_p999_ns\":%.0f}\n",
 				       op ? "protect" : "unprotect", RTP_LEN,
-				       flows[i], flows[i],
+				       flows[i], flows[i], n,
 				       (double)tsc_hz / r.pipe_cpp / 1e6, r.pipe_cpp,
 				       (double)tsc_hz / r.crypto_cpp / 1e6,
 				       r.crypto_cpp / r.pipe_cpp, r.pipe_mean,
 				       r.crypto_mean, r.p50, r.p99, r.p999);
 			else
-				printf("%9u %-12s %10.3f %9.1f %10.3f %9.1f %8.2f "
-				       "%9.0f %9.0f %9.0f\n", flows[i],
+				printf("%9u %6u %-12s %10.3f %9.1f %10.3f %9.1f "
+				       "%8.2f %9.0f %9.0f %9.0f\n", flows[i], n,
 				       op ? "rtp-to-srtp" : "srtp-to-rtp",
 				       (double)tsc_hz / r.pipe_cpp / 1e6, r.pipe_cpp,
 				       (double)tsc_hz / r.crypto_cpp / 1e6,
 				       r.crypto_cpp, r.crypto_cpp / r.pipe_cpp,
 				       r.p50, r.p99, r.p999);
-			teardown(&b);
 		}
 	rte_eal_cleanup();
 	return 0;

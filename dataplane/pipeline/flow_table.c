@@ -83,7 +83,16 @@ mg_tables_create(struct mg_tables *t, uint32_t max_flows,
 		.p = t,
 	};
 	size_t sz = rte_rcu_qsbr_get_memsize(max_readers);
+	/* Names are global in EAL: one process may hold several tables (the
+	 * benchmark gives each lcore its own). */
+	static unsigned int serial;
+	unsigned int n = __atomic_fetch_add(&serial, 1, __ATOMIC_RELAXED);
+	char hname[32], dname[32];
 
+	snprintf(hname, sizeof(hname), "mg_flows%u", n);
+	snprintf(dname, sizeof(dname), "mg_flow_dq%u", n);
+	hp.name = hname;
+	dp.name = dname;
 	memset(t, 0, sizeof(*t));
 	t->max_flows = max_flows;
 	t->max_ctx = 2 * max_flows;
