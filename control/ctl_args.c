@@ -23,6 +23,8 @@ const char mg_ctl_usage[] =
 	"  --start                then tell a dataplane run with --hold-rx to start\n"
 	"  --churn                then delete and install the flows marked churn\n"
 	"                         (and their contexts) over and over, between pings\n"
+	"  --lcore-stats          after each ping, ask for and print the counters of\n"
+	"                         every pipeline lcore\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
@@ -30,6 +32,7 @@ const char mg_ctl_usage[] =
 enum {
 	OPT_SHM = 256, OPT_PING_INTERVAL, OPT_PING_COUNT, OPT_ACK_TIMEOUT,
 	OPT_WAIT_DP, OPT_DURATION, OPT_REMOVE, OPT_FLOWS, OPT_START, OPT_CHURN,
+	OPT_LCORE_STATS,
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +46,7 @@ static const struct option long_opts[] = {
 	{ "flows", required_argument, NULL, OPT_FLOWS },
 	{ "start", no_argument, NULL, OPT_START },
 	{ "churn", no_argument, NULL, OPT_CHURN },
+	{ "lcore-stats", no_argument, NULL, OPT_LCORE_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -82,6 +86,9 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 		return 0;
 	case OPT_CHURN:
 		cfg->churn = true;
+		return 0;
+	case OPT_LCORE_STATS:
+		cfg->lcore_stats = true;
 		return 0;
 	case 'h':
 		cfg->help = true;

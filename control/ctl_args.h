@@ -19,6 +19,7 @@ struct mg_ctl_config {
 	const char *flows_path;    /* static flows to install, or NULL */
 	bool start;                /* send MG_CTL_START after installing */
 	bool churn;                /* re-install `churn` flows in a loop */
+	bool lcore_stats;          /* print MG_CTL_LCORE_STATS after pings */
 	bool help;
 };
 

@@ -252,6 +252,35 @@ churn_once(struct run *r)
 	r->churn_cycles++;
 }
 
+/* Every pipeline lcore's counters, asked one after the other. */
+static void
+report_lcores(struct run *r)
+{
+	struct mg_ctl_msg req, ack;
+	uint32_t from = 0;
+
+	while (r->attached_epoch != 0) {
+		memset(&req, 0, sizeof(req));
+		req.h.type = MG_CTL_LCORE_STATS;
+		req.h.len = sizeof(req.u.id);
+		req.h.seq = ++r->seq;
+		req.u.id.id = from;
+		if (mg_ctl_request(r->seg, &req, r->cfg->ack_timeout_ms, &ack,
+				   &r->ws) != 0 || ack.h.status != 0)
+			return;
+		printf(PROG ": lcore %u rx_pkts=%llu tx_pkts=%llu no_flow=%llu "
+		       "drop_srtp=%llu drop_source=%llu to_kernel=%llu\n",
+		       ack.u.lcore_stats.lcore,
+		       (unsigned long long)ack.u.lcore_stats.rx_pkts,
+		       (unsigned long long)ack.u.lcore_stats.tx_pkts,
+		       (unsigned long long)ack.u.lcore_stats.no_flow,
+		       (unsigned long long)ack.u.lcore_stats.drop_srtp,
+		       (unsigned long long)ack.u.lcore_stats.drop_source,
+		       (unsigned long long)ack.u.lcore_stats.to_kernel);
+		from = ack.u.lcore_stats.lcore + 1;
+	}
+}
+
 /* Between pings: sleep, or churn for the same time. */
 static void
 pause_or_churn(struct run *r)
@@ -280,6 +309,8 @@ run_loop(struct run *r)
 			continue;
 		}
 		rc = ping_once(r);
+		if (rc == 0 && r->cfg->lcore_stats)
+			report_lcores(r);
 		if (rc == 0 && r->attached_epoch != 0)
 			pause_or_churn(r);
 	}

@@ -134,8 +134,8 @@ ctl_try_attach(struct dp *d, uint64_t now)
 	if (mg_dp_ctl_attach(&d->ctl, d->cfg.shm_name, d->epoch, err,
 			     sizeof(err)) == 0) {
 		if (d->cfg.media) {
-			d->ctl.apply = mg_tables_apply;
-			d->ctl.apply_arg = &d->media.t;
+			d->ctl.apply = mg_media_apply;
+			d->ctl.apply_arg = &d->media;
 		}
 		printf(PROG ": attached to control segment %s (epoch %016llx)\n",
 		       d->cfg.shm_name, (unsigned long long)d->epoch);

@@ -119,6 +119,48 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 	return 0;
 }
 
+static mg_ctl_status_t
+lcore_stats(struct mg_media *m, const struct mg_ctl_msg *req,
+	    struct mg_ctl_msg *ack)
+{
+	struct mg_ctl_lcore_stats *o = &ack->u.lcore_stats;
+
+	if (req->h.len != sizeof(req->u.id))
+		return EINVAL;
+	for (unsigned int lc = req->u.id.id; lc < RTE_MAX_LCORE; lc++) {
+		const struct mg_pipe_stats *s = &m->pipe[lc].st;
+
+		if (m->pipe[lc].mgr == NULL)
+			continue;
+		memset(o, 0, sizeof(*o));
+		o->lcore = lc;
+#define L(f) o->f = __atomic_load_n(&s->f, __ATOMIC_RELAXED)
+		L(rx_pkts); L(rx_bytes); L(tx_pkts); L(tx_bytes);
+		L(no_flow); L(drop_action); L(drop_source); L(drop_srtp);
+		L(drop_tx); L(drop_room); L(to_kernel); L(from_kernel);
+		L(drop_kernel);
+#undef L
+		o->nb_classes = MG_PKT_CLASS_MAX;
+		for (int c = 0; c < MG_PKT_CLASS_MAX; c++)
+			o->drop_class[c] = __atomic_load_n(&s->cls[c],
+							   __ATOMIC_RELAXED);
+		ack->h.len = sizeof(*o);
+		return 0;
+	}
+	return ENOENT;
+}
+
+mg_ctl_status_t
+mg_media_apply(void *media, const struct mg_ctl_msg *req,
+	       struct mg_ctl_msg *ack)
+{
+	struct mg_media *m = media;
+
+	if (req->h.type == MG_CTL_LCORE_STATS)
+		return lcore_stats(m, req, ack);
+	return mg_tables_apply(&m->t, req, ack);
+}
+
 /* Lines the tests read: per lcore, then per flow (up to 256 of them). */
 void
 mg_media_print_final(const struct mg_media *m)

@@ -26,6 +26,11 @@ int mg_media_setup(struct mg_media *m, struct mg_lcore *lcores,
 int mg_media_probe_taps(const char *prefix, uint16_t nb_ports,
 			uint16_t *tap_of, char *err, size_t errlen);
 
+/* The ring's entry point in media mode: LCORE_STATS here, the rest to
+ * the tables (mg_tables_apply). */
+mg_ctl_status_t mg_media_apply(void *media, const struct mg_ctl_msg *req,
+			       struct mg_ctl_msg *ack);
+
 void mg_media_print_final(const struct mg_media *m);
 
 /* After the lcores have stopped: frees every flow, wiping its keys. */

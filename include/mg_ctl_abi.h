@@ -55,6 +55,9 @@ enum mg_ctl_type {
 	MG_CTL_FLOW_DEL = 6,   /* struct mg_ctl_id: a flow and its contexts */
 	MG_CTL_FLOW_STATS = 7, /* struct mg_ctl_id; ack: mg_ctl_flow_stats */
 	MG_CTL_START = 8,      /* no payload: start rx held by --hold-rx */
+	MG_CTL_LCORE_STATS = 9, /* struct mg_ctl_id: the first pipeline lcore
+				 * with id >= it; ack: mg_ctl_lcore_stats,
+				 * or ENOENT past the last */
 	MG_CTL_TYPE_MAX,
 };
 
@@ -164,6 +167,19 @@ struct mg_ctl_pong {
 	uint64_t tx_pkts;
 };
 
+/* One pipeline lcore's counters (the dataplane's mg-pipe line). */
+#define MG_CTL_PKT_CLASSES 16
+struct mg_ctl_lcore_stats {
+	uint32_t lcore;
+	uint32_t nb_classes;      /* entries of drop_class used */
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t no_flow, drop_action, drop_source, drop_srtp;
+	uint64_t drop_tx, drop_room;
+	uint64_t to_kernel, from_kernel, drop_kernel;
+	uint64_t drop_class[MG_CTL_PKT_CLASSES]; /* by the dataplane's class */
+};
+
 #define MG_CTL_PAYLOAD_MAX (MG_CTL_MSG_SIZE - sizeof(struct mg_ctl_hdr))
 
 struct mg_ctl_msg {
@@ -175,6 +191,7 @@ struct mg_ctl_msg {
 		struct mg_ctl_srtp_add srtp_add;
 		struct mg_ctl_flow flow;
 		struct mg_ctl_flow_stats flow_stats;
+		struct mg_ctl_lcore_stats lcore_stats;
 		uint8_t raw[MG_CTL_PAYLOAD_MAX];
 	} u;
 };
@@ -183,6 +200,7 @@ _Static_assert(sizeof(struct mg_ctl_hdr) == 24, "ring header is ABI");
 _Static_assert(sizeof(struct mg_ctl_srtp_add) == 240, "ABI");
 _Static_assert(sizeof(struct mg_ctl_flow) == 116, "ABI");
 _Static_assert(sizeof(struct mg_ctl_flow_stats) == 192, "ABI");
+_Static_assert(sizeof(struct mg_ctl_lcore_stats) == 240, "ABI");
 _Static_assert(sizeof(struct mg_ctl_msg) == MG_CTL_MSG_SIZE,
 	       "ring element size is ABI");
 _Static_assert(MG_CTL_MSG_SIZE % 4 == 0, "rte_ring elements are 4-byte units");

@@ -27,6 +27,8 @@ enum mg_pkt_class {
 	MG_PKT_CLASS_MAX,
 };
 
+_Static_assert(MG_PKT_CLASS_MAX <= MG_CTL_PKT_CLASSES, "ring counters");
+
 /* What the pipeline keeps of one packet between its steps. */
 struct mg_pkt_meta {
 	struct mg_flow_key key;  /* destination: the flow's local address */

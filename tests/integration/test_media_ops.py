@@ -115,6 +115,7 @@ def telemetry_counters():
         shm = "/" + mgproc.unique("tel")
         prefix = mgproc.unique("tel")
         ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows", "--start",
+                              "--lcore-stats", "--ping-interval", "200",
                               "--remove-on-exit"])
         try:
             dp = mgproc.dataplane(prefix, ["--shm", shm, "--media", "--hold-rx",
@@ -139,7 +140,10 @@ def telemetry_counters():
             ctl.wait(20)
             mgproc.shm_cleanup(shm)
         assert mgproc.flow_stats(dp.text())[7]["tx_pkts"] == 30, dp.text()
-        print("telemetry: /mediagate/flows, /mediagate/flow,7, /mediagate/lcores agree")
+        # The same counters on the control ring (MG_CTL_LCORE_STATS).
+        ctl.wait_line(r"lcore 0 rx_pkts=35 tx_pkts=30 no_flow=5", 10)
+        print("telemetry: /mediagate/flows, /mediagate/flow,7, /mediagate/lcores "
+              "and the ring's lcore counters agree")
 
 
 def restart_reinstalls_static_flows():
