@@ -57,6 +57,8 @@ struct bench {
 	uint32_t nflows;
 	enum op op;
 	struct mg_srtp_ctx *sender;   /* makes the SRTP of each round */
+	struct IMB_MGR *gen_mgr;      /* the sender's: it may run on another
+				       * lcore than the pipeline */
 	struct mg_srtp_ctx **crypto;  /* crypto-only: a context per flow */
 	uint8_t pkt[BURST][256];      /* this round's payloads, by lap */
 	uint16_t pkt_len[BURST];
@@ -149,7 +151,7 @@ make_round(struct bench *b, uint32_t round)
 		d[10] = (SSRC >> 8) & 0xff; d[11] = SSRC & 0xff;
 		b->pkt_len[lap] = RTP_LEN;
 		if (b->op == OP_UNPROTECT) {
-			mg_srtp_protect_burst(b->pl.mgr, &p, 1);
+			mg_srtp_protect_burst(b->gen_mgr, &p, 1);
 			b->pkt_len[lap] = p.len;
 		}
 	}
@@ -370,7 +372,10 @@ setup(struct bench *b, uint32_t nflows, enum op op)
 	b->clat = malloc(b->maxlat * sizeof(uint64_t));
 	policy(&p);
 	if (b->crypto == NULL || b->lat == NULL || b->clat == NULL ||
-	    mg_srtp_ctx_create(b->pl.mgr, &p, &b->sender) != 0)
+	    (b->gen_mgr = alloc_mb_mgr(0)) == NULL)
+		return -1;
+	init_mb_mgr_auto(b->gen_mgr, NULL);
+	if (mg_srtp_ctx_create(b->gen_mgr, &p, &b->sender) != 0)
 		return -1;
 	return install(b);
 }
@@ -382,6 +387,7 @@ teardown(struct bench *b)
 	for (uint32_t f = 1; f <= b->nflows; f++)
 		mg_srtp_ctx_destroy(b->crypto[f]);
 	mg_srtp_ctx_destroy(b->sender);
+	free_mb_mgr(b->gen_mgr);
 	mg_pipe_lcore_fini(&b->pl);
 	mg_tables_destroy(&b->t);
 	rte_eth_dev_stop(b->port);
@@ -392,6 +398,120 @@ teardown(struct bench *b)
 	free(b->crypto);
 	free(b->lat);
 	free(b->clat);
+}
+
+/* --- latency under a paced load ------------------------------------- */
+
+static int ts_off = -1; /* mbuf dynfield: TSC when the packet was offered */
+
+static uint64_t *
+ts_of(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, ts_off, uint64_t *);
+}
+
+struct paced {
+	struct bench *b;
+	uint64_t interval;  /* TSC cycles between offered bursts */
+	uint64_t bursts;
+	uint64_t offered, delivered, refused;
+	uint64_t *lat;      /* per delivered packet, cycles */
+	uint64_t nlat, maxlat;
+	bool done;
+};
+
+static void
+drain(struct paced *pc)
+{
+	struct rte_mbuf *mb[BURST];
+	unsigned int n = rte_ring_dequeue_burst(pc->b->out, (void **)mb, BURST,
+						NULL);
+	uint64_t now = __rdtsc();
+
+	for (unsigned int i = 0; i < n; i++)
+		if (pc->nlat < pc->maxlat)
+			pc->lat[pc->nlat++] = now - *ts_of(mb[i]);
+	pc->delivered += n;
+	rte_pktmbuf_free_bulk(mb, n);
+}
+
+/* The other lcore: offers a burst every `interval`, stamped, and takes
+ * what comes out, so a packet's latency is queueing plus service. */
+static int
+producer(void *arg)
+{
+	struct paced *pc = arg;
+	struct bench *b = pc->b;
+	uint64_t next = __rdtsc(), sent = 0, end;
+	uint32_t round = 1, first = 0;
+
+	make_round(b, round);
+	while (sent < pc->bursts) {
+		struct rte_mbuf *mb[BURST];
+		uint64_t now = __rdtsc();
+		unsigned int n;
+		uint32_t f;
+
+		drain(pc);
+		if (now < next)
+			continue;
+		for (int i = 0; i < BURST; i++) {
+			mb[i] = frame(b, first, i, &f);
+			*ts_of(mb[i]) = now;
+		}
+		n = rte_ring_enqueue_burst(b->in, (void **)mb, BURST, NULL);
+		if (n < BURST)
+			rte_pktmbuf_free_bulk(&mb[n], BURST - n);
+		pc->offered += BURST;
+		pc->refused += BURST - n;
+		next += pc->interval;
+		sent++;
+		first += BURST;
+		if (first >= b->nflows) {
+			first = 0;
+			make_round(b, ++round);
+		}
+	}
+	end = __rdtsc() + tsc_hz / 10; /* what is still in flight */
+	while (__rdtsc() < end)
+		drain(pc);
+	__atomic_store_n(&pc->done, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Half of the pipeline's one-lcore rate, offered from another lcore. */
+static int
+run_paced(struct bench *b, const struct result *max, uint64_t packets,
+	  unsigned int prod_lc, struct result *lat, double *offered_mpps,
+	  double *delivered)
+{
+	struct paced pc = { .b = b, .bursts = packets / BURST,
+			    .interval = (uint64_t)(2.0 * BURST * max->pipe_cpp),
+			    .maxlat = packets };
+	uint16_t sent;
+
+	pc.lat = malloc(pc.maxlat * sizeof(uint64_t));
+	if (pc.lat == NULL)
+		return -1;
+	rte_eal_remote_launch(producer, &pc, prod_lc);
+	while (!__atomic_load_n(&pc.done, __ATOMIC_ACQUIRE)) {
+		mg_pipe_burst(&b->pl, b->port, 0, UINT16_MAX, &sent);
+		rte_rcu_qsbr_quiescent(b->t.rcu, rte_lcore_id());
+	}
+	rte_eal_wait_lcore(prod_lc);
+	qsort(pc.lat, pc.nlat, sizeof(uint64_t), cmp_u64);
+	memset(lat, 0, sizeof(*lat));
+	if (pc.nlat) {
+		lat->p50 = (double)pc.lat[pc.nlat / 2] * 1e9 / (double)tsc_hz;
+		lat->p99 = (double)pc.lat[pc.nlat * 99 / 100] * 1e9 /
+			   (double)tsc_hz;
+		lat->p999 = (double)pc.lat[pc.nlat * 999 / 1000] * 1e9 /
+			    (double)tsc_hz;
+	}
+	*offered_mpps = (double)tsc_hz / (2.0 * max->pipe_cpp) / 1e6;
+	*delivered = pc.offered ? (double)pc.delivered / (double)pc.offered : 0;
+	free(pc.lat);
+	return 0;
 }
 
 /* One lcore's share of a figure: its own port, flows and tables. */
@@ -466,11 +586,44 @@ run_on(unsigned int n, uint32_t flows, enum op op, uint64_t packets,
 	return 0;
 }
 
+static void
+print_latency(uint32_t flows, enum op op, const struct result *max,
+	      uint64_t packets, int json)
+{
+	static struct bench b;
+	struct result lat;
+	double offered, delivered;
+	unsigned int prod = rte_get_next_lcore(rte_lcore_id(), 1, 0);
+
+	if (setup(&b, flows, op) != 0 ||
+	    run_paced(&b, max, packets, prod, &lat, &offered, &delivered) != 0) {
+		fprintf(stderr, "pipe_bench: latency run failed\n");
+		exit(1);
+	}
+	teardown(&b);
+	if (json)
+		printf("{\"bench\":\"pipeline-latency\",\"engine\":\"mediagate\","
+		       "\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"op\":\"%s\","
+		       "\"bytes\":%d,\"contexts\":%u,\"flows\":%u,"
+		       "\"offered_mpps\":%.4f,\"delivered\":%.4f,"
+		       "\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}\n",
+		       op ? "protect" : "unprotect", RTP_LEN, flows, flows,
+		       offered, delivered, lat.p50, lat.p99, lat.p999);
+	else
+		printf("%9u %6s %-12s   latency at half rate (%.2f Mpps offered, "
+		       "%.1f%% delivered): p50 %.1f us, p99 %.1f us, p99.9 "
+		       "%.1f us\n", flows, "", op ? "rtp-to-srtp" :
+		       "srtp-to-rtp", offered, delivered * 100, lat.p50 / 1e3,
+		       lat.p99 / 1e3, lat.p999 / 1e3);
+}
+
 static const char usage[] =
 	"usage: pipe_bench [EAL options] -- [--json] [--flows A,B,C] [--packets N]\n"
 	"                  [--scale]\n"
 	"--scale: each figure on one lcore, then on every lcore of -l at once\n"
 	"(flows and packets split between them, each lcore its own port).\n"
+	"--latency: then per-packet latency with half the one-lcore rate offered\n"
+	"from a second lcore (needs -l with two lcores).\n"
 	"Defaults: flows 1,10000,1000000; 2,000,000 packets per figure (at\n"
 	"least one round over every flow). 1,000,000 flows take about 3 GB\n"
 	"and a minute of set-up: give EAL -m 1024 or hugepages.\n";
@@ -483,12 +636,13 @@ main(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'f' },
 		{ "packets", required_argument, NULL, 'n' },
 		{ "scale", no_argument, NULL, 's' },
+		{ "latency", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t flows[4] = { 1, 10000, 1000000 }, nf = 3;
 	uint64_t packets = 2000000;
-	int json = 0, scale = 0, opt, ret;
+	int json = 0, scale = 0, latency = 0, opt, ret;
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0)
@@ -500,6 +654,7 @@ main(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'n': packets = strtoull(optarg, NULL, 10); break;
 		case 's': scale = 1; break;
+		case 'l': latency = 1; break;
 		case 'f': {
 			char *s = optarg, *end;
 
@@ -517,6 +672,17 @@ main(int argc, char **argv)
 		}
 	}
 	measure_tsc();
+	if (latency) {
+		static const struct rte_mbuf_dynfield ts = {
+			.name = "mg_bench_offered_tsc", .size = sizeof(uint64_t),
+			.align = __alignof__(uint64_t),
+		};
+
+		ts_off = rte_mbuf_dynfield_register(&ts);
+		if (ts_off < 0 || rte_lcore_count() < 2)
+			return fputs("pipe_bench: --latency needs -l with two "
+				     "lcores\n", stderr), 2;
+	}
 	if (!json)
 		printf("pipeline vs SRTP engine alone, 172-byte RTP, "
 		       "AES_CM_128_HMAC_SHA1_80, bursts of %d, TSC %.2f GHz\n\n"
@@ -560,6 +726,9 @@ main(int argc, char **argv)
 				       (double)tsc_hz / r.crypto_cpp / 1e6,
 				       r.crypto_cpp, r.crypto_cpp / r.pipe_cpp,
 				       r.p50, r.p99, r.p999);
+			if (latency && n == 1)
+				print_latency(flows[i], (enum op)op, &r, packets,
+					      json);
 		}
 	rte_eal_cleanup();
 	return 0;
