@@ -201,7 +201,7 @@ pipe_burst(struct bench *b, uint32_t first)
 	uint16_t sent;
 
 	t0 = __rdtsc();
-	mg_pipe_burst(&b->pl, b->port, 0, UINT16_MAX, &sent);
+	mg_pipe_burst(&b->pl, b->port, 0, UINT16_MAX, false, &sent);
 	dt = __rdtsc() - t0;
 	rte_rcu_qsbr_quiescent(b->t.rcu, rte_lcore_id());
 	n = rte_ring_dequeue_burst(b->out, (void **)mb, BURST, NULL);
@@ -495,7 +495,7 @@ run_paced(struct bench *b, const struct result *max, uint64_t packets,
 		return -1;
 	rte_eal_remote_launch(producer, &pc, prod_lc);
 	while (!__atomic_load_n(&pc.done, __ATOMIC_ACQUIRE)) {
-		mg_pipe_burst(&b->pl, b->port, 0, UINT16_MAX, &sent);
+		mg_pipe_burst(&b->pl, b->port, 0, UINT16_MAX, false, &sent);
 		rte_rcu_qsbr_quiescent(b->t.rcu, rte_lcore_id());
 	}
 	rte_eal_wait_lcore(prod_lc);

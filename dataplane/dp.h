@@ -44,6 +44,7 @@ struct mg_fwd_stream {
 	uint16_t tx_port;
 	uint16_t tap_port;         /* media: its exception TAP, or UINT16_MAX */
 	uint16_t rx_queue;
+	bool spread;               /* media: hand other workers' flows over */
 	/* media with RSS: the stream of the port's next rx queue, polled by
 	 * another lcore; stats add them up per port. */
 	struct mg_fwd_stream *more;

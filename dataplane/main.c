@@ -92,6 +92,8 @@ assign_streams(struct dp *d)
 		s->rx_port = p;
 		s->tx_port = mg_port_pair(p, d->nb_ports);
 		s->tap_port = d->tap_of[p];
+		/* No RSS here: the distribution stage spreads its flows. */
+		s->spread = d->cfg.media && d->rxq_of[p] == 1 && nb_w > 1;
 		lc = nb_w ? workers[p % nb_w] : rte_get_main_lcore();
 		if (d->rxq_of[p] > 1)
 			lc = workers[0];
@@ -116,7 +118,7 @@ launch_workers(struct dp *d)
 	unsigned int lc;
 
 	RTE_LCORE_FOREACH_WORKER(lc) {
-		if (d->lcores[lc].nb_streams)
+		if (d->lcores[lc].nb_streams || d->lcores[lc].pipe)
 			rte_eal_remote_launch(mg_fwd_lcore_main, &d->lcores[lc],
 					      lc);
 	}

@@ -11,7 +11,9 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "dp.h"
 #include "media.h"
@@ -28,7 +30,8 @@ mg_media_poll(struct mg_lcore *lc)
 			uint64_t bytes = pl->st.rx_bytes;
 			uint16_t sent, n = mg_pipe_burst(pl, s->rx_port,
 							 s->rx_queue,
-							 s->tap_port, &sent);
+							 s->tap_port, s->spread,
+							 &sent);
 
 			if (s->tap_port != UINT16_MAX)
 				mg_pipe_from_kernel(pl, s->tap_port, s->rx_port);
@@ -40,6 +43,11 @@ mg_media_poll(struct mg_lcore *lc)
 			__atomic_store_n(&s->st.tx_pkts, s->st.tx_pkts + sent,
 					 __ATOMIC_RELAXED);
 		}
+	if (pl->inbox != NULL) {
+		uint16_t sent;
+
+		mg_pipe_inbox(pl, &sent);
+	}
 	rte_rcu_qsbr_quiescent(pl->t->rcu, lc->lcore_id);
 }
 
@@ -82,6 +90,32 @@ mg_media_probe_taps(const char *prefix, uint16_t nb_ports, uint16_t *tap_of,
 	return 0;
 }
 
+/* An inbox ring per pipeline lcore, for the distribution stage: any
+ * worker may hand a packet to any other (multi-producer, one consumer). */
+static int
+make_inboxes(struct mg_media *m, uint16_t nb)
+{
+	uint16_t w = 0;
+
+	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		struct mg_pipe_lcore *pl = &m->pipe[lc];
+		char name[RTE_RING_NAMESIZE];
+
+		if (pl->mgr == NULL)
+			continue;
+		snprintf(name, sizeof(name), "mg_inbox%u", lc);
+		pl->inbox = rte_ring_create(name, 1024, (int)rte_socket_id(),
+					    RING_F_SC_DEQ);
+		if (pl->inbox == NULL)
+			return -1;
+		m->inboxes[w] = pl->inbox;
+		pl->worker = w++;
+		pl->nb_workers = nb;
+		pl->inboxes = m->inboxes;
+	}
+	return 0;
+}
+
 int
 mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 	       const struct mg_dp_config *cfg, char *err, size_t errlen)
@@ -93,11 +127,15 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 			      errlen);
 	if (rc != 0)
 		return rc;
+	/* Every worker gets a pipeline, ports or not: the distribution
+	 * stage hands it flows from ports that cannot spread them. */
 	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++) {
 		struct mg_lcore *l = &lcores[lc];
 
-		if (l->nb_streams == 0)
+		if (!rte_lcore_is_enabled(lc) ||
+		    (lc == rte_get_main_lcore() && rte_lcore_count() > 1))
 			continue;
+		l->lcore_id = lc;
 		if (lc == MG_TELEMETRY_RCU_ID) {
 			snprintf(err, errlen, "lcore %u is reserved", lc);
 			return -EINVAL;
@@ -112,6 +150,10 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 		}
 		l->pipe = &m->pipe[lc];
 		l->hold_rx = cfg->hold_rx;
+	}
+	if (txq > 1 && make_inboxes(m, txq) != 0) {
+		snprintf(err, errlen, "no memory for the distribution rings");
+		return -ENOMEM;
 	}
 	if (mg_telemetry_init(m) != 0)
 		printf("mediagate-dataplane: telemetry unavailable: no "
@@ -173,7 +215,8 @@ mg_media_print_final(const struct mg_media *m)
 		printf("mg-pipe lcore=%u rx_pkts=%llu tx_pkts=%llu no_flow=%llu "
 		       "drop_action=%llu drop_source=%llu drop_srtp=%llu "
 		       "drop_tx=%llu drop_room=%llu to_kernel=%llu "
-		       "from_kernel=%llu drop_kernel=%llu", lc,
+		       "from_kernel=%llu drop_kernel=%llu handed_off=%llu "
+		       "from_peers=%llu drop_handoff=%llu", lc,
 		       (unsigned long long)s->rx_pkts,
 		       (unsigned long long)s->tx_pkts,
 		       (unsigned long long)s->no_flow,
@@ -184,7 +227,10 @@ mg_media_print_final(const struct mg_media *m)
 		       (unsigned long long)s->drop_room,
 		       (unsigned long long)s->to_kernel,
 		       (unsigned long long)s->from_kernel,
-		       (unsigned long long)s->drop_kernel);
+		       (unsigned long long)s->drop_kernel,
+		       (unsigned long long)s->handed_off,
+		       (unsigned long long)s->from_peers,
+		       (unsigned long long)s->drop_handoff);
 		for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 			printf(" %s=%llu", mg_pkt_class_name(c),
 			       (unsigned long long)s->cls[c]);
@@ -216,6 +262,14 @@ void
 mg_media_teardown(struct mg_media *m)
 {
 	mg_telemetry_fini();
+	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		struct rte_mbuf *mb;
+
+		while (m->pipe[lc].inbox != NULL &&
+		       rte_ring_dequeue(m->pipe[lc].inbox, (void **)&mb) == 0)
+			rte_pktmbuf_free(mb);
+		rte_ring_free(m->pipe[lc].inbox);
+	}
 	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++)
 		mg_pipe_lcore_fini(&m->pipe[lc]);
 	mg_tables_destroy(&m->t);

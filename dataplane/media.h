@@ -13,6 +13,7 @@
 struct mg_media {
 	struct mg_tables t;
 	struct mg_pipe_lcore pipe[RTE_MAX_LCORE];
+	struct rte_ring *inboxes[RTE_MAX_LCORE]; /* by worker index */
 };
 
 /* Tables, and a pipeline for every lcore that has streams (assign them

@@ -5,6 +5,8 @@
 #include <intel-ipsec-mb.h>
 #include <rte_ethdev.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_ring.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_udp.h>
@@ -493,35 +495,106 @@ mg_pipe_from_kernel(struct mg_pipe_lcore *pl, uint16_t tap, uint16_t port)
 		rte_pktmbuf_free_bulk(&mb[sent], n - sent);
 }
 
+/*
+ * The distribution stage, for a port whose packets all arrive on one rx
+ * queue while several workers run: a flow belongs to the worker its key
+ * hashes to (as RSS would pick), so its SRTP contexts stay on one lcore.
+ * Packets of other workers' flows go to their inbox rings, parsed again
+ * there; the rest stay in this burst. What is not UDP stays here, with the
+ * port's TAP.
+ */
+static void
+distribute(struct mg_pipe_lcore *pl, struct burst *b)
+{
+	uint16_t keep = 0;
+
+	for (uint16_t i = 0; i < b->n; i++) {
+		uint32_t w;
+
+		if (b->meta[i].cls > MG_PKT_OTHER_UDP)
+			w = pl->worker;
+		else
+			w = mg_pipe_owner(&b->meta[i].key, pl->nb_workers);
+		if (w != pl->worker) {
+			if (rte_ring_enqueue(pl->inboxes[w], b->mb[i]) == 0) {
+				pl->st.handed_off++;
+			} else {
+				pl->st.drop_handoff++;
+				rte_pktmbuf_free(b->mb[i]);
+			}
+			continue;
+		}
+		b->mb[keep] = b->mb[i];
+		b->meta[keep++] = b->meta[i];
+	}
+	b->n = keep;
+}
+
+/* The burst after rx: parse, (hand off), look up, act, rewrite, send. */
+static uint16_t
+process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t tap,
+	bool spread, uint16_t *sent)
+{
+	mg_parse_burst(b->mb, b->n, b->meta);
+	if (spread)
+		distribute(pl, b);
+	lookup(pl, b);
+	admit(pl, b);
+	crypt(pl, b);
+	to_kernel(pl, b, tap);
+	for (uint16_t i = 0; i < b->n; i++) {
+		if (b->mb[i] == NULL)
+			continue; /* the kernel's now */
+		if (b->ps[i].flow != NULL &&
+		    !rewrite(b->mb[i], &b->meta[i], b->ps[i].flow,
+			     b->ps[i].pl_len)) {
+			pl->st.drop_room++;
+			b->ps[i].flow = NULL;
+		}
+		if (b->ps[i].flow == NULL)
+			rte_pktmbuf_free(b->mb[i]);
+	}
+	*sent = tx_out(pl, b);
+	return b->n;
+}
+
 uint16_t
-mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t queue,
-	      uint16_t tap, uint16_t *sent)
+mg_pipe_owner(const struct mg_flow_key *k, uint16_t nb_workers)
+{
+	return (uint16_t)(rte_hash_crc(k, sizeof(*k), 0) % nb_workers);
+}
+
+uint16_t
+mg_pipe_inbox(struct mg_pipe_lcore *pl, uint16_t *sent)
 {
 	struct burst b;
+
+	*sent = 0;
+	if (pl->inbox == NULL)
+		return 0;
+	b.n = (uint16_t)rte_ring_sc_dequeue_burst(pl->inbox, (void **)b.mb,
+						  MG_MAX_BURST, NULL);
+	if (b.n == 0)
+		return 0;
+	pl->st.from_peers += b.n;
+	return process(pl, &b, UINT16_MAX, false, sent);
+}
+
+uint16_t
+mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t queue,
+	      uint16_t tap, bool spread, uint16_t *sent)
+{
+	struct burst b;
+	uint16_t n;
 
 	*sent = 0;
 	b.n = rte_eth_rx_burst(port, queue, b.mb, MG_MAX_BURST);
 	if (b.n == 0)
 		return 0;
+	n = b.n;
 	pl->st.rx_pkts += b.n;
 	for (uint16_t i = 0; i < b.n; i++)
 		pl->st.rx_bytes += rte_pktmbuf_pkt_len(b.mb[i]);
-	mg_parse_burst(b.mb, b.n, b.meta);
-	lookup(pl, &b);
-	admit(pl, &b);
-	crypt(pl, &b);
-	to_kernel(pl, &b, tap);
-	for (uint16_t i = 0; i < b.n; i++) {
-		if (b.mb[i] == NULL)
-			continue; /* the kernel's now */
-		if (b.ps[i].flow != NULL &&
-		    !rewrite(b.mb[i], &b.meta[i], b.ps[i].flow, b.ps[i].pl_len)) {
-			pl->st.drop_room++;
-			b.ps[i].flow = NULL;
-		}
-		if (b.ps[i].flow == NULL)
-			rte_pktmbuf_free(b.mb[i]);
-	}
-	*sent = tx_out(pl, &b);
-	return b.n;
+	process(pl, &b, tap, spread && pl->nb_workers > 1, sent);
+	return n;
 }

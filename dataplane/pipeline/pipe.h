@@ -9,6 +9,7 @@
 #ifndef MG_DP_PIPE_H
 #define MG_DP_PIPE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "flow.h"
@@ -28,13 +29,23 @@ struct mg_pipe_stats {
 	uint64_t to_kernel;      /* not ours: sent to the exception TAP */
 	uint64_t from_kernel;    /* sent by the kernel: out of the port */
 	uint64_t drop_kernel;    /* TAP or port queue full */
+	uint64_t handed_off;     /* distribution: to the owning worker */
+	uint64_t drop_handoff;   /* that worker's inbox full */
+	uint64_t from_peers;     /* taken from this lcore's inbox */
 	uint64_t cls[MG_PKT_CLASS_MAX]; /* packets not media, by class */
 };
+
+struct rte_ring;
 
 struct mg_pipe_lcore {
 	unsigned int lcore_id;
 	uint16_t txq;             /* this lcore's tx queue on every port */
 	uint16_t nb_ports;
+	/* The distribution stage: this lcore is worker `worker` of
+	 * nb_workers; inboxes[w] takes what worker w owns. */
+	uint16_t worker, nb_workers;
+	struct rte_ring *inbox;
+	struct rte_ring **inboxes;
 	struct IMB_MGR *mgr;      /* this lcore's IPsec-MB manager */
 	struct mg_tables *t;
 	struct mg_pipe_stats st __attribute__((aligned(64)));
@@ -46,10 +57,19 @@ int mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
 void mg_pipe_lcore_fini(struct mg_pipe_lcore *pl);
 
 /* One rx burst from (port, queue) through the pipeline; what it does
- * not own goes to tap (UINT16_MAX: dropped, counted by class). Returns the
- * packets received; *sent: how many of them went out of a media port. */
+ * not own goes to tap (UINT16_MAX: dropped, counted by class). With
+ * spread (a port that cannot hash flows over queues, several workers)
+ * other workers' flows go to their inboxes. Returns the packets received;
+ * *sent: how many went out of a media port from this lcore. */
 uint16_t mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port,
-		       uint16_t queue, uint16_t tap, uint16_t *sent);
+		       uint16_t queue, uint16_t tap, bool spread,
+		       uint16_t *sent);
+
+/* One burst from this lcore's inbox (what other workers handed it). */
+uint16_t mg_pipe_inbox(struct mg_pipe_lcore *pl, uint16_t *sent);
+
+/* The worker a flow belongs to when the distribution stage chooses. */
+uint16_t mg_pipe_owner(const struct mg_flow_key *k, uint16_t nb_workers);
 
 /* The kernel's side of the exception path: a burst from the TAP out of
  * its port. */

@@ -355,10 +355,73 @@ def rss_spreads_one_port():
     print(f"rss: 16 flows over 2 workers, packets out per worker {per_lcore}")
 
 
+def distribution_one_port():
+    """A port that cannot spread flows over queues (net_pcap), two workers:
+    the lcore that receives it hands each flow to the worker its key hashes
+    to, so every flow's SRTP context is used by one lcore; both workers
+    carry flows, each sends on its own tx queue, and every packet arrives
+    decrypted (checked against libsrtp2's plaintext)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = []
+        for i in range(320):
+            f = i % 16
+            plain.append(rtp(1000 + i // 16, 0x9000 + f, 4000 + 2 * f))
+        wrpcap(f"{tmp}/plain.pcap", plain)
+        subprocess.run([SRTP_PCAP, "protect", "--suite", "AES_CM_128_HMAC_SHA1_80",
+                        "--key", KEY, "--in", f"{tmp}/plain.pcap",
+                        "--out", f"{tmp}/in.pcap"], check=True, capture_output=True)
+        with open(f"{tmp}/flows", "w") as fl:
+            for f in range(16):
+                fl.write(f"srtp {f + 1} ssrc={0x9000 + f} AES_CM_128_HMAC_SHA1_80 "
+                         f"inline:{KEY}\n")
+                fl.write(f"flow {f + 1} local=10.0.0.1:{4000 + 2 * f} "
+                         f"action=srtp-to-rtp rx={f + 1} "
+                         f"{OUT.format(port=0, dport=6000 + f)}\n")
+        shm = "/" + mgproc.unique("dist")
+        ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows", "--start",
+                              "--remove-on-exit"])
+        try:
+            dp = mgproc.Proc([mgproc.DATAPLANE, "--no-huge", "-m", "256",
+                              "--no-pci", "--file-prefix", mgproc.unique("dist"),
+                              "--lcores", "0@0,1@1,2@1", "--log-level", "*:warning",
+                              "--vdev", f"net_pcap0,rx_pcap={tmp}/in.pcap,"
+                              f"tx_pcap={tmp}/a.pcap,tx_pcap={tmp}/b.pcap",
+                              "--", "--shm", shm, "--media", "--hold-rx",
+                              "--duration", "3", "--stats-interval", "0"])
+            assert dp.wait(60) == 0, dp.text()
+        finally:
+            ctl.signal()
+            ctl.wait(20)
+            mgproc.shm_cleanup(shm)
+        text = dp.text()
+        st = {int(m.group(1)): {k: int(v) for k, v in (f.split("=", 1)
+                                for f in m.group(2).split())}
+              for m in re.finditer(r"^mg-pipe lcore=(\d+) (.*)$", text, re.M)}
+        assert sorted(st) == [1, 2], text
+        handed = sum(s["handed_off"] for s in st.values())
+        assert handed == sum(s["from_peers"] for s in st.values()) > 0, text
+        assert all(s["tx_pkts"] > 0 for s in st.values()), text
+        assert sum(s["tx_pkts"] for s in st.values()) == 320, text
+        a, b = rdpcap(f"{tmp}/a.pcap"), rdpcap(f"{tmp}/b.pcap")
+        ports_a = {p[UDP].dport for p in a}
+        ports_b = {p[UDP].dport for p in b}
+        assert not ports_a & ports_b, "a flow went out of two lcores"
+        want = {}
+        for p in plain:
+            want.setdefault(6000 + (p[UDP].dport - 4000) // 2, []).append(
+                bytes(p[UDP].payload))
+        got = {}
+        for p in list(a) + list(b):
+            got.setdefault(p[UDP].dport, []).append(bytes(p[UDP].payload))
+        assert got == want, "payloads differ from libsrtp2's plaintext"
+        print(f"distribution: {handed} of 320 handed to the other worker, "
+              f"16 flows on {len(ports_a)} + {len(ports_b)} per lcore")
+
+
 CASES = {f.__name__: f for f in (churn_under_traffic, telemetry_counters,
                                   restart_reinstalls_static_flows,
                                   exception_path_tap, two_workers_cross_ports,
-                                  rss_spreads_one_port)}
+                                  rss_spreads_one_port, distribution_one_port)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
