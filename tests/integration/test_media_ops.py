@@ -243,6 +243,28 @@ def exception_path_tap():
               f"kernel; {st['from_kernel']} kernel packets out, 10 relayed")
 
 
+def two_workers_run(tag, flows, vdevs):
+    """The static flows installed and a dataplane with two worker lcores
+    (--lcores maps three lcores onto this machine's two cores) run over
+    vdevs; its output once it stops by itself."""
+    shm = "/" + mgproc.unique(tag)
+    ctl = mgproc.control(["--shm", shm, "--flows", flows, "--start",
+                          "--remove-on-exit"])
+    try:
+        dp = mgproc.Proc([mgproc.DATAPLANE, "--no-huge", "-m", "256", "--no-pci",
+                          "--file-prefix", mgproc.unique(tag),
+                          "--lcores", "0@0,1@1,2@1", "--log-level", "*:warning"] +
+                         [a for v in vdevs for a in ("--vdev", v)] +
+                         ["--", "--shm", shm, "--media", "--hold-rx",
+                          "--duration", "3", "--stats-interval", "0"])
+        assert dp.wait(60) == 0, dp.text()
+    finally:
+        ctl.signal()
+        ctl.wait(20)
+        mgproc.shm_cleanup(shm)
+    return dp.text()
+
+
 def two_workers_cross_ports():
     """Two worker lcores, a port each, each call crossing to the other's
     port: each lcore sends on its own tx queue of every port (net_pcap
@@ -262,24 +284,9 @@ def two_workers_cross_ports():
                     f"{OUT.format(port=1, dport=6000)}\n")
             f.write(f"flow 2 local=10.0.0.2:4002 action=relay "
                     f"{OUT.format(port=0, dport=6002)}\n")
-        shm = "/" + mgproc.unique("workers")
-        ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows", "--start",
-                              "--remove-on-exit"])
-        try:
-            dp = mgproc.Proc([mgproc.DATAPLANE, "--no-huge", "-m", "256",
-                              "--no-pci", "--file-prefix", mgproc.unique("workers"),
-                              "--lcores", "0@0,1@1,2@1", "--log-level", "*:warning"] +
-                             [a for p in (0, 1) for a in (
-                                 "--vdev", f"net_pcap{p},rx_pcap={tmp}/in{p}.pcap,"
-                                 f"tx_pcap={tmp}/out{p}a.pcap,tx_pcap={tmp}/out{p}b.pcap")] +
-                             ["--", "--shm", shm, "--media", "--hold-rx",
-                              "--duration", "3", "--stats-interval", "0"])
-            assert dp.wait(60) == 0, dp.text()
-        finally:
-            ctl.signal()
-            ctl.wait(20)
-            mgproc.shm_cleanup(shm)
-        text = dp.text()
+        text = two_workers_run("workers", f"{tmp}/flows", [
+            f"net_pcap{p},rx_pcap={tmp}/in{p}.pcap,tx_pcap={tmp}/out{p}a.pcap,"
+            f"tx_pcap={tmp}/out{p}b.pcap" for p in (0, 1)])
         lines = re.findall(r"^mg-pipe lcore=(\d+) rx_pkts=(\d+) tx_pkts=(\d+)", text, re.M)
         assert sorted(lines) == [("1", "100", "100"), ("2", "100", "100")], text
         out1 = rdpcap(f"{tmp}/out1a.pcap") + rdpcap(f"{tmp}/out1b.pcap")
@@ -377,23 +384,9 @@ def distribution_one_port():
                 fl.write(f"flow {f + 1} local=10.0.0.1:{4000 + 2 * f} "
                          f"action=srtp-to-rtp rx={f + 1} "
                          f"{OUT.format(port=0, dport=6000 + f)}\n")
-        shm = "/" + mgproc.unique("dist")
-        ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows", "--start",
-                              "--remove-on-exit"])
-        try:
-            dp = mgproc.Proc([mgproc.DATAPLANE, "--no-huge", "-m", "256",
-                              "--no-pci", "--file-prefix", mgproc.unique("dist"),
-                              "--lcores", "0@0,1@1,2@1", "--log-level", "*:warning",
-                              "--vdev", f"net_pcap0,rx_pcap={tmp}/in.pcap,"
-                              f"tx_pcap={tmp}/a.pcap,tx_pcap={tmp}/b.pcap",
-                              "--", "--shm", shm, "--media", "--hold-rx",
-                              "--duration", "3", "--stats-interval", "0"])
-            assert dp.wait(60) == 0, dp.text()
-        finally:
-            ctl.signal()
-            ctl.wait(20)
-            mgproc.shm_cleanup(shm)
-        text = dp.text()
+        text = two_workers_run("dist", f"{tmp}/flows", [
+            f"net_pcap0,rx_pcap={tmp}/in.pcap,tx_pcap={tmp}/a.pcap,"
+            f"tx_pcap={tmp}/b.pcap"])
         st = {int(m.group(1)): {k: int(v) for k, v in (f.split("=", 1)
                                 for f in m.group(2).split())}
               for m in re.finditer(r"^mg-pipe lcore=(\d+) (.*)$", text, re.M)}
