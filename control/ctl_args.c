@@ -25,6 +25,9 @@ const char mg_ctl_usage[] =
 	"                         (and their contexts) over and over, between pings\n"
 	"  --lcore-stats          after each ping, ask for and print the counters of\n"
 	"                         every pipeline lcore\n"
+	"  --ng ADDR              answer rtpengine's ng protocol on UDP ADDR\n"
+	"                         (IP:PORT or [IPv6]:PORT): ping and statistics\n"
+	"                         today; offer/answer/delete/query/list refused\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
@@ -32,7 +35,7 @@ const char mg_ctl_usage[] =
 enum {
 	OPT_SHM = 256, OPT_PING_INTERVAL, OPT_PING_COUNT, OPT_ACK_TIMEOUT,
 	OPT_WAIT_DP, OPT_DURATION, OPT_REMOVE, OPT_FLOWS, OPT_START, OPT_CHURN,
-	OPT_LCORE_STATS,
+	OPT_LCORE_STATS, OPT_NG,
 };
 
 static const struct option long_opts[] = {
@@ -47,6 +50,7 @@ static const struct option long_opts[] = {
 	{ "start", no_argument, NULL, OPT_START },
 	{ "churn", no_argument, NULL, OPT_CHURN },
 	{ "lcore-stats", no_argument, NULL, OPT_LCORE_STATS },
+	{ "ng", required_argument, NULL, OPT_NG },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -89,6 +93,9 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 		return 0;
 	case OPT_LCORE_STATS:
 		cfg->lcore_stats = true;
+		return 0;
+	case OPT_NG:
+		cfg->ng_addr = arg;
 		return 0;
 	case 'h':
 		cfg->help = true;

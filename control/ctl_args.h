@@ -20,6 +20,7 @@ struct mg_ctl_config {
 	bool start;                /* send MG_CTL_START after installing */
 	bool churn;                /* re-install `churn` flows in a loop */
 	bool lcore_stats;          /* print MG_CTL_LCORE_STATS after pings */
+	const char *ng_addr;       /* ng protocol UDP address, or NULL */
 	bool help;
 };
 

@@ -15,6 +15,7 @@
 #include "ctl_ping.h"
 #include "ctl_seg.h"
 #include "flows_file.h"
+#include "ng.h"
 
 #define PROG "mediagate-control"
 
@@ -50,6 +51,7 @@ struct run {
 	uint32_t acks;
 	struct mg_ctl_wait_stats ws;
 	struct mg_flows_file flows;
+	struct mg_ng *ng;       /* NULL without --ng */
 	uint32_t refused;       /* static objects the dataplane refused */
 	uint64_t churn_cycles;
 };
@@ -60,6 +62,53 @@ sleep_ms(uint32_t ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* ng requests other than ping: statistics here; the call commands come
+ * with sessions (SDP, SDES), and until then say so. */
+static bool
+ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
+	  struct mg_benc *e)
+{
+	struct run *r = arg;
+	const struct mg_bnode *cmd = mg_bdict_get(doc, req, "command");
+	char why[96];
+
+	if (mg_bstr_is(cmd, "statistics")) {
+		mg_benc_kv_cstr(e, "result", "ok");
+		mg_benc_cstr(e, "totalstatistics");
+		mg_benc_open(e, 'd');
+		mg_benc_kv_int(e, "requests", (int64_t)r->ng->stats.requests);
+		mg_benc_kv_int(e, "retransmissions", (int64_t)r->ng->stats.cached);
+		mg_benc_kv_int(e, "errors", (int64_t)r->ng->stats.errors);
+		mg_benc_kv_int(e, "malformed", (int64_t)r->ng->stats.malformed);
+		mg_benc_kv_int(e, "dataplane-attached", r->attached_epoch != 0);
+		mg_benc_close(e);
+		return true;
+	}
+	snprintf(why, sizeof(why), "Unsupported command '%.*s': this build "
+		 "answers ping and statistics", (int)(cmd ? cmd->len : 0),
+		 cmd ? cmd->v.s : "");
+	mg_benc_kv_cstr(e, "result", "error");
+	mg_benc_kv_cstr(e, "error-reason", why);
+	return false;
+}
+
+/* Wait ms, answering ng requests meanwhile. */
+static void
+serve_for(struct run *r, uint32_t ms)
+{
+	uint64_t until = mg_ctl_now_ns() + ms * 1000000ull;
+
+	if (r->ng == NULL) {
+		sleep_ms(ms);
+		return;
+	}
+	for (uint64_t now = mg_ctl_now_ns(); now < until && !quit_signal;
+	     now = mg_ctl_now_ns()) {
+		if (mg_ng_wait(r->ng, (unsigned int)((until - now) / 1000000 + 1)))
+			mg_ng_poll(r->ng, mg_ctl_now_ns(), ng_handle, r);
+	}
 }
 
 static bool
@@ -93,7 +142,7 @@ wait_dataplane(struct run *r)
 				"within %u s\n", r->seg->name, r->cfg->wait_dp_s);
 			return -1;
 		}
-		sleep_ms(10);
+		serve_for(r, 10);
 	}
 	r->attached_epoch = __atomic_load_n(&r->seg->shm->dp_epoch,
 					    __ATOMIC_ACQUIRE);
@@ -288,7 +337,7 @@ pause_or_churn(struct run *r)
 	uint64_t until = mg_ctl_now_ns() + r->cfg->ping_interval_ms * 1000000ull;
 
 	if (!r->cfg->churn) {
-		sleep_ms(r->cfg->ping_interval_ms);
+		serve_for(r, r->cfg->ping_interval_ms);
 		return;
 	}
 	while (r->attached_epoch != 0 && !quit_signal &&
@@ -352,9 +401,23 @@ main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", err);
 		return 2;
 	}
+	if (cfg.ng_addr) {
+		static struct mg_ng ng; /* its node array is large */
+
+		rc = mg_ng_open(&ng, cfg.ng_addr, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, PROG ": %s\n", err);
+			mg_flows_file_free(&r.flows);
+			return rc == -EINVAL ? 2 : 1;
+		}
+		r.ng = &ng;
+		printf(PROG ": ng protocol on udp %s\n", cfg.ng_addr);
+	}
 	if (mg_ctl_seg_open(&seg, cfg.shm_name, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		mg_flows_file_free(&r.flows);
+		if (r.ng != NULL)
+			mg_ng_close(r.ng);
 		return 1;
 	}
 	printf(PROG ": segment %s %s (mode 0600, ABI %u)\n", seg.name,
@@ -366,6 +429,15 @@ main(int argc, char **argv)
 	       "refused=%u\n", r.acks, (unsigned long long)r.ws.stale_acks,
 	       (unsigned long long)r.ws.ring_full,
 	       (unsigned long long)r.churn_cycles, r.refused);
+	if (r.ng != NULL) {
+		printf(PROG ": ng requests=%llu retransmissions=%llu errors=%llu "
+		       "malformed=%llu\n",
+		       (unsigned long long)r.ng->stats.requests,
+		       (unsigned long long)r.ng->stats.cached,
+		       (unsigned long long)r.ng->stats.errors,
+		       (unsigned long long)r.ng->stats.malformed);
+		mg_ng_close(r.ng);
+	}
 	finish(&seg, &cfg);
 	mg_flows_file_free(&r.flows);
 	return rc;

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ng.h"
+
+/* A reply kept for retransmissions of its request. Direct-mapped by
+ * cookie and peer: a collision only costs a retransmission its cached
+ * answer, which it then gets computed again. */
+struct mg_ng_cache_slot {
+	char cookie[MG_NG_COOKIE_MAX];
+	uint8_t cookie_len;
+	socklen_t peer_len;
+	struct sockaddr_storage peer;
+	uint64_t at_ns;
+	char *reply;
+	size_t reply_len;
+};
+
+static const char *const commands[7] = {
+	"ping", "offer", "answer", "delete", "query", "list", "statistics",
+};
+
+static int
+parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	char host[64];
+	const char *colon;
+	unsigned long port;
+	char *end;
+	size_t n;
+
+	memset(ss, 0, sizeof(*ss));
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -1;
+		n = (size_t)(rb - s - 1);
+		memcpy(host, s + 1, n < sizeof(host) ? n : 0);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -1;
+		n = (size_t)(colon - s);
+		memcpy(host, s, n < sizeof(host) ? n : 0);
+	}
+	if (n == 0 || n >= sizeof(host))
+		return -1;
+	host[n] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || port == 0 || port > 65535)
+		return -1;
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*v4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*v6);
+		return 0;
+	}
+	return -1;
+}
+
+int
+mg_ng_open(struct mg_ng *ng, const char *addr, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	memset(ng, 0, sizeof(*ng));
+	ng->fd = -1;
+	if (parse_addr(addr, &ss, &len) != 0) {
+		snprintf(err, errlen, "--ng: '%s' is not IP:PORT or [IPv6]:PORT",
+			 addr);
+		return -EINVAL;
+	}
+	ng->cache = calloc(MG_NG_CACHE_SLOTS, sizeof(*ng->cache));
+	ng->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			0);
+	if (ng->cache == NULL || ng->fd < 0 ||
+	    bind(ng->fd, (struct sockaddr *)&ss, len) != 0) {
+		int e = errno ? errno : ENOMEM;
+
+		snprintf(err, errlen, "ng socket %s: %s", addr, strerror(e));
+		mg_ng_close(ng);
+		return -e;
+	}
+	return 0;
+}
+
+void
+mg_ng_close(struct mg_ng *ng)
+{
+	if (ng->cache != NULL)
+		for (unsigned int i = 0; i < MG_NG_CACHE_SLOTS; i++)
+			free(ng->cache[i].reply);
+	free(ng->cache);
+	ng->cache = NULL;
+	if (ng->fd >= 0)
+		close(ng->fd);
+	ng->fd = -1;
+}
+
+bool
+mg_ng_wait(const struct mg_ng *ng, unsigned int ms)
+{
+	struct pollfd p = { .fd = ng->fd, .events = POLLIN };
+
+	return poll(&p, 1, (int)ms) > 0;
+}
+
+static struct mg_ng_cache_slot *
+slot_of(struct mg_ng *ng, const char *cookie, size_t clen,
+	const struct sockaddr_storage *peer, socklen_t plen)
+{
+	const uint8_t *pb = (const uint8_t *)peer;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < clen; i++)
+		h = (h ^ (uint8_t)cookie[i]) * 16777619u;
+	for (socklen_t i = 0; i < plen; i++)
+		h = (h ^ pb[i]) * 16777619u;
+	return &ng->cache[h % MG_NG_CACHE_SLOTS];
+}
+
+static bool
+cache_hit(const struct mg_ng_cache_slot *s, const char *cookie, size_t clen,
+	  const struct sockaddr_storage *peer, socklen_t plen, uint64_t now)
+{
+	return s->reply != NULL && s->cookie_len == clen &&
+	       memcmp(s->cookie, cookie, clen) == 0 && s->peer_len == plen &&
+	       memcmp(&s->peer, peer, plen) == 0 &&
+	       now - s->at_ns < MG_NG_CACHE_NS;
+}
+
+static void
+cache_put(struct mg_ng_cache_slot *s, const char *cookie, size_t clen,
+	  const struct sockaddr_storage *peer, socklen_t plen, uint64_t now,
+	  const char *reply, size_t rlen)
+{
+	char *copy = malloc(rlen);
+
+	if (copy == NULL)
+		return; /* then it is simply not cached */
+	free(s->reply);
+	memcpy(copy, reply, rlen);
+	memcpy(s->cookie, cookie, clen);
+	s->cookie_len = (uint8_t)clen;
+	s->peer = *peer;
+	s->peer_len = plen;
+	s->at_ns = now;
+	s->reply = copy;
+	s->reply_len = rlen;
+}
+
+static void
+error_reply(struct mg_benc *e, const char *why)
+{
+	mg_benc_kv_cstr(e, "result", "error");
+	mg_benc_kv_cstr(e, "error-reason", why);
+}
+
+static unsigned int
+command_index(const struct mg_bnode *cmd)
+{
+	for (unsigned int i = 0; i < 7; i++)
+		if (mg_bstr_is(cmd, commands[i]))
+			return i;
+	return 7;
+}
+
+/* The dictionary of the reply to a decoded body. */
+static void
+answer(struct mg_ng *ng, const char *body, size_t blen, struct mg_benc *e,
+       mg_ng_handler_fn handler, void *arg)
+{
+	struct mg_bdoc doc = { .nodes = ng->nodes,
+			       .cap = sizeof(ng->nodes) / sizeof(ng->nodes[0]) };
+	char err[160];
+	const struct mg_bnode *cmd;
+	unsigned int ci;
+
+	mg_benc_open(e, 'd');
+	if (mg_bdecode(body, blen, &doc, err, sizeof(err)) < 0 ||
+	    doc.nodes[0].type != MG_B_DICT) {
+		ng->stats.malformed++;
+		ng->stats.errors++;
+		error_reply(e, doc.n ? "Request is not a dictionary" : err);
+		mg_benc_close(e);
+		return;
+	}
+	cmd = mg_bdict_get(&doc, &doc.nodes[0], "command");
+	ci = command_index(cmd);
+	ng->stats.by_command[ci]++;
+	if (cmd == NULL || cmd->type != MG_B_STR) {
+		ng->stats.errors++;
+		error_reply(e, "No command given");
+	} else if (ci == 0) {
+		mg_benc_kv_cstr(e, "result", "pong");
+	} else if (!handler(arg, &doc, &doc.nodes[0], e)) {
+		ng->stats.errors++;
+	}
+	ng->stats.requests++;
+	mg_benc_close(e);
+}
+
+/* One datagram: a cookie, a space, a bencoded dictionary. */
+static void
+serve(struct mg_ng *ng, const char *msg, size_t len,
+      const struct sockaddr_storage *peer, socklen_t plen, uint64_t now,
+      mg_ng_handler_fn handler, void *arg)
+{
+	static char out[MG_NG_MSG_MAX];
+	const char *sp = memchr(msg, ' ', len < MG_NG_COOKIE_MAX + 1 ?
+				len : MG_NG_COOKIE_MAX + 1);
+	struct mg_ng_cache_slot *slot;
+	struct mg_benc e = { .buf = out, .cap = sizeof(out) };
+	size_t clen;
+
+	if (sp == NULL || sp == msg) {
+		ng->stats.malformed++; /* no cookie: nothing to answer to */
+		return;
+	}
+	clen = (size_t)(sp - msg);
+	slot = slot_of(ng, msg, clen, peer, plen);
+	if (cache_hit(slot, msg, clen, peer, plen, now)) {
+		ng->stats.cached++;
+		(void)sendto(ng->fd, slot->reply, slot->reply_len, 0,
+			     (const struct sockaddr *)peer, plen);
+		return;
+	}
+	memcpy(out, msg, clen + 1); /* the reply starts "cookie " too */
+	e.len = clen + 1;
+	answer(ng, sp + 1, len - clen - 1, &e, handler, arg);
+	if (e.overflow) {
+		e = (struct mg_benc){ .buf = out, .cap = sizeof(out),
+				      .len = clen + 1 };
+		mg_benc_open(&e, 'd');
+		error_reply(&e, "Reply too large");
+		mg_benc_close(&e);
+	}
+	(void)sendto(ng->fd, out, e.len, 0, (const struct sockaddr *)peer,
+		     plen);
+	cache_put(slot, msg, clen, peer, plen, now, out, e.len);
+}
+
+unsigned int
+mg_ng_poll(struct mg_ng *ng, uint64_t now_ns, mg_ng_handler_fn handler,
+	   void *arg)
+{
+	static char buf[MG_NG_MSG_MAX + 1];
+	unsigned int n = 0;
+
+	for (; n < 32; n++) {
+		struct sockaddr_storage peer;
+		socklen_t plen = sizeof(peer);
+		ssize_t len = recvfrom(ng->fd, buf, sizeof(buf), MSG_DONTWAIT,
+				       (struct sockaddr *)&peer, &plen);
+
+		if (len < 0)
+			break;
+		serve(ng, buf, (size_t)len, &peer, plen, now_ns, handler, arg);
+	}
+	return n;
+}
