@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "flows_file.h"
+#include "hostport.h"
 #include "sdes.h"
 
 #define LINE_MAX_LEN 1024
@@ -16,34 +17,12 @@ static int
 parse_addr(const char *s, struct mg_ctl_addr *a)
 {
 	char host[64];
-	const char *colon;
-	unsigned long port;
-	char *end;
-	size_t n;
+	uint16_t port;
 
 	memset(a, 0, sizeof(*a));
-	if (*s == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (rb == NULL || rb[1] != ':')
-			return -1;
-		n = (size_t)(rb - s - 1);
-		colon = rb + 1;
-		s++;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return -1;
-		n = (size_t)(colon - s);
-	}
-	if (n == 0 || n >= sizeof(host))
+	if (mg_hostport_split(s, host, sizeof(host), &port) != 0)
 		return -1;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	port = strtoul(colon + 1, &end, 10);
-	if (*end || end == colon + 1 || port == 0 || port > 65535)
-		return -1;
-	a->port = htons((uint16_t)port);
+	a->port = htons(port);
 	if (inet_pton(AF_INET, host, a->ip) == 1)
 		a->family = 4;
 	else if (inet_pton(AF_INET6, host, a->ip) == 1)

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hostport.h"
 #include "ng.h"
 
 /* A reply kept for retransmissions of its request. Direct-mapped by
@@ -34,42 +35,20 @@ parse_addr(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
 	char host[64];
-	const char *colon;
-	unsigned long port;
-	char *end;
-	size_t n;
+	uint16_t port;
 
 	memset(ss, 0, sizeof(*ss));
-	if (*s == '[') {
-		const char *rb = strchr(s, ']');
-
-		if (rb == NULL || rb[1] != ':')
-			return -1;
-		n = (size_t)(rb - s - 1);
-		memcpy(host, s + 1, n < sizeof(host) ? n : 0);
-		colon = rb + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return -1;
-		n = (size_t)(colon - s);
-		memcpy(host, s, n < sizeof(host) ? n : 0);
-	}
-	if (n == 0 || n >= sizeof(host))
-		return -1;
-	host[n] = '\0';
-	port = strtoul(colon + 1, &end, 10);
-	if (*end || end == colon + 1 || port == 0 || port > 65535)
+	if (mg_hostport_split(s, host, sizeof(host), &port) != 0)
 		return -1;
 	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)port);
+		v4->sin_port = htons(port);
 		*len = sizeof(*v4);
 		return 0;
 	}
 	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)port);
+		v6->sin6_port = htons(port);
 		*len = sizeof(*v6);
 		return 0;
 	}
