@@ -205,6 +205,8 @@ limits_and_prefixes(void **state)
 	char *s = malloc(64 * 1024);
 
 	(void)state;
+	if (s == NULL)
+		fail_msg("no memory");
 	n = (size_t)sprintf(s, "v=0\r\na=");
 	memset(s + n, 'x', big);
 	n += big;
@@ -224,6 +226,8 @@ limits_and_prefixes(void **state)
 	for (size_t len = 0; len < sizeof(rfc4568) - 1; len++) {
 		char *p = malloc(len ? len : 1);
 
+		if (p == NULL)
+			fail_msg("no memory");
 		memcpy(p, rfc4568, len);
 		(void)mg_sdp_parse(p, len, &sdp, err, sizeof(err));
 		free(p);
