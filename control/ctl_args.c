@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "ctl_args.h"
+#include "hostport.h"
 #include "mg_cli.h"
 
 const char mg_ctl_usage[] =
@@ -26,8 +28,21 @@ const char mg_ctl_usage[] =
 	"  --lcore-stats          after each ping, ask for and print the counters of\n"
 	"                         every pipeline lcore\n"
 	"  --ng ADDR              answer rtpengine's ng protocol on UDP ADDR\n"
-	"                         (IP:PORT or [IPv6]:PORT): ping and statistics\n"
-	"                         today; offer/answer/delete/query/list refused\n"
+	"                         (IP:PORT or [IPv6]:PORT): ping, offer, answer,\n"
+	"                         delete, query, list, statistics\n"
+	"  --media-addr IP        with --ng: the address media comes to (the\n"
+	"                         dataplane's, written into SDP)\n"
+	"  --next-hop-mac MAC     with --ng: where media frames go (the router's\n"
+	"                         or the peers' MAC on the media port)\n"
+	"  --media-port N         DPDK port id media leaves by (default 0)\n"
+	"  --port-min N           media ports (default 30000 .. 39999; RTP even,\n"
+	"  --port-max N           RTCP the odd one above)\n"
+	"  --max-calls N          calls held at once (default 10000)\n"
+	"  --max-flows N          the dataplane's --max-flows (default 65536)\n"
+	"  --state FILE           the call table, persisted across restarts\n"
+	"                         (default /dev/shm/<segment name>.calls)\n"
+	"  --strict-source        take media only from the address in SDP\n"
+	"                         (default: latch the first authenticated source)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
@@ -35,7 +50,9 @@ const char mg_ctl_usage[] =
 enum {
 	OPT_SHM = 256, OPT_PING_INTERVAL, OPT_PING_COUNT, OPT_ACK_TIMEOUT,
 	OPT_WAIT_DP, OPT_DURATION, OPT_REMOVE, OPT_FLOWS, OPT_START, OPT_CHURN,
-	OPT_LCORE_STATS, OPT_NG,
+	OPT_LCORE_STATS, OPT_NG, OPT_MEDIA_ADDR, OPT_MAC, OPT_MEDIA_PORT,
+	OPT_PORT_MIN, OPT_PORT_MAX, OPT_MAX_CALLS, OPT_MAX_FLOWS, OPT_STATE,
+	OPT_STRICT,
 };
 
 static const struct option long_opts[] = {
@@ -51,9 +68,89 @@ static const struct option long_opts[] = {
 	{ "churn", no_argument, NULL, OPT_CHURN },
 	{ "lcore-stats", no_argument, NULL, OPT_LCORE_STATS },
 	{ "ng", required_argument, NULL, OPT_NG },
+	{ "media-addr", required_argument, NULL, OPT_MEDIA_ADDR },
+	{ "next-hop-mac", required_argument, NULL, OPT_MAC },
+	{ "media-port", required_argument, NULL, OPT_MEDIA_PORT },
+	{ "port-min", required_argument, NULL, OPT_PORT_MIN },
+	{ "port-max", required_argument, NULL, OPT_PORT_MAX },
+	{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "strict-source", no_argument, NULL, OPT_STRICT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static int
+parse_media_addr(const char *arg, struct mg_ctl_config *cfg, char *err,
+		 size_t errlen)
+{
+	struct mg_ctl_addr *a = &cfg->media;
+
+	memset(a, 0, sizeof(*a));
+	if (strlen(arg) >= sizeof(cfg->media_addr))
+		return mg_errf(err, errlen, -1, "--media-addr: too long");
+	if (inet_pton(AF_INET, arg, a->ip) == 1)
+		a->family = 4;
+	else if (inet_pton(AF_INET6, arg, a->ip) == 1)
+		a->family = 6;
+	else
+		return mg_errf(err, errlen, -1, "--media-addr: '%s' is not an "
+			       "IPv4 or IPv6 address", arg);
+	strcpy(cfg->media_addr, arg);
+	return 0;
+}
+
+/* The options of calls over ng. */
+static int
+parse_media(int opt, const char *arg, struct mg_ctl_config *cfg, char *err,
+	    size_t errlen)
+{
+	switch (opt) {
+	case OPT_MEDIA_ADDR:
+		return parse_media_addr(arg, cfg, err, errlen);
+	case OPT_MAC:
+		cfg->have_mac = mg_mac_parse(arg, cfg->next_hop_mac) == 0;
+		return cfg->have_mac ? 0 : mg_errf(err, errlen, -1,
+			"--next-hop-mac: '%s' is not aa:bb:cc:dd:ee:ff", arg);
+	case OPT_MEDIA_PORT:
+		return mg_cli_u32("media-port", arg, 0, 65535, &cfg->media_port,
+				  err, errlen);
+	case OPT_PORT_MIN:
+		return mg_cli_u32("port-min", arg, 1024, 65534, &cfg->port_min,
+				  err, errlen);
+	case OPT_PORT_MAX:
+		return mg_cli_u32("port-max", arg, 1025, 65535, &cfg->port_max,
+				  err, errlen);
+	case OPT_MAX_CALLS:
+		return mg_cli_u32("max-calls", arg, 1, 4000000, &cfg->max_calls,
+				  err, errlen);
+	case OPT_MAX_FLOWS:
+		return mg_cli_u32("max-flows", arg, 1, 16777216, &cfg->max_flows,
+				  err, errlen);
+	case OPT_STATE:
+		cfg->state_path = arg;
+		return 0;
+	case OPT_STRICT:
+		cfg->strict_source = true;
+		return 0;
+	}
+	return -1;
+}
+
+/* What only makes sense together. */
+static int
+check_media(const struct mg_ctl_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->port_max < cfg->port_min + 3)
+		return mg_errf(err, errlen, -1, "--port-max must be at least "
+			       "--port-min + 3 (two port pairs)");
+	if (cfg->ng_addr && (cfg->media.family == 0 || !cfg->have_mac))
+		return mg_errf(err, errlen, -1, "--ng needs --media-addr and "
+			       "--next-hop-mac: calls need somewhere to put "
+			       "their media");
+	return 0;
+}
 
 static int
 parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
@@ -101,7 +198,7 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 		cfg->help = true;
 		return 0;
 	}
-	return -1;
+	return parse_media(opt, arg, cfg, err, errlen);
 }
 
 int
@@ -112,7 +209,13 @@ mg_ctl_args_parse(int argc, char **argv, struct mg_ctl_config *cfg, char *err,
 		.shm_name = MG_CTL_SHM_DEFAULT,
 		.ping_interval_ms = 1000,
 		.ack_timeout_ms = 1000,
+		.port_min = 30000,
+		.port_max = 39999,
+		.max_calls = 10000,
+		.max_flows = 65536,
 	};
-	return mg_cli_parse(argc, argv, long_opts, parse_one, cfg, err,
-			    errlen);
+	if (mg_cli_parse(argc, argv, long_opts, parse_one, cfg, err,
+			 errlen) != 0)
+		return -1;
+	return cfg->help ? 0 : check_media(cfg, err, errlen);
 }

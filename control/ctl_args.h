@@ -21,6 +21,17 @@ struct mg_ctl_config {
 	bool churn;                /* re-install `churn` flows in a loop */
 	bool lcore_stats;          /* print MG_CTL_LCORE_STATS after pings */
 	const char *ng_addr;       /* ng protocol UDP address, or NULL */
+	/* Calls over ng: */
+	char media_addr[64];       /* our media IP, as SDP writes it */
+	struct mg_ctl_addr media;  /* the same, parsed */
+	uint32_t media_port;       /* DPDK port id media leaves by */
+	uint8_t next_hop_mac[6];
+	bool have_mac;
+	uint32_t port_min, port_max;
+	uint32_t max_calls;
+	uint32_t max_flows;        /* the dataplane's --max-flows */
+	const char *state_path;    /* NULL: /dev/shm/<segment>.calls */
+	bool strict_source;
 	bool help;
 };
 

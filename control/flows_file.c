@@ -33,23 +33,6 @@ parse_addr(const char *s, struct mg_ctl_addr *a)
 }
 
 static int
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned int b[6];
-	char tail;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-		   &b[5], &tail) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++) {
-		if (b[i] > 255)
-			return -1;
-		mac[i] = (uint8_t)b[i];
-	}
-	return 0;
-}
-
-static int
 parse_u32(const char *s, uint32_t max, uint32_t *out)
 {
 	char *end;
@@ -110,9 +93,9 @@ flow_field(const char *tok, struct mg_ctl_flow *f, uint32_t *out_port,
 	if (KEY("out-dst"))
 		return parse_addr(v, &f->out_dst);
 	if (KEY("out-smac"))
-		return parse_mac(v, f->out_src_mac);
+		return mg_mac_parse(v, f->out_src_mac);
 	if (KEY("out-dmac"))
-		return parse_mac(v, f->out_dst_mac);
+		return mg_mac_parse(v, f->out_dst_mac);
 	if (KEY("action"))
 		return parse_action(v, &f->action);
 	if (KEY("rx"))

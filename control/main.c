@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mediagate-control: owns the control segment and talks to the dataplane.
- * Today it proves the channel (ping/ack, dataplane death and restart);
- * the ng protocol server and session table build on this loop.
+ * mediagate-control: owns the control segment and talks to the dataplane:
+ * liveness (ping/ack), static flows, and the calls a SIP server sets up
+ * over the ng protocol, installed in the dataplane before they are
+ * answered and installed again in a dataplane that restarted.
  */
 #include <errno.h>
 #include <signal.h>
@@ -10,12 +11,14 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl_args.h"
 #include "ctl_ping.h"
 #include "ctl_seg.h"
 #include "flows_file.h"
 #include "ng.h"
+#include "ng_calls.h"
 
 #define PROG "mediagate-control"
 
@@ -52,6 +55,9 @@ struct run {
 	struct mg_ctl_wait_stats ws;
 	struct mg_flows_file flows;
 	struct mg_ng *ng;       /* NULL without --ng */
+	struct mg_calls calls;
+	struct mg_ng_calls nc;
+	char state_path[4096];
 	uint32_t refused;       /* static objects the dataplane refused */
 	uint64_t churn_cycles;
 };
@@ -64,17 +70,72 @@ sleep_ms(uint32_t ms)
 	nanosleep(&ts, NULL);
 }
 
-/* ng requests other than ping: statistics here; the call commands come
- * with sessions (SDP, SDES), and until then say so. */
+static void report_failure(const struct run *r, int rc);
+
+/* One request of a call's installation, with its ack. */
+static int
+ring_req(void *arg, struct mg_ctl_msg *req, int32_t *status)
+{
+	struct run *r = arg;
+	struct mg_ctl_msg ack;
+	int rc;
+
+	if (r->attached_epoch == 0)
+		return -ENOTCONN;
+	req->h.seq = ++r->seq;
+	rc = mg_ctl_request(r->seg, req, r->cfg->ack_timeout_ms, &ack, &r->ws);
+	if (rc != 0) {
+		report_failure(r, rc);
+		r->attached_epoch = 0;
+		return rc;
+	}
+	*status = ack.h.status;
+	return 0;
+}
+
+static int
+ring_flow_stats(void *arg, uint32_t flow, struct mg_ctl_flow_stats *out)
+{
+	struct run *r = arg;
+	struct mg_ctl_msg req, ack;
+	int rc;
+
+	if (r->attached_epoch == 0)
+		return -ENOTCONN;
+	memset(&req, 0, sizeof(req));
+	req.h.type = MG_CTL_FLOW_STATS;
+	req.h.len = sizeof(req.u.id);
+	req.h.seq = ++r->seq;
+	req.u.id.id = flow;
+	rc = mg_ctl_request(r->seg, &req, r->cfg->ack_timeout_ms, &ack, &r->ws);
+	if (rc != 0) {
+		report_failure(r, rc);
+		r->attached_epoch = 0;
+		return rc;
+	}
+	if (ack.h.status != 0)
+		return -ack.h.status;
+	*out = ack.u.flow_stats;
+	return 0;
+}
+
+static bool
+dp_ready(void *arg)
+{
+	return ((struct run *)arg)->attached_epoch != 0;
+}
+
+/* ng requests other than ping. */
 static bool
 ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
 	  struct mg_benc *e)
 {
 	struct run *r = arg;
 	const struct mg_bnode *cmd = mg_bdict_get(doc, req, "command");
-	char why[96];
 
-	if (mg_bstr_is(cmd, "statistics")) {
+	if (!mg_bstr_is(cmd, "statistics"))
+		return mg_ng_calls_handle(&r->nc, doc, req, cmd, e);
+	{
 		mg_benc_kv_cstr(e, "result", "ok");
 		mg_benc_cstr(e, "totalstatistics");
 		mg_benc_open(e, 'd');
@@ -83,15 +144,15 @@ ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
 		mg_benc_kv_int(e, "errors", (int64_t)r->ng->stats.errors);
 		mg_benc_kv_int(e, "malformed", (int64_t)r->ng->stats.malformed);
 		mg_benc_kv_int(e, "dataplane-attached", r->attached_epoch != 0);
+		mg_benc_kv_int(e, "current sessions", r->calls.nb_calls);
+		mg_benc_kv_int(e, "offers", (int64_t)r->nc.offers);
+		mg_benc_kv_int(e, "answers", (int64_t)r->nc.answers);
+		mg_benc_kv_int(e, "deletes", (int64_t)r->nc.deletes);
+		mg_benc_kv_int(e, "ring requests", (int64_t)r->nc.ist.requests);
+		mg_benc_kv_int(e, "ring refused", (int64_t)r->nc.ist.refused);
 		mg_benc_close(e);
 		return true;
 	}
-	snprintf(why, sizeof(why), "Unsupported command '%.*s': this build "
-		 "answers ping and statistics", (int)(cmd ? cmd->len : 0),
-		 cmd ? cmd->v.s : "");
-	mg_benc_kv_cstr(e, "result", "error");
-	mg_benc_kv_cstr(e, "error-reason", why);
-	return false;
 }
 
 /* Wait ms, answering ng requests meanwhile. */
@@ -345,6 +406,34 @@ pause_or_churn(struct run *r)
 		churn_once(r);
 }
 
+/* A dataplane that just attached: the one that has our calls (the
+ * control plane restarted), or a new one that must be given them all. */
+static void
+sync_calls(struct run *r)
+{
+	uint64_t t0 = mg_ctl_now_ns();
+	char err[200] = "";
+	uint32_t n;
+
+	if (r->ng == NULL || r->attached_epoch == 0)
+		return;
+	if (r->calls.hdr->dp_epoch == r->attached_epoch) {
+		printf(PROG ": %u calls kept: the dataplane still has them\n",
+		       r->calls.nb_calls);
+		return;
+	}
+	n = mg_ng_calls_replay(&r->nc, err, sizeof(err));
+	if (r->attached_epoch == 0) {
+		fprintf(stderr, PROG ": replay stopped after %u calls: %s\n",
+			n, err);
+		return;
+	}
+	r->calls.hdr->dp_epoch = r->attached_epoch;
+	printf(PROG ": replayed %u calls into dataplane epoch %016llx in "
+	       "%.1f ms\n", n, (unsigned long long)r->attached_epoch,
+	       (double)(mg_ctl_now_ns() - t0) / 1e6);
+}
+
 static int
 run_loop(struct run *r)
 {
@@ -355,6 +444,7 @@ run_loop(struct run *r)
 			rc = wait_dataplane(r);
 			if (rc == 0 && r->attached_epoch != 0)
 				install_static(r);
+			sync_calls(r);
 			continue;
 		}
 		rc = ping_once(r);
@@ -364,6 +454,56 @@ run_loop(struct run *r)
 			pause_or_churn(r);
 	}
 	return rc < 0 ? 1 : 0;
+}
+
+/* The call table, and what installing needs to know. */
+static int
+open_calls(struct run *r, char *err, size_t errlen)
+{
+	const struct mg_ctl_config *cfg = r->cfg;
+	struct mg_calls_config cc = {
+		.path = r->state_path, .max_calls = cfg->max_calls,
+		.port_min = (uint16_t)cfg->port_min,
+		.port_max = (uint16_t)cfg->port_max,
+		.max_flows = cfg->max_flows,
+	};
+	struct mg_ng_calls *nc = &r->nc;
+	int rc;
+
+	if (cfg->state_path)
+		snprintf(r->state_path, sizeof(r->state_path), "%s",
+			 cfg->state_path);
+	else
+		snprintf(r->state_path, sizeof(r->state_path), "/dev/shm%s.calls",
+			 cfg->shm_name);
+	rc = mg_calls_open(&r->calls, &cc, err, errlen);
+	if (rc != 0)
+		return rc;
+	for (uint32_t i = 0; i < r->flows.nb_msgs; i++) {
+		const struct mg_ctl_msg *m = &r->flows.msgs[i];
+
+		/* Static objects keep their ids: calls get others. */
+		mg_idpool_mark(m->h.type == MG_CTL_FLOW_ADD ?
+			       &r->calls.flow_ids : &r->calls.ctx_ids,
+			       m->u.id.id);
+	}
+	nc->calls = &r->calls;
+	nc->env = (struct mg_install_env){
+		.media = cfg->media, .out_port = (uint16_t)cfg->media_port,
+		.strict = cfg->strict_source, .req = ring_req, .arg = r,
+	};
+	memcpy(nc->env.next_hop_mac, cfg->next_hop_mac, 6);
+	nc->defaults = (struct mg_call_opts){
+		.addr = cfg->media_addr, .family = cfg->media.family,
+		.proto = -1, .suites = mg_call_default_suites(),
+	};
+	nc->dp_ready = dp_ready;
+	nc->flow_stats = ring_flow_stats;
+	nc->arg = r;
+	printf(PROG ": call table %s: %u calls %s, media %s ports %u-%u\n",
+	       cc.path, r->calls.nb_calls, r->calls.recovered ? "recovered" :
+	       "(new)", cfg->media_addr, cfg->port_min, cfg->port_max);
+	return 0;
 }
 
 static void
@@ -385,6 +525,7 @@ main(int argc, char **argv)
 	struct run r;
 	int rc;
 
+	memset(&seg, 0, sizeof(seg));
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (mg_ctl_args_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
@@ -413,11 +554,14 @@ main(int argc, char **argv)
 		r.ng = &ng;
 		printf(PROG ": ng protocol on udp %s\n", cfg.ng_addr);
 	}
-	if (mg_ctl_seg_open(&seg, cfg.shm_name, err, sizeof(err)) != 0) {
+	if (mg_ctl_seg_open(&seg, cfg.shm_name, err, sizeof(err)) != 0 ||
+	    (r.ng != NULL && open_calls(&r, err, sizeof(err)) != 0)) {
 		fprintf(stderr, PROG ": %s\n", err);
 		mg_flows_file_free(&r.flows);
 		if (r.ng != NULL)
 			mg_ng_close(r.ng);
+		if (seg.shm != NULL)
+			mg_ctl_seg_close(&seg);
 		return 1;
 	}
 	printf(PROG ": segment %s %s (mode 0600, ABI %u)\n", seg.name,
@@ -437,6 +581,15 @@ main(int argc, char **argv)
 		       (unsigned long long)r.ng->stats.errors,
 		       (unsigned long long)r.ng->stats.malformed);
 		mg_ng_close(r.ng);
+		printf(PROG ": calls=%u offers=%llu answers=%llu deletes=%llu\n",
+		       r.calls.nb_calls, (unsigned long long)r.nc.offers,
+		       (unsigned long long)r.nc.answers,
+		       (unsigned long long)r.nc.deletes);
+		/* With no call left the state is nothing worth keeping. */
+		if (cfg.remove_on_exit && r.calls.nb_calls == 0 &&
+		    unlink(r.state_path) == 0)
+			printf(PROG ": removed state file %s\n", r.state_path);
+		mg_calls_close(&r.calls);
 	}
 	finish(&seg, &cfg);
 	mg_flows_file_free(&r.flows);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "sdes.h"
 
@@ -312,4 +313,109 @@ mg_sdes_parse(const char *s, struct mg_srtp_policy *p, char *err,
 	if (rc != 0)
 		explicit_bzero(p->masters, sizeof(p->masters));
 	return rc;
+}
+
+const char *
+mg_sdes_suite_name(enum mg_srtp_suite suite)
+{
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if (suites[i].suite == suite)
+			return suites[i].name;
+	return NULL;
+}
+
+static const struct suite_name *
+suite_by_id(unsigned int suite)
+{
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		if ((unsigned int)suites[i].suite == suite)
+			return &suites[i];
+	return NULL;
+}
+
+int
+mg_sdes_keygen(enum mg_srtp_suite suite, struct mg_srtp_policy *p)
+{
+	const struct suite_name *sn = suite_by_id(suite);
+	struct mg_srtp_master *m = &p->masters[0];
+	uint8_t raw[MG_SRTP_MASTER_KEY_MAX + MG_SRTP_MASTER_SALT_LEN];
+	size_t need;
+
+	if (sn == NULL)
+		return -EINVAL;
+	need = (size_t)sn->key_len + sn->salt_len;
+	/* Fewer than 256 bytes from getrandom never come back short once
+	 * the pool is initialised; a short read is still not a key. */
+	ssize_t got = getrandom(raw, need, 0);
+
+	if (got != (ssize_t)need) {
+		int e = got < 0 ? errno : EIO;
+
+		explicit_bzero(raw, sizeof(raw));
+		return -e;
+	}
+	memset(p, 0, sizeof(*p));
+	p->suite = (uint16_t)suite;
+	p->nb_masters = 1;
+	memcpy(m->key, raw, sn->key_len);
+	memcpy(m->salt, raw + sn->key_len, sn->salt_len);
+	explicit_bzero(raw, sizeof(raw));
+	return 0;
+}
+
+static size_t
+b64_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		size_t left = len - i;
+
+		if (left > 1)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (left > 2)
+			v |= in[i + 2];
+		out[n++] = tab[v >> 18 & 63];
+		out[n++] = tab[v >> 12 & 63];
+		out[n++] = left > 1 ? tab[v >> 6 & 63] : '=';
+		out[n++] = left > 2 ? tab[v & 63] : '=';
+	}
+	return n;
+}
+
+int
+mg_sdes_format(const struct mg_srtp_policy *p, uint32_t tag, char *out,
+	       size_t cap)
+{
+	const struct suite_name *sn = suite_by_id(p->suite);
+	uint8_t raw[MG_SRTP_MASTER_KEY_MAX + MG_SRTP_MASTER_SALT_LEN];
+	char b64[72];
+	size_t n;
+	int w;
+
+	if (sn == NULL || p->nb_masters == 0)
+		return -EINVAL;
+	memcpy(raw, p->masters[0].key, sn->key_len);
+	memcpy(raw + sn->key_len, p->masters[0].salt, sn->salt_len);
+	n = b64_encode(raw, (size_t)sn->key_len + sn->salt_len, b64);
+	explicit_bzero(raw, sizeof(raw));
+	w = snprintf(out, cap, "a=crypto:%u %s inline:%.*s%s%s%s", tag,
+		     sn->name, (int)n, b64,
+		     p->flags & MG_SRTP_F_UNENCRYPTED_SRTP ?
+		     " UNENCRYPTED_SRTP" : "",
+		     p->flags & MG_SRTP_F_UNENCRYPTED_SRTCP ?
+		     " UNENCRYPTED_SRTCP" : "",
+		     p->flags & MG_SRTP_F_UNAUTHENTICATED_SRTP ?
+		     " UNAUTHENTICATED_SRTP" : "");
+	explicit_bzero(b64, sizeof(b64));
+	if (w > 0 && (size_t)w < cap && p->kdr_log2)
+		w += snprintf(out + w, cap - (size_t)w, " KDR=%u", p->kdr_log2);
+	if (w < 0 || (size_t)w >= cap) {
+		explicit_bzero(out, cap);
+		return -ENOSPC;
+	}
+	return w;
 }

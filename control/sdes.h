@@ -20,4 +20,18 @@ enum mg_srtp_suite mg_sdes_suite(const char *name, size_t len);
 int mg_sdes_parse(const char *s, struct mg_srtp_policy *p, char *err,
 		  size_t errlen);
 
+/* The suite's SDP name, or NULL. */
+const char *mg_sdes_suite_name(enum mg_srtp_suite suite);
+
+/* A fresh master key and salt for `suite` from getrandom(2): one master,
+ * no MKI, no session parameters. 0, or -EINVAL (suite) / -errno. */
+int mg_sdes_keygen(enum mg_srtp_suite suite, struct mg_srtp_policy *p);
+
+/* "a=crypto:TAG SUITE inline:KEY||SALT" for p's first master, with the
+ * session parameters p carries (UNENCRYPTED_*, UNAUTHENTICATED_SRTP,
+ * KDR). Returns the length written (terminated), or -ENOSPC / -EINVAL.
+ * The output is secret: the caller wipes it. */
+int mg_sdes_format(const struct mg_srtp_policy *p, uint32_t tag, char *out,
+		   size_t cap);
+
 #endif /* MG_CTL_SDES_H */

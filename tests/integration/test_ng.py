@@ -14,28 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mgproc  # noqa: E402
-
-
-def bdecode(b):
-    """A small independent bencode reader for the replies."""
-    def val(i):
-        c = b[i:i + 1]
-        if c == b"i":
-            e = b.index(b"e", i)
-            return int(b[i + 1:e]), e + 1
-        if c in (b"l", b"d"):
-            i += 1
-            items = []
-            while b[i:i + 1] != b"e":
-                v, i = val(i)
-                items.append(v)
-            return (dict(zip(items[::2], items[1::2])) if c == b"d" else items), i + 1
-        colon = b.index(b":", i)
-        n = int(b[i:colon])
-        return b[colon + 1:colon + 1 + n], colon + 1 + n
-    v, end = val(0)
-    assert end == len(b), b
-    return v
+from ngclient import bdecode  # noqa: E402
 
 
 class Ng:
@@ -43,7 +22,9 @@ class Ng:
         self.port = 20000 + os.getpid() % 20000
         self.shm = "/" + mgproc.unique("ng")
         self.ctl = mgproc.control(["--shm", self.shm, "--ng",
-                                   f"127.0.0.1:{self.port}", "--remove-on-exit"])
+                                   f"127.0.0.1:{self.port}", "--remove-on-exit",
+                                   "--media-addr", "192.0.2.10",
+                                   "--next-hop-mac", "02:00:00:00:00:01"])
         self.ctl.wait_line(r"ng protocol on udp", 10)
         self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.s.settimeout(3)
@@ -94,8 +75,8 @@ BAD = [
     (b"de", b"No command given"),
     (b"di1e4:pinge", b"key is not a string"),
     (b"d7:command5:offer3:sdp999:v=0e", b"runs past the end"),
-    (b"d7:command5:offere", b"Unsupported command 'offer'"),
-    (b"d7:command7:frobnice", b"Unsupported command 'frobnic'"),
+    (b"d7:command5:offere", b"No dataplane attached"),
+    (b"d7:command7:frobnice", b"Unrecognized command"),
     (b"d" * 40 + b"e" * 40, b"bad bencode"),
     (b"x" * 60000, b"bad bencode"),
 ]
@@ -127,13 +108,15 @@ def malformed_requests():
 def bad_address():
     for addr in ("nonsense", "127.0.0.1", "127.0.0.1:0", "[::1:5", "1.2.3.4:99999"):
         shm = "/" + mgproc.unique("ngbad")
-        p = mgproc.control(["--shm", shm, "--ng", addr])
+        p = mgproc.control(["--shm", shm, "--ng", addr, "--media-addr",
+                            "192.0.2.10", "--next-hop-mac", "02:00:00:00:00:01"])
         assert p.wait(10) == 2, p.text()
         assert "--ng: '" in p.text(), p.text()
         assert not os.path.exists("/dev/shm/" + shm[1:]), "segment left behind"
     # A good address nobody may bind: an error of the run, status 1.
     p = mgproc.control(["--shm", "/" + mgproc.unique("ngbad"), "--ng",
-                        "192.0.2.1:5000"])
+                        "192.0.2.1:5000", "--media-addr", "192.0.2.10",
+                        "--next-hop-mac", "02:00:00:00:00:01"])
     assert p.wait(10) == 1 and "ng socket" in p.text(), p.text()
     print("bad --ng addresses refused before anything is created")
 

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A call's flows and SRTP contexts in the dataplane: what an answered
+ * call needs, compared with what was installed for it, turned into
+ * FLOW_DEL / SRTP_ADD / FLOW_ADD requests on the ring. A flow whose
+ * addresses, action and keys did not change is left alone, so its
+ * rollover counter and replay window go on.
+ */
+#ifndef MG_CTL_CALL_INSTALL_H
+#define MG_CTL_CALL_INSTALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "calls.h"
+
+/* One request and its ack status: 0 when acked (status set), or -errno
+ * when the dataplane is gone or did not answer. */
+typedef int (*mg_ring_req_fn)(void *arg, struct mg_ctl_msg *req,
+			      int32_t *status);
+
+struct mg_install_env {
+	struct mg_ctl_addr media;   /* our media address (port unused) */
+	uint16_t out_port;          /* the DPDK port media leaves by */
+	uint8_t next_hop_mac[6];    /* where frames go on that port */
+	bool strict;                /* take packets only from the party's
+				     * address (else latch the first) */
+	mg_ring_req_fn req;
+	void *arg;
+};
+
+struct mg_install_stats {
+	uint64_t requests, refused;
+};
+
+/* Bring the dataplane in line with the call. `all`: install everything,
+ * as for a dataplane that has nothing (after its restart). 0, or -errno:
+ * -EPIPE and the like when the ring failed (the call keeps what it had
+ * marked installed), -EREMOTEIO when the dataplane refused a request
+ * (reason in err). */
+int mg_call_install(struct mg_calls *c, struct mg_call *call,
+		    const struct mg_install_env *env, bool all,
+		    struct mg_install_stats *st, char *err, size_t errlen);
+
+/* Delete every flow of the call (its contexts go with them). */
+int mg_call_uninstall(struct mg_calls *c, struct mg_call *call,
+		      const struct mg_install_env *env,
+		      struct mg_install_stats *st);
+
+#endif /* MG_CTL_CALL_INSTALL_H */

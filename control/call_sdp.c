@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "call_sdp.h"
+#include "sdes.h"
+
+#define CRYPTO_TEXT 1024 /* a=crypto lines of one section, '\n'-separated */
+
+/* Strongest first: AEAD before HMAC, long keys and tags before short. */
+static const uint8_t preference[] = {
+	MG_SRTP_AEAD_AES_256_GCM, MG_SRTP_AEAD_AES_128_GCM,
+	MG_SRTP_AES_256_CM_HMAC_SHA1_80, MG_SRTP_AES_192_CM_HMAC_SHA1_80,
+	MG_SRTP_AES_CM_128_HMAC_SHA1_80, MG_SRTP_AES_256_CM_HMAC_SHA1_32,
+	MG_SRTP_AES_192_CM_HMAC_SHA1_32, MG_SRTP_AES_CM_128_HMAC_SHA1_32,
+	MG_SRTP_NULL_HMAC_SHA1_80, MG_SRTP_NULL_HMAC_SHA1_32,
+};
+
+static const char *const proto_names[] = {
+	[MG_PROTO_AVP] = "RTP/AVP", [MG_PROTO_SAVP] = "RTP/SAVP",
+	[MG_PROTO_AVPF] = "RTP/AVPF", [MG_PROTO_SAVPF] = "RTP/SAVPF",
+};
+
+uint32_t
+mg_call_default_suites(void)
+{
+	uint32_t all = 0;
+
+	for (unsigned int s = 1; s < MG_SRTP_SUITE_MAX; s++)
+		all |= 1u << s;
+	return all & ~(1u << MG_SRTP_NULL_HMAC_SHA1_80 |
+		       1u << MG_SRTP_NULL_HMAC_SHA1_32);
+}
+
+int
+mg_call_sdes_flag(struct mg_call_opts *o, const char *f, size_t len)
+{
+	enum mg_srtp_suite s;
+
+	if ((len == 3 && memcmp(f, "off", 3) == 0) ||
+	    (len == 2 && memcmp(f, "no", 2) == 0)) {
+		o->sdes_off = true;
+		return 0;
+	}
+	if (len > 3 && memcmp(f, "no-", 3) == 0) {
+		s = mg_sdes_suite(f + 3, len - 3);
+		if (s == 0)
+			return -EINVAL;
+		o->suites &= ~(1u << s);
+		return 0;
+	}
+	if (len > 5 && memcmp(f, "only-", 5) == 0) {
+		s = mg_sdes_suite(f + 5, len - 5);
+		if (s == 0)
+			return -EINVAL;
+		/* Several only- flags add up; the first one clears the rest. */
+		if (o->suites == mg_call_default_suites())
+			o->suites = 0;
+		o->suites |= 1u << s;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+proto_of(struct mg_sdp_str s)
+{
+	for (unsigned int i = 0; i < sizeof(proto_names) / sizeof(*proto_names);
+	     i++)
+		if (strlen(proto_names[i]) == s.len &&
+		    memcmp(proto_names[i], s.p, s.len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int
+addr_of(struct mg_sdp_str a, uint8_t family, uint16_t port,
+	struct mg_ctl_addr *out)
+{
+	char buf[64];
+
+	if (a.len == 0 || a.len >= sizeof(buf))
+		return -1;
+	memcpy(buf, a.p, a.len);
+	buf[a.len] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(family == 6 ? AF_INET6 : AF_INET, buf, out->ip) != 1)
+		return -1;
+	out->family = family;
+	out->port = htons(port);
+	return 0;
+}
+
+/* Where a party takes media, from its m= section. */
+static int
+side_from_sdp(struct mg_side *s, const struct mg_sdp_media *m, int idx,
+	      char *err, size_t errlen)
+{
+	int proto = proto_of(m->proto);
+	int rtcp = m->rtcp_port >= 0 ? m->rtcp_port : m->port + 1;
+
+	if (proto < 0)
+		return snprintf(err, errlen, "m= line %d: transport %.*s not "
+				"supported (RTP/AVP, RTP/SAVP, RTP/AVPF, "
+				"RTP/SAVPF)", idx + 1, m->proto.len, m->proto.p),
+		       -ENOTSUP;
+	if (addr_of(m->addr, m->family, m->port, &s->rtp) != 0 ||
+	    addr_of(m->addr, m->family, (uint16_t)rtcp, &s->rtcp) != 0)
+		return snprintf(err, errlen, "m= line %d: c= is not an IP "
+				"address", idx + 1), -EINVAL;
+	s->proto = (uint8_t)proto;
+	s->mux = m->rtcp_mux;
+	s->has_sdp = 1;
+	return 0;
+}
+
+static bool
+same_key(const struct mg_srtp_policy *a, const struct mg_srtp_policy *b)
+{
+	return a->suite == b->suite && a->flags == b->flags &&
+	       a->kdr_log2 == b->kdr_log2 && a->mki_len == b->mki_len &&
+	       a->nb_masters == b->nb_masters && a->lifetime == b->lifetime &&
+	       a->window == b->window &&
+	       memcmp(a->masters, b->masters, sizeof(a->masters)) == 0;
+}
+
+static int
+rank(unsigned int suite)
+{
+	for (unsigned int i = 0; i < sizeof(preference); i++)
+		if (preference[i] == suite)
+			return (int)i;
+	return 99;
+}
+
+/* The line's "<suite> <key-params> [<session-params>]", terminated, for
+ * mg_sdes_parse; -1 if it does not fit (no suite's line is that long). */
+static int
+crypto_text(const struct mg_sdp_crypto *k, char *buf, size_t cap)
+{
+	const char *end = k->rest.len ? k->rest.p + k->rest.len :
+			  k->suite.p + k->suite.len;
+	size_t n = (size_t)(end - k->suite.p);
+
+	if (n >= cap)
+		return -1;
+	memcpy(buf, k->suite.p, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+static int
+parse_line(const struct mg_sdp_crypto *k, struct mg_srtp_policy *p,
+	   char *why, size_t whylen)
+{
+	char line[512];
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->flags = MG_SRTP_F_ANY_SSRC;
+	if (crypto_text(k, line, sizeof(line)) != 0)
+		return snprintf(why, whylen, "a=crypto line too long"), -EINVAL;
+	rc = mg_sdes_parse(line, p, why, whylen);
+	explicit_bzero(line, sizeof(line));
+	return rc;
+}
+
+/* The offerer's a=crypto line we take: the strongest suite policy allows
+ * whose line parses. Its key becomes the party's `in`. */
+static int
+pick_offered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
+	     const struct mg_call_opts *o, int idx, char *err, size_t errlen)
+{
+	struct mg_side *s = &mp->side[si];
+	struct mg_srtp_policy p;
+	int best = -1, best_rank = 99;
+	char why[160] = "no a=crypto line";
+
+	for (int i = 0; i < m->ncrypto; i++) {
+		enum mg_srtp_suite su = mg_sdes_suite(m->crypto[i].suite.p,
+						      m->crypto[i].suite.len);
+
+		if (su == 0 || !(o->suites >> su & 1)) {
+			snprintf(why, sizeof(why), "no allowed suite offered");
+			continue;
+		}
+		if (parse_line(&m->crypto[i], &p, why, sizeof(why)) != 0)
+			continue;
+		if (rank(su) < best_rank) {
+			best_rank = rank(su);
+			best = i;
+		}
+		explicit_bzero(&p, sizeof(p));
+	}
+	if (best < 0)
+		return snprintf(err, errlen, "m= line %d: no usable a=crypto "
+				"(%s)", idx + 1, why), -EINVAL;
+	parse_line(&m->crypto[best], &p, why, sizeof(why));
+	if (!same_key(&p, &s->in))
+		mp->keys_new[si] = 1;
+	s->in = p;
+	s->in_tag = (uint16_t)m->crypto[best].tag;
+	explicit_bzero(&p, sizeof(p));
+	return 0;
+}
+
+/* The answerer's a=crypto line: one of the tags we offered, same suite.
+ * Its key becomes `in`, the key we offered under that tag `out`. */
+static int
+pick_answered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
+	      int idx, char *err, size_t errlen)
+{
+	struct mg_side *s = &mp->side[si];
+	const struct mg_offered_key *k = NULL;
+	struct mg_srtp_policy p, out;
+	char why[160];
+	enum mg_srtp_suite su;
+
+	if (m->ncrypto != 1)
+		return snprintf(err, errlen, "m= line %d: an SRTP answer needs "
+				"exactly one a=crypto line, not %u", idx + 1,
+				m->ncrypto), -EINVAL;
+	for (int i = 0; i < s->nb_offered; i++)
+		if (s->offered[i].tag == m->crypto[0].tag)
+			k = &s->offered[i];
+	su = mg_sdes_suite(m->crypto[0].suite.p, m->crypto[0].suite.len);
+	if (k == NULL || su != k->suite)
+		return snprintf(err, errlen, "m= line %d: answered a=crypto "
+				"tag %u with a suite we did not offer under it",
+				idx + 1, m->crypto[0].tag), -EINVAL;
+	if (parse_line(&m->crypto[0], &p, why, sizeof(why)) != 0)
+		return snprintf(err, errlen, "m= line %d: %s", idx + 1, why),
+		       -EINVAL;
+	memset(&out, 0, sizeof(out));
+	out.suite = k->suite;
+	out.flags = (uint16_t)(MG_SRTP_F_ANY_SSRC |
+			       (p.flags & (MG_SRTP_F_UNENCRYPTED_SRTP |
+					   MG_SRTP_F_UNENCRYPTED_SRTCP |
+					   MG_SRTP_F_UNAUTHENTICATED_SRTP)));
+	out.kdr_log2 = p.kdr_log2;
+	out.nb_masters = 1;
+	memcpy(out.masters[0].key, k->key, sizeof(k->key));
+	memcpy(out.masters[0].salt, k->salt, sizeof(k->salt));
+	if (!same_key(&p, &s->in) || !same_key(&out, &s->out))
+		mp->keys_new[si] = 1;
+	s->in = p;
+	s->in_tag = (uint16_t)m->crypto[0].tag;
+	s->out = out;
+	explicit_bzero(&p, sizeof(p));
+	explicit_bzero(&out, sizeof(out));
+	return 0;
+}
+
+/* Our key toward the offerer, answering its chosen line: the same suite
+ * and session parameters (RFC 4568 §6.3); kept across renegotiations
+ * while the suite and parameters stay. */
+static int
+answer_key(struct mg_media_pair *mp, int si)
+{
+	struct mg_side *s = &mp->side[si];
+	struct mg_srtp_policy p;
+	uint16_t flags = (uint16_t)(MG_SRTP_F_ANY_SSRC | (s->in.flags &
+			(MG_SRTP_F_UNENCRYPTED_SRTP | MG_SRTP_F_UNENCRYPTED_SRTCP |
+			 MG_SRTP_F_UNAUTHENTICATED_SRTP)));
+
+	if (s->out.suite == s->in.suite && s->out.flags == flags &&
+	    s->out.kdr_log2 == s->in.kdr_log2)
+		return 0;
+	if (mg_sdes_keygen(s->in.suite, &p) != 0)
+		return -EIO;
+	p.flags = flags;
+	p.kdr_log2 = s->in.kdr_log2;
+	s->out = p;
+	mp->keys_new[si] = 1;
+	explicit_bzero(&p, sizeof(p));
+	return 0;
+}
+
+/* The keys we offer a party, one a=crypto line each, strongest first;
+ * the suite of the key it has now (a renegotiation) keeps that key. */
+static int
+offer_keys(struct mg_side *s, const struct mg_call_opts *o, char *text,
+	   size_t cap)
+{
+	size_t len = 0;
+
+	s->nb_offered = 0;
+	for (unsigned int i = 0; i < sizeof(preference) &&
+	     s->nb_offered < MG_CALL_OFFER_MAX; i++) {
+		struct mg_offered_key *k = &s->offered[s->nb_offered];
+		struct mg_srtp_policy p;
+		int w;
+
+		if (!(o->suites >> preference[i] & 1))
+			continue;
+		if (s->out.suite == preference[i])
+			p = s->out;
+		else if (mg_sdes_keygen(preference[i], &p) != 0)
+			return -EIO;
+		p.flags = 0;
+		p.kdr_log2 = 0;
+		k->suite = preference[i];
+		k->tag = (uint16_t)(s->nb_offered + 1);
+		memcpy(k->key, p.masters[0].key, sizeof(k->key));
+		memcpy(k->salt, p.masters[0].salt, sizeof(k->salt));
+		w = mg_sdes_format(&p, k->tag, text + len, cap - len);
+		explicit_bzero(&p, sizeof(p));
+		if (w < 0 || len + (size_t)w + 2 > cap)
+			return -ENOSPC;
+		len += (size_t)w;
+		text[len++] = '\n';
+		text[len] = '\0';
+		s->nb_offered++;
+	}
+	return s->nb_offered ? 0 : -ENOENT;
+}
+
+static void
+wipe_offered(struct mg_side *s)
+{
+	explicit_bzero(s->offered, sizeof(s->offered));
+	s->nb_offered = 0;
+}
+
+/* The a=crypto lines being written, per m= line: secret. */
+static char crypto_text_buf[MG_CALL_MEDIA_MAX][CRYPTO_TEXT];
+
+/* After the m= lines were negotiated (n == 0): write the SDP; the lines'
+ * text is wiped either way. */
+static long
+finish_sdp(long n, const struct mg_sdp *sdp, const struct mg_call_opts *o,
+	   struct mg_sdp_out *so, char *out, size_t cap, char *err,
+	   size_t errlen)
+{
+	if (n != 0) {
+		explicit_bzero(crypto_text_buf, sizeof(crypto_text_buf));
+		return n;
+	}
+	so->addr = o->addr;
+	so->family = o->family;
+	so->replace_origin = o->replace_origin;
+	so->strip_ice = true; /* we do not speak ICE: candidates would
+			       * send the parties around us */
+	n = mg_sdp_write(sdp, so, out, cap);
+	explicit_bzero(crypto_text_buf, sizeof(crypto_text_buf));
+	if (n < 0)
+		snprintf(err, errlen, "rewritten SDP does not fit %zu bytes", cap);
+	return n;
+}
+
+/* A port pair for the side if it has none yet. */
+static int
+give_port(struct mg_calls *c, struct mg_side *s)
+{
+	if (s->port == 0)
+		s->port = (uint16_t)mg_idpool_take(&c->ports);
+	return s->port ? 0 : -ENOSPC;
+}
+
+/* Ports the failed attempt took that the call did not have. */
+static void
+undo_ports(struct mg_calls *c, const struct mg_call *was,
+	   const struct mg_call *tried)
+{
+	for (uint32_t m = 0; m < tried->nb_media; m++)
+		for (int s = 0; s < 2; s++)
+			if (tried->media[m].side[s].port &&
+			    (m >= was->nb_media ||
+			     was->media[m].side[s].port == 0))
+				mg_idpool_put(&c->ports,
+					      tried->media[m].side[s].port);
+}
+
+static int
+offer_media(struct mg_calls *c, struct mg_media_pair *mp, int from, int idx,
+	    const struct mg_sdp_media *m, const struct mg_call_opts *o,
+	    struct mg_sdp_media_out *mo, char *text, char *err, size_t errlen)
+{
+	struct mg_side *x = &mp->side[from], *y = &mp->side[!from];
+	int rc;
+
+	mp->rejected = m->port == 0;
+	mo->port = 0;
+	mo->drop_crypto = true;
+	if (mp->rejected)
+		return 0;
+	rc = side_from_sdp(x, m, idx, err, errlen);
+	if (rc == 0 && mg_proto_srtp(x->proto))
+		rc = pick_offered(mp, from, m, o, idx, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (!mg_proto_srtp(x->proto) && x->in.suite) {
+		explicit_bzero(&x->in, sizeof(x->in));
+		mp->keys_new[from] = 1;
+	}
+	y->proto = (uint8_t)(o->proto >= 0 ? o->proto : x->proto);
+	if (give_port(c, x) != 0 || give_port(c, y) != 0)
+		return snprintf(err, errlen, "no free media ports"), -ENOSPC;
+	mo->port = y->port;
+	mo->proto = proto_names[y->proto];
+	mo->rtcp_mux = x->mux;
+	mo->drop_crypto = !mg_proto_srtp(y->proto) || o->sdes_off;
+	if (mo->drop_crypto)
+		return 0;
+	rc = offer_keys(y, o, text, CRYPTO_TEXT);
+	if (rc != 0)
+		return snprintf(err, errlen, "m= line %d: %s", idx + 1,
+				rc == -ENOENT ? "SDES flags leave no suite to "
+				"offer" : "cannot make keys"), rc;
+	mo->crypto = text;
+	return 0;
+}
+
+static long
+negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
+		const struct mg_sdp *sdp, const struct mg_call_opts *o,
+		char *out, size_t cap, char *err, size_t errlen)
+{
+	struct mg_sdp_out so;
+	long n = 0;
+
+	if (sdp->nmedia > MG_CALL_MEDIA_MAX)
+		return snprintf(err, errlen, "%u m= lines: at most %d per call",
+				sdp->nmedia, MG_CALL_MEDIA_MAX), -E2BIG;
+	if (sdp->nmedia < t->nb_media)
+		return snprintf(err, errlen, "an offer may not remove m= lines "
+				"(RFC 3264 §8.2): had %u, now %u", t->nb_media,
+				sdp->nmedia), -EINVAL;
+	memset(&so, 0, sizeof(so));
+	t->nb_media = sdp->nmedia;
+	for (int i = 0; i < sdp->nmedia && n == 0; i++)
+		n = offer_media(c, &t->media[i], from, i, &sdp->media[i], o,
+				&so.media[i], crypto_text_buf[i], err, errlen);
+	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
+}
+
+long
+mg_call_offer(struct mg_calls *c, struct mg_call *call, int from,
+	      const struct mg_sdp *sdp, const struct mg_call_opts *o,
+	      char *out, size_t cap, char *err, size_t errlen)
+{
+	static struct mg_call t; /* 10 kB: the attempt, kept off the stack */
+	long n;
+
+	t = *call;
+	n = negotiate_offer(c, &t, from, sdp, o, out, cap, err, errlen);
+	if (n < 0) {
+		undo_ports(c, call, &t);
+	} else {
+		t.offerer = (uint32_t)from;
+		*call = t;
+	}
+	explicit_bzero(&t, sizeof(t));
+	return n;
+}
+
+static int
+answer_media(struct mg_media_pair *mp, int from, int idx,
+	     const struct mg_sdp_media *m, struct mg_sdp_media_out *mo,
+	     char *text, char *err, size_t errlen)
+{
+	struct mg_side *y = &mp->side[from], *x = &mp->side[!from];
+	int rc, w;
+
+	mo->port = 0;
+	mo->drop_crypto = true;
+	if (mp->rejected || m->port == 0) {
+		mp->rejected = 1;
+		return 0;
+	}
+	rc = side_from_sdp(y, m, idx, err, errlen);
+	if (rc == 0 && mg_proto_srtp(y->proto))
+		rc = pick_answered(mp, from, m, idx, err, errlen);
+	if (rc != 0)
+		return rc;
+	if (!mg_proto_srtp(y->proto) && (y->in.suite || y->out.suite)) {
+		explicit_bzero(&y->in, sizeof(y->in));
+		explicit_bzero(&y->out, sizeof(y->out));
+		mp->keys_new[from] = 1;
+	}
+	wipe_offered(y);
+	/* RTCP-mux holds for both parties or neither: the offerer's RTCP
+	 * goes to the answerer's RTP port only if that one muxes. */
+	x->mux = x->mux && y->mux;
+	y->mux = x->mux;
+	mo->port = x->port;
+	mo->proto = proto_names[x->proto];
+	mo->rtcp_mux = x->mux;
+	mo->drop_crypto = !mg_proto_srtp(x->proto);
+	if (mo->drop_crypto) {
+		if (x->out.suite)
+			mp->keys_new[!from] = 1;
+		explicit_bzero(&x->out, sizeof(x->out));
+		return 0;
+	}
+	if (answer_key(mp, !from) != 0)
+		return snprintf(err, errlen, "cannot make keys"), -EIO;
+	w = mg_sdes_format(&x->out, x->in_tag, text, CRYPTO_TEXT);
+	if (w < 0)
+		return snprintf(err, errlen, "cannot write a=crypto"), -EIO;
+	mo->crypto = text;
+	return 0;
+}
+
+static long
+negotiate_answer(struct mg_call *t, int from, const struct mg_sdp *sdp,
+		 const struct mg_call_opts *o, char *out, size_t cap,
+		 char *err, size_t errlen)
+{
+	struct mg_sdp_out so;
+	long n = 0;
+
+	if (sdp->nmedia != t->nb_media)
+		return snprintf(err, errlen, "the answer has %u m= lines, the "
+				"offer had %u (RFC 3264 §6)", sdp->nmedia,
+				t->nb_media), -EINVAL;
+	memset(&so, 0, sizeof(so));
+	for (int i = 0; i < sdp->nmedia && n == 0; i++)
+		n = answer_media(&t->media[i], from, i, &sdp->media[i],
+				 &so.media[i], crypto_text_buf[i], err, errlen);
+	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
+}
+
+long
+mg_call_answer(struct mg_calls *c, struct mg_call *call, int from,
+	       const struct mg_sdp *sdp, const struct mg_call_opts *o,
+	       char *out, size_t cap, char *err, size_t errlen)
+{
+	static struct mg_call t;
+	long n;
+
+	(void)c;
+	if (call->state == MG_CALL_FREE || from == (int)call->offerer)
+		return snprintf(err, errlen, "no offer from the other party "
+				"to answer"), -ENOENT;
+	t = *call;
+	n = negotiate_answer(&t, from, sdp, o, out, cap, err, errlen);
+	if (n >= 0) {
+		t.state = MG_CALL_ANSWERED;
+		*call = t;
+	}
+	explicit_bzero(&t, sizeof(t));
+	return n;
+}

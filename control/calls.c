@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "calls.h"
+
+#define CALLS_MAGIC 0x534c4c4143474d47ull /* "GMGCALLS" little-endian */
+#define CALLS_VERSION 1u
+#define HDR_BYTES 4096u
+
+static uint32_t
+hash_id(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u; /* FNV-1a: call-ids are short strings */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static uint32_t *
+chain_of(struct mg_calls *c, const char *id, size_t len)
+{
+	return &c->heads[hash_id(id, len) & (c->nb_heads - 1)];
+}
+
+static int
+map_file(struct mg_calls *c, const struct mg_calls_config *cfg, char *err,
+	 size_t errlen)
+{
+	size_t len = HDR_BYTES + (size_t)cfg->max_calls * sizeof(struct mg_call);
+	struct stat st;
+	void *m;
+	int fd = open(cfg->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0 || fchmod(fd, 0600) != 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "state file %s: %s", cfg->path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	if (st.st_size != 0 && (size_t)st.st_size != len) {
+		close(fd);
+		snprintf(err, errlen, "state file %s was made for another "
+			 "--max-calls or build (%lld bytes, want %zu): move "
+			 "it away", cfg->path, (long long)st.st_size, len);
+		return -EINVAL;
+	}
+	if (st.st_size == 0 && ftruncate(fd, (off_t)len) != 0) {
+		snprintf(err, errlen, "state file %s: %s", cfg->path,
+			 strerror(errno));
+		close(fd);
+		return -errno;
+	}
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		snprintf(err, errlen, "state file %s: mmap: %s", cfg->path,
+			 strerror(errno));
+		return -errno;
+	}
+	madvise(m, len, MADV_DONTDUMP); /* keys */
+	c->hdr = m;
+	c->slot = (struct mg_call *)((char *)m + HDR_BYTES);
+	c->map_len = len;
+	return 0;
+}
+
+static int
+check_hdr(struct mg_calls *c, const struct mg_calls_config *cfg, char *err,
+	  size_t errlen)
+{
+	struct mg_calls_file_hdr *h = c->hdr;
+
+	if (h->magic == 0) {
+		h->version = CALLS_VERSION;
+		h->record_size = sizeof(struct mg_call);
+		h->slots = cfg->max_calls;
+		__atomic_store_n(&h->magic, CALLS_MAGIC, __ATOMIC_RELEASE);
+		return 0;
+	}
+	if (h->magic != CALLS_MAGIC || h->version != CALLS_VERSION ||
+	    h->record_size != sizeof(struct mg_call) ||
+	    h->slots != cfg->max_calls) {
+		snprintf(err, errlen, "state file %s is not this build's "
+			 "(magic, version, record size or slots differ): "
+			 "move it away", cfg->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+make_pools(struct mg_calls *c, const struct mg_calls_config *cfg)
+{
+	uint32_t lo = (cfg->port_min + 1u) & ~1u;
+
+	if (mg_idpool_init(&c->ports, lo, cfg->port_max - 1u, 2) != 0 ||
+	    mg_idpool_init(&c->flow_ids, 1, cfg->max_flows, 1) != 0 ||
+	    mg_idpool_init(&c->ctx_ids, 1, cfg->max_flows * 2, 1) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* A recovered call takes its ports and ids back; one that clashes (a
+ * file edited by hand, or pools made smaller) is dropped, not trusted. */
+static bool
+reclaim(struct mg_calls *c, struct mg_call *call)
+{
+	bool ok = true;
+
+	for (uint32_t m = 0; m < call->nb_media && m < MG_CALL_MEDIA_MAX; m++) {
+		struct mg_media_pair *mp = &call->media[m];
+
+		for (int s = 0; s < 2; s++) {
+			if (mp->side[s].port)
+				ok &= mg_idpool_mark(&c->ports, mp->side[s].port);
+			for (int k = 0; k < 2; k++) {
+				if (mp->flow[s][k])
+					ok &= mg_idpool_mark(&c->flow_ids,
+							     mp->flow[s][k]);
+				if (mp->rx_ctx[s][k])
+					ok &= mg_idpool_mark(&c->ctx_ids,
+							     mp->rx_ctx[s][k]);
+				if (mp->tx_ctx[s][k])
+					ok &= mg_idpool_mark(&c->ctx_ids,
+							     mp->tx_ctx[s][k]);
+			}
+		}
+	}
+	return ok && call->nb_media <= MG_CALL_MEDIA_MAX;
+}
+
+static void
+link_call(struct mg_calls *c, struct mg_call *call)
+{
+	uint32_t *head = chain_of(c, call->call_id, strlen(call->call_id));
+
+	call->hash_next = *head;
+	*head = (uint32_t)(call - c->slot) + 1;
+	c->nb_calls++;
+}
+
+static void
+rebuild(struct mg_calls *c)
+{
+	for (uint32_t i = c->hdr->slots; i-- > 0;) {
+		struct mg_call *call = &c->slot[i];
+
+		call->call_id[MG_CALL_ID_MAX] = '\0';
+		if (mg_call_live(call) && reclaim(c, call)) {
+			link_call(c, call);
+			c->recovered = true;
+			continue;
+		}
+		if (mg_call_live(call))
+			fprintf(stderr, "mediagate-control: dropped recovered "
+				"call %s: its ports or ids clash\n",
+				call->call_id);
+		if (call->state != MG_CALL_FREE)
+			explicit_bzero(call, sizeof(*call));
+		c->free_stack[c->nb_free++] = i;
+	}
+}
+
+int
+mg_calls_open(struct mg_calls *c, const struct mg_calls_config *cfg,
+	      char *err, size_t errlen)
+{
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (cfg->max_calls == 0 || cfg->port_max <= cfg->port_min + 1u)
+		return snprintf(err, errlen, "no calls or no ports"), -EINVAL;
+	rc = map_file(c, cfg, err, errlen);
+	if (rc == 0)
+		rc = check_hdr(c, cfg, err, errlen);
+	for (c->nb_heads = 64; rc == 0 && c->nb_heads < cfg->max_calls * 2;)
+		c->nb_heads <<= 1;
+	if (rc == 0) {
+		c->heads = calloc(c->nb_heads, sizeof(*c->heads));
+		c->free_stack = calloc(cfg->max_calls, sizeof(*c->free_stack));
+		if (c->heads == NULL || c->free_stack == NULL ||
+		    make_pools(c, cfg) != 0)
+			rc = (snprintf(err, errlen, "out of memory"), -ENOMEM);
+	}
+	if (rc == 0)
+		rebuild(c);
+	else
+		mg_calls_close(c);
+	return rc;
+}
+
+void
+mg_calls_close(struct mg_calls *c)
+{
+	if (c->hdr != NULL)
+		munmap(c->hdr, c->map_len);
+	free(c->heads);
+	free(c->free_stack);
+	mg_idpool_free(&c->ports);
+	mg_idpool_free(&c->flow_ids);
+	mg_idpool_free(&c->ctx_ids);
+	memset(c, 0, sizeof(*c));
+}
+
+struct mg_call *
+mg_calls_find(struct mg_calls *c, const char *call_id, size_t len)
+{
+	if (len > MG_CALL_ID_MAX)
+		return NULL;
+	for (uint32_t i = *chain_of(c, call_id, len); i != 0;
+	     i = c->slot[i - 1].hash_next) {
+		struct mg_call *call = &c->slot[i - 1];
+
+		if (strncmp(call->call_id, call_id, len) == 0 &&
+		    call->call_id[len] == '\0')
+			return call;
+	}
+	return NULL;
+}
+
+struct mg_call *
+mg_calls_add(struct mg_calls *c, const char *call_id, size_t len)
+{
+	struct mg_call *call;
+
+	if (len == 0 || len > MG_CALL_ID_MAX || c->nb_free == 0)
+		return NULL;
+	call = &c->slot[c->free_stack[--c->nb_free]];
+	memset(call, 0, sizeof(*call));
+	memcpy(call->call_id, call_id, len);
+	call->state = MG_CALL_OFFERED;
+	link_call(c, call);
+	return call;
+}
+
+static void
+unlink_call(struct mg_calls *c, struct mg_call *call)
+{
+	uint32_t me = (uint32_t)(call - c->slot) + 1;
+	uint32_t *p = chain_of(c, call->call_id, strlen(call->call_id));
+
+	while (*p != 0 && *p != me)
+		p = &c->slot[*p - 1].hash_next;
+	if (*p == me)
+		*p = call->hash_next;
+	c->nb_calls--;
+}
+
+void
+mg_calls_remove(struct mg_calls *c, struct mg_call *call)
+{
+	unlink_call(c, call);
+	for (uint32_t m = 0; m < call->nb_media; m++) {
+		struct mg_media_pair *mp = &call->media[m];
+
+		for (int s = 0; s < 2; s++) {
+			mg_idpool_put(&c->ports, mp->side[s].port);
+			for (int k = 0; k < 2; k++) {
+				mg_idpool_put(&c->flow_ids, mp->flow[s][k]);
+				mg_idpool_put(&c->ctx_ids, mp->rx_ctx[s][k]);
+				mg_idpool_put(&c->ctx_ids, mp->tx_ctx[s][k]);
+			}
+		}
+	}
+	explicit_bzero(call, sizeof(*call));
+	c->free_stack[c->nb_free++] = (uint32_t)(call - c->slot);
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The session table: every call the ng protocol set up, kept in a file
+ * mapped MAP_SHARED (mode 0600, never in a core dump) so that it is the
+ * persisted state itself. A control plane that restarts maps the file
+ * again and has every call back, with the ids of what it installed in
+ * the dataplane; if the dataplane kept running (same epoch) nothing is
+ * sent, else every call is installed again. The file holds keys, as the
+ * dataplane's memory does: it lives where the segment's owner chose
+ * (a tmpfs such as /run by default) and a call's record is wiped when the
+ * call ends. A machine reboot loses the calls; so does the dataplane.
+ *
+ * Memory: struct mg_call is a fixed record (MG_CALL_MEDIA_MAX m= lines);
+ * the file is sparse and a call touches the pages of the m= lines it has.
+ */
+#ifndef MG_CTL_CALLS_H
+#define MG_CTL_CALLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "idpool.h"
+#include "mg_ctl_abi.h"
+
+#define MG_CALL_ID_MAX 127
+#define MG_CALL_TAG_MAX 63
+#define MG_CALL_MEDIA_MAX 4
+#define MG_CALL_OFFER_MAX 8    /* a=crypto lines we offer one party */
+
+enum mg_proto {
+	MG_PROTO_AVP = 0,  /* RTP/AVP */
+	MG_PROTO_SAVP,     /* RTP/SAVP */
+	MG_PROTO_AVPF,     /* RTP/AVPF */
+	MG_PROTO_SAVPF,    /* RTP/SAVPF */
+};
+
+static inline bool
+mg_proto_srtp(uint8_t p)
+{
+	return p == MG_PROTO_SAVP || p == MG_PROTO_SAVPF;
+}
+
+/* A key we offered one party: suite, tag and master (no MKI, no
+ * session parameters). Secret. */
+struct mg_offered_key {
+	uint8_t suite;
+	uint8_t reserved;
+	uint16_t tag;
+	uint8_t key[MG_SRTP_MASTER_KEY_MAX];
+	uint8_t salt[MG_SRTP_MASTER_SALT_LEN];
+};
+
+/* One party of one m= line. */
+struct mg_side {
+	struct mg_ctl_addr rtp, rtcp;  /* where it takes media (its SDP) */
+	uint16_t port;                 /* ours toward it; RTCP on port + 1 */
+	uint8_t proto;                 /* enum mg_proto of its m= line */
+	uint8_t mux;                   /* RTCP on the RTP port (RFC 5761) */
+	uint8_t has_sdp;
+	uint8_t nb_offered;            /* keys in `offered`, until answered */
+	uint16_t in_tag;               /* a=crypto tag of `in` */
+	struct mg_srtp_policy in;      /* its key: we unprotect (suite 0: plain) */
+	struct mg_srtp_policy out;     /* ours toward it: we protect */
+	struct mg_offered_key offered[MG_CALL_OFFER_MAX];
+};
+
+/* What is installed for one m= line: a flow per party and RTP/RTCP port
+ * (RTCP only when that party does not mux), each with its contexts. */
+enum { MG_MF_RTP = 0, MG_MF_RTCP = 1 };
+
+struct mg_media_pair {
+	struct mg_side side[2];
+	uint32_t flow[2][2];           /* [side][MG_MF_*], 0: none */
+	uint32_t rx_ctx[2][2], tx_ctx[2][2];
+	struct mg_ctl_flow installed[2][2]; /* as sent, to tell what changed */
+	uint8_t rejected;              /* port 0 in the offer or answer */
+	uint8_t keys_new[2];           /* per side: `in` or `out` replaced
+					* since the last install */
+	uint8_t reserved[5];
+};
+
+enum mg_call_state { MG_CALL_FREE = 0, MG_CALL_OFFERED, MG_CALL_ANSWERED };
+
+struct mg_call {
+	uint32_t state;                /* enum mg_call_state */
+	uint32_t nb_media;
+	uint32_t offerer;              /* side of the pending offer */
+	uint32_t hash_next;            /* slot index + 1 of the next in the
+					* chain, 0: end (rebuilt at load) */
+	uint64_t created_s, last_signal_s; /* CLOCK_REALTIME seconds */
+	char call_id[MG_CALL_ID_MAX + 1];
+	char tag[2][MG_CALL_TAG_MAX + 1]; /* [0] the first offer's from-tag */
+	struct mg_media_pair media[MG_CALL_MEDIA_MAX];
+};
+
+struct mg_calls_file_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t record_size;          /* sizeof(struct mg_call) */
+	uint32_t slots;
+	uint32_t reserved;
+	uint64_t dp_epoch;             /* the dataplane that holds our flows */
+};
+
+struct mg_calls {
+	struct mg_calls_file_hdr *hdr;
+	struct mg_call *slot;          /* hdr->slots records */
+	size_t map_len;
+	uint32_t *heads;               /* hash chains: slot index + 1 */
+	uint32_t nb_heads;             /* power of two */
+	uint32_t *free_stack, nb_free;
+	uint32_t nb_calls;
+	bool recovered;                /* the file held calls at open */
+	struct mg_idpool ports, flow_ids, ctx_ids;
+};
+
+struct mg_calls_config {
+	const char *path;              /* the state file */
+	uint32_t max_calls;
+	uint16_t port_min, port_max;   /* media ports: even RTP, odd RTCP */
+	uint32_t max_flows;            /* the dataplane's --max-flows */
+};
+
+/* Map (creating if needed) the state file and rebuild the index, the port
+ * and id pools from the calls it holds. A file made for another record
+ * size or slot count is refused. 0, or -errno with a reason in err. */
+int mg_calls_open(struct mg_calls *c, const struct mg_calls_config *cfg,
+		  char *err, size_t errlen);
+void mg_calls_close(struct mg_calls *c);
+
+/* The call with this id, or NULL. */
+struct mg_call *mg_calls_find(struct mg_calls *c, const char *call_id,
+			      size_t len);
+
+/* A new empty call (state OFFERED, ids set), or NULL when the table is
+ * full or the id is too long. */
+struct mg_call *mg_calls_add(struct mg_calls *c, const char *call_id,
+			     size_t len);
+
+/* Forget a call: its ports and ids go back to the pools and the record is
+ * wiped (it holds keys). The caller deleted its dataplane objects. */
+void mg_calls_remove(struct mg_calls *c, struct mg_call *call);
+
+/* Every live call, in slot order; for replay and list. */
+static inline bool
+mg_call_live(const struct mg_call *call)
+{
+	return call->state != MG_CALL_FREE;
+}
+
+#endif /* MG_CTL_CALLS_H */

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ng.h"
+#include "ng_calls.h"
+#include "sdp.h"
+
+/* Big buffers of one request at a time, kept off the stack. */
+static struct mg_sdp parsed;
+static char sdp_out[MG_NG_MSG_MAX];
+
+static bool
+fail(struct mg_benc *e, const char *why)
+{
+	mg_benc_kv_cstr(e, "result", "error");
+	mg_benc_kv_cstr(e, "error-reason", why);
+	return false;
+}
+
+/* A string value: 1 found, 0 absent, -1 present with another type. */
+static int
+get_str(const struct mg_bdoc *doc, const struct mg_bnode *req,
+	const char *key, const char **p, size_t *len)
+{
+	const struct mg_bnode *n = mg_bdict_get(doc, req, key);
+
+	if (n == NULL)
+		return 0;
+	if (n->type != MG_B_STR)
+		return -1;
+	*p = n->v.s;
+	*len = n->len;
+	return 1;
+}
+
+/* The strings of a list value (or one string, as rtpengine also takes);
+ * calls fn for each, stopping at a nonzero return. -1: wrong type. */
+static int
+each_str(const struct mg_bdoc *doc, const struct mg_bnode *req,
+	 const char *key, int (*fn)(void *arg, const char *s, size_t len),
+	 void *arg)
+{
+	const struct mg_bnode *n = mg_bdict_get(doc, req, key);
+	int rc = 0;
+
+	if (n == NULL)
+		return 0;
+	if (n->type == MG_B_STR)
+		return fn(arg, n->v.s, n->len);
+	if (n->type != MG_B_LIST)
+		return -1;
+	for (uint32_t i = n->child; i != MG_B_NONE && rc == 0;
+	     i = doc->nodes[i].next) {
+		const struct mg_bnode *c = &doc->nodes[i];
+
+		if (c->type != MG_B_STR)
+			return -1;
+		rc = fn(arg, c->v.s, c->len);
+	}
+	return rc;
+}
+
+static bool
+str_eq(const char *p, size_t len, const char *lit)
+{
+	return strlen(lit) == len && memcmp(p, lit, len) == 0;
+}
+
+static int
+sdes_flag(void *arg, const char *s, size_t len)
+{
+	int rc = mg_call_sdes_flag(arg, s, len);
+
+	return rc < 0 ? rc : 0;
+}
+
+static int
+replace_flag(void *arg, const char *s, size_t len)
+{
+	struct mg_call_opts *o = arg;
+
+	if (str_eq(s, len, "origin"))
+		o->replace_origin = true;
+	return 0; /* session-connection and the rest: we always do those */
+}
+
+/* transport-protocol and the list keys that shape the SDP. */
+static int
+read_opts(const struct mg_bdoc *doc, const struct mg_bnode *req,
+	  struct mg_call_opts *o, char *err, size_t errlen)
+{
+	static const char *const protos[] = { "RTP/AVP", "RTP/SAVP",
+					       "RTP/AVPF", "RTP/SAVPF" };
+	const char *p;
+	size_t len;
+	int rc = get_str(doc, req, "transport-protocol", &p, &len);
+
+	if (rc < 0)
+		return snprintf(err, errlen, "transport-protocol must be a "
+				"string"), -EINVAL;
+	if (rc > 0) {
+		o->proto = -1;
+		for (int i = 0; i < 4; i++)
+			if (str_eq(p, len, protos[i]))
+				o->proto = i;
+		if (o->proto < 0)
+			return snprintf(err, errlen, "transport-protocol "
+					"'%.*s' not supported", (int)(len > 32 ?
+					32 : len), p), -EINVAL;
+	}
+	rc = each_str(doc, req, "SDES", sdes_flag, o);
+	if (rc < 0)
+		return snprintf(err, errlen, "SDES: unknown crypto suite or "
+				"not a list of strings"), -EINVAL;
+	if (each_str(doc, req, "replace", replace_flag, o) < 0)
+		return snprintf(err, errlen, "replace must be a list of "
+				"strings"), -EINVAL;
+	return 0;
+}
+
+struct req {
+	const char *call_id, *from_tag, *to_tag, *sdp;
+	size_t call_id_len, from_tag_len, to_tag_len, sdp_len;
+};
+
+static int
+read_ids(const struct mg_bdoc *doc, const struct mg_bnode *req,
+	 struct req *r, bool need_tag, bool need_to_tag, bool need_sdp,
+	 char *err, size_t errlen)
+{
+	if (get_str(doc, req, "call-id", &r->call_id, &r->call_id_len) != 1 ||
+	    r->call_id_len == 0 || r->call_id_len > MG_CALL_ID_MAX)
+		return snprintf(err, errlen, "No call-id in message (a string "
+				"of 1..%d bytes)", MG_CALL_ID_MAX), -EINVAL;
+	if (get_str(doc, req, "from-tag", &r->from_tag, &r->from_tag_len) < 0 ||
+	    (need_tag && r->from_tag_len == 0) ||
+	    r->from_tag_len > MG_CALL_TAG_MAX)
+		return snprintf(err, errlen, "No from-tag in message (a string "
+				"of 1..%d bytes)", MG_CALL_TAG_MAX), -EINVAL;
+	if (get_str(doc, req, "to-tag", &r->to_tag, &r->to_tag_len) < 0 ||
+	    (need_to_tag && r->to_tag_len == 0) ||
+	    r->to_tag_len > MG_CALL_TAG_MAX)
+		return snprintf(err, errlen, "No to-tag in message (a string "
+				"of 1..%d bytes)", MG_CALL_TAG_MAX), -EINVAL;
+	if (need_sdp && (get_str(doc, req, "sdp", &r->sdp, &r->sdp_len) != 1 ||
+			 r->sdp_len == 0))
+		return snprintf(err, errlen, "No SDP body in message"), -EINVAL;
+	return 0;
+}
+
+static bool
+tag_is(const char *tag, const char *p, size_t len)
+{
+	return len != 0 && strlen(tag) == len && memcmp(tag, p, len) == 0;
+}
+
+static void
+set_tag(char *tag, const char *p, size_t len)
+{
+	memcpy(tag, p, len);
+	tag[len] = '\0';
+}
+
+static uint64_t
+wall_s(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+/* Which party of the call sends this offer, naming parties on first
+ * sight; -1 if the from-tag is neither party's. */
+static int
+offer_side(struct mg_call *call, const struct req *r)
+{
+	if (call->tag[0][0] == '\0')
+		set_tag(call->tag[0], r->from_tag, r->from_tag_len);
+	if (tag_is(call->tag[0], r->from_tag, r->from_tag_len))
+		return 0;
+	if (call->tag[1][0] == '\0' || tag_is(call->tag[1], r->from_tag,
+					       r->from_tag_len)) {
+		set_tag(call->tag[1], r->from_tag, r->from_tag_len);
+		return 1;
+	}
+	return -1;
+}
+
+static void
+reply_sdp(struct mg_benc *e, long n)
+{
+	mg_benc_kv_cstr(e, "result", "ok");
+	mg_benc_kv_str(e, "sdp", sdp_out, (size_t)n);
+	explicit_bzero(sdp_out, (size_t)n);
+}
+
+static bool
+do_offer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
+	 const struct mg_bnode *req, struct mg_benc *e)
+{
+	struct mg_call_opts o = nc->defaults;
+	struct mg_call *call;
+	struct req r = { 0 };
+	char err[200];
+	bool fresh = false;
+	int from;
+	long n;
+
+	if (read_ids(doc, req, &r, true, false, true, err, sizeof(err)) != 0 ||
+	    read_opts(doc, req, &o, err, sizeof(err)) != 0)
+		return fail(e, err);
+	if (mg_sdp_parse(r.sdp, r.sdp_len, &parsed, err, sizeof(err)) != 0) {
+		nc->refused_sdp++;
+		return fail(e, err);
+	}
+	call = mg_calls_find(nc->calls, r.call_id, r.call_id_len);
+	if (call == NULL) {
+		call = mg_calls_add(nc->calls, r.call_id, r.call_id_len);
+		if (call == NULL)
+			return fail(e, "Too many calls (--max-calls)");
+		fresh = true;
+		call->created_s = wall_s();
+	}
+	from = offer_side(call, &r);
+	n = from < 0 ? (snprintf(err, sizeof(err), "from-tag matches neither "
+				 "party of the call"), -EINVAL) :
+	    mg_call_offer(nc->calls, call, from, &parsed, &o, sdp_out,
+			  sizeof(sdp_out), err, sizeof(err));
+	if (n < 0) {
+		if (fresh)
+			mg_calls_remove(nc->calls, call);
+		nc->refused_sdp++;
+		return fail(e, err);
+	}
+	call->last_signal_s = wall_s();
+	nc->offers++;
+	reply_sdp(e, n);
+	return true;
+}
+
+static bool
+do_answer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
+	  const struct mg_bnode *req, struct mg_benc *e)
+{
+	struct mg_call_opts o = nc->defaults;
+	struct mg_call *call;
+	struct req r = { 0 };
+	char err[200];
+	int side;
+	long n;
+
+	if (read_ids(doc, req, &r, true, true, true, err, sizeof(err)) != 0 ||
+	    read_opts(doc, req, &o, err, sizeof(err)) != 0)
+		return fail(e, err);
+	call = mg_calls_find(nc->calls, r.call_id, r.call_id_len);
+	if (call == NULL)
+		return fail(e, "Unknown call-id");
+	if (!tag_is(call->tag[call->offerer], r.from_tag, r.from_tag_len))
+		return fail(e, "from-tag is not the offerer's");
+	if (mg_sdp_parse(r.sdp, r.sdp_len, &parsed, err, sizeof(err)) != 0) {
+		nc->refused_sdp++;
+		return fail(e, err);
+	}
+	side = !call->offerer;
+	n = mg_call_answer(nc->calls, call, side, &parsed, &o, sdp_out,
+			   sizeof(sdp_out), err, sizeof(err));
+	if (n < 0) {
+		nc->refused_sdp++;
+		return fail(e, err);
+	}
+	/* A later answer from another fork of the call takes its place. */
+	set_tag(call->tag[side], r.to_tag, r.to_tag_len);
+	call->last_signal_s = wall_s();
+	if (mg_call_install(nc->calls, call, &nc->env, false, &nc->ist, err,
+			    sizeof(err)) != 0) {
+		explicit_bzero(sdp_out, (size_t)n);
+		return fail(e, err);
+	}
+	nc->answers++;
+	reply_sdp(e, n);
+	return true;
+}
+
+struct totals {
+	uint64_t pkts[2], bytes[2], errors[2]; /* [RTP, RTCP] */
+};
+
+static void
+side_stats(struct mg_ng_calls *nc, const struct mg_call *call, int s,
+	   struct totals *t)
+{
+	for (uint32_t m = 0; m < call->nb_media; m++)
+		for (int k = 0; k < 2; k++) {
+			struct mg_ctl_flow_stats st;
+			uint64_t errs;
+
+			if (call->media[m].installed[s][k].id == 0 ||
+			    nc->flow_stats(nc->arg, call->media[m].flow[s][k],
+					   &st) != 0)
+				continue;
+			errs = st.drop_source + st.drop_tx;
+			for (int i = 1; i < MG_SRTP_STATUS_MAX; i++)
+				errs += st.drop_srtp[i];
+			t->pkts[k] += st.rx_pkts;
+			t->bytes[k] += st.rx_bytes;
+			t->errors[k] += errs;
+		}
+}
+
+static void
+put_counts(struct mg_benc *e, const char *key, const struct totals *t, int k)
+{
+	mg_benc_cstr(e, key);
+	mg_benc_open(e, 'd');
+	mg_benc_kv_int(e, "packets", (int64_t)t->pkts[k]);
+	mg_benc_kv_int(e, "bytes", (int64_t)t->bytes[k]);
+	mg_benc_kv_int(e, "errors", (int64_t)t->errors[k]);
+	mg_benc_close(e);
+}
+
+static const char *
+proto_name(uint8_t p)
+{
+	static const char *const n[] = { "RTP/AVP", "RTP/SAVP", "RTP/AVPF",
+					 "RTP/SAVPF" };
+	return p < 4 ? n[p] : "?";
+}
+
+/* rtpengine's query shape: created, last signal, tags with their medias,
+ * totals; packets counted as received from each party. */
+static void
+put_call(struct mg_ng_calls *nc, const struct mg_call *call,
+	 struct mg_benc *e)
+{
+	struct totals all = { 0 };
+
+	mg_benc_kv_int(e, "created", (int64_t)call->created_s);
+	mg_benc_kv_int(e, "last signal", (int64_t)call->last_signal_s);
+	mg_benc_cstr(e, "tags");
+	mg_benc_open(e, 'd');
+	for (int s = 0; s < 2; s++) {
+		struct totals t = { 0 };
+
+		if (call->tag[s][0] == '\0')
+			continue;
+		side_stats(nc, call, s, &t);
+		mg_benc_cstr(e, call->tag[s]);
+		mg_benc_open(e, 'd');
+		mg_benc_kv_cstr(e, "tag", call->tag[s]);
+		mg_benc_kv_cstr(e, "in dialogue with", call->tag[!s]);
+		mg_benc_cstr(e, "medias");
+		mg_benc_open(e, 'l');
+		for (uint32_t m = 0; m < call->nb_media; m++) {
+			const struct mg_side *sd = &call->media[m].side[s];
+
+			mg_benc_open(e, 'd');
+			mg_benc_kv_int(e, "index", (int64_t)m + 1);
+			mg_benc_kv_cstr(e, "protocol", proto_name(sd->proto));
+			mg_benc_kv_int(e, "local port", sd->port);
+			mg_benc_kv_int(e, "remote port",
+				       __builtin_bswap16(sd->rtp.port));
+			mg_benc_kv_cstr(e, "crypto suite", sd->in.suite ?
+					(sd->in.suite <= MG_SRTP_AES_256_CM_HMAC_SHA1_32 ?
+					 "AES_CM" : sd->in.suite >=
+					 MG_SRTP_AEAD_AES_128_GCM ? "AEAD_GCM" :
+					 "NULL") : "none");
+			mg_benc_close(e);
+		}
+		mg_benc_close(e);
+		put_counts(e, "RTP", &t, 0);
+		put_counts(e, "RTCP", &t, 1);
+		mg_benc_close(e);
+		for (int k = 0; k < 2; k++) {
+			all.pkts[k] += t.pkts[k];
+			all.bytes[k] += t.bytes[k];
+			all.errors[k] += t.errors[k];
+		}
+	}
+	mg_benc_close(e);
+	mg_benc_cstr(e, "totals");
+	mg_benc_open(e, 'd');
+	put_counts(e, "RTP", &all, 0);
+	put_counts(e, "RTCP", &all, 1);
+	mg_benc_close(e);
+}
+
+static bool
+do_query_delete(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
+		const struct mg_bnode *req, struct mg_benc *e, bool del)
+{
+	struct mg_call *call;
+	struct req r = { 0 };
+	char err[200];
+
+	if (read_ids(doc, req, &r, false, false, false, err, sizeof(err)) != 0)
+		return fail(e, err);
+	call = mg_calls_find(nc->calls, r.call_id, r.call_id_len);
+	if (call == NULL || (r.from_tag_len && !tag_is(call->tag[0], r.from_tag,
+						       r.from_tag_len) &&
+			     !tag_is(call->tag[1], r.from_tag, r.from_tag_len)))
+		return fail(e, "Unknown call-id or tag");
+	mg_benc_kv_cstr(e, "result", "ok");
+	put_call(nc, call, e);
+	if (!del)
+		return true;
+	if (mg_call_uninstall(nc->calls, call, &nc->env, &nc->ist) != 0)
+		mg_benc_kv_cstr(e, "warning", "dataplane unreachable: its "
+				"flows go when it restarts");
+	mg_calls_remove(nc->calls, call);
+	nc->deletes++;
+	return true;
+}
+
+static bool
+do_list(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
+	const struct mg_bnode *req, struct mg_benc *e)
+{
+	const struct mg_bnode *lim = mg_bdict_get(doc, req, "limit");
+	int64_t limit = 32;
+	const struct mg_calls *c = nc->calls;
+
+	if (lim != NULL && (lim->type != MG_B_INT || lim->v.i < 0))
+		return fail(e, "limit must be a non-negative integer");
+	if (lim != NULL)
+		limit = lim->v.i;
+	mg_benc_kv_cstr(e, "result", "ok");
+	mg_benc_cstr(e, "calls");
+	mg_benc_open(e, 'l');
+	for (uint32_t i = 0; i < c->hdr->slots && limit > 0 && !e->overflow;
+	     i++)
+		if (mg_call_live(&c->slot[i])) {
+			mg_benc_cstr(e, c->slot[i].call_id);
+			limit--;
+		}
+	mg_benc_close(e);
+	return true;
+}
+
+bool
+mg_ng_calls_handle(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
+		   const struct mg_bnode *req, const struct mg_bnode *cmd,
+		   struct mg_benc *e)
+{
+	bool need_dp = mg_bstr_is(cmd, "offer") || mg_bstr_is(cmd, "answer");
+
+	if (need_dp && !nc->dp_ready(nc->arg))
+		return fail(e, "No dataplane attached: media cannot be set up");
+	if (mg_bstr_is(cmd, "offer"))
+		return do_offer(nc, doc, req, e);
+	if (mg_bstr_is(cmd, "answer"))
+		return do_answer(nc, doc, req, e);
+	if (mg_bstr_is(cmd, "delete"))
+		return do_query_delete(nc, doc, req, e, true);
+	if (mg_bstr_is(cmd, "query"))
+		return do_query_delete(nc, doc, req, e, false);
+	if (mg_bstr_is(cmd, "list"))
+		return do_list(nc, doc, req, e);
+	return fail(e, "Unrecognized command");
+}
+
+uint32_t
+mg_ng_calls_replay(struct mg_ng_calls *nc, char *err, size_t errlen)
+{
+	struct mg_calls *c = nc->calls;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < c->hdr->slots; i++) {
+		struct mg_call *call = &c->slot[i];
+
+		if (call->state != MG_CALL_ANSWERED)
+			continue;
+		int rc = mg_call_install(c, call, &nc->env, true, &nc->ist,
+					 err, errlen);
+
+		if (rc != 0 && rc != -EREMOTEIO)
+			return n; /* the ring failed: the next attach retries */
+		n += rc == 0;
+	}
+	return n;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The call commands of the ng protocol (offer, answer, delete, query,
+ * list) with the dictionary keys and reply shapes of rtpengine: a request
+ * is checked whole before anything changes, the dataplane has the call's
+ * flows and contexts (acked) before an answer is replied to, and keys
+ * rtpengine knows but this engine does not act on are ignored as
+ * rtpengine ignores keys it does not know.
+ */
+#ifndef MG_CTL_NG_CALLS_H
+#define MG_CTL_NG_CALLS_H
+
+#include <stdbool.h>
+
+#include "bencode.h"
+#include "call_install.h"
+#include "call_sdp.h"
+
+struct mg_ng_calls {
+	struct mg_calls *calls;
+	struct mg_install_env env;
+	struct mg_call_opts defaults;   /* address, suites */
+	bool (*dp_ready)(void *arg);    /* a dataplane is attached */
+	int (*flow_stats)(void *arg, uint32_t flow,
+			  struct mg_ctl_flow_stats *out); /* 0 or -errno */
+	void *arg;
+	struct mg_install_stats ist;
+	uint64_t offers, answers, deletes, refused_sdp;
+};
+
+/* Answer one of offer, answer, delete, query, list (true: result=ok). */
+bool mg_ng_calls_handle(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
+			const struct mg_bnode *req, const struct mg_bnode *cmd,
+			struct mg_benc *e);
+
+/* Install every live call in a dataplane that has none of them (after it
+ * restarted). Returns calls installed; the first failure stops it. */
+uint32_t mg_ng_calls_replay(struct mg_ng_calls *nc, char *err, size_t errlen);
+
+#endif /* MG_CTL_NG_CALLS_H */
