@@ -5,70 +5,50 @@
 
 #include "call_install.h"
 
-static int
-send_req(const struct mg_install_env *env, struct mg_ctl_msg *m,
-	 struct mg_install_stats *st, char *err, size_t errlen)
+/* At most: per flow a delete, two contexts and the flow. */
+#define PLAN_MAX (MG_CALL_MEDIA_MAX * 4 * 4)
+
+/* The requests of one call, sent as one batch, and whose they are. */
+struct plan {
+	struct mg_ctl_msg msg[PLAN_MAX];
+	int32_t status[PLAN_MAX];
+	uint8_t media[PLAN_MAX], side[PLAN_MAX], kind[PLAN_MAX];
+	unsigned int n;
+};
+
+static struct plan plan; /* 33 kB, one call at a time: off the stack */
+
+static struct mg_ctl_msg *
+plan_add(struct plan *p, uint16_t type, uint32_t len, uint32_t m, int s,
+	 int k)
 {
-	int32_t status = 0;
-	int rc = env->req(env->arg, m, &status);
+	struct mg_ctl_msg *msg = &p->msg[p->n];
 
-	st->requests++;
-	if (rc != 0)
-		return snprintf(err, errlen, "dataplane gone: %s",
-				strerror(-rc)), rc;
-	if (status == 0)
-		return 0;
-	st->refused++;
-	snprintf(err, errlen, "dataplane refused %s %u: %s",
-		 m->h.type == MG_CTL_FLOW_ADD ? "flow" :
-		 m->h.type == MG_CTL_SRTP_ADD ? "context" : "delete of flow",
-		 m->u.id.id, strerror(status));
-	return -EREMOTEIO;
-}
-
-static int
-flow_del(const struct mg_install_env *env, uint32_t id,
-	 struct mg_install_stats *st, char *err, size_t errlen)
-{
-	struct mg_ctl_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.h.type = MG_CTL_FLOW_DEL;
-	m.h.len = sizeof(m.u.id);
-	m.u.id.id = id;
-	return send_req(env, &m, st, err, errlen);
-}
-
-static int
-ctx_add(const struct mg_install_env *env, uint32_t id,
-	const struct mg_srtp_policy *p, struct mg_install_stats *st,
-	char *err, size_t errlen)
-{
-	struct mg_ctl_msg m;
-	int rc;
-
-	memset(&m, 0, sizeof(m));
-	m.h.type = MG_CTL_SRTP_ADD;
-	m.h.len = sizeof(m.u.srtp_add);
-	m.u.srtp_add.id = id;
-	m.u.srtp_add.policy = *p;
-	rc = send_req(env, &m, st, err, errlen);
-	explicit_bzero(&m, sizeof(m));
-	return rc;
+	memset(msg, 0, sizeof(*msg));
+	msg->h.type = type;
+	msg->h.len = len;
+	p->media[p->n] = (uint8_t)m;
+	p->side[p->n] = (uint8_t)s;
+	p->kind[p->n] = (uint8_t)k;
+	p->n++;
+	return msg;
 }
 
 static void
-ctx_del(const struct mg_install_env *env, uint32_t id,
-	struct mg_install_stats *st)
+plan_id(struct plan *p, uint16_t type, uint32_t id, uint32_t m, int s, int k)
 {
-	struct mg_ctl_msg m;
-	char err[96];
+	plan_add(p, type, sizeof(struct mg_ctl_id), m, s, k)->u.id.id = id;
+}
 
-	memset(&m, 0, sizeof(m));
-	m.h.type = MG_CTL_SRTP_DEL;
-	m.h.len = sizeof(m.u.id);
-	m.u.id.id = id;
-	send_req(env, &m, st, err, sizeof(err));
+static void
+plan_ctx(struct plan *p, uint32_t id, const struct mg_srtp_policy *pol,
+	 uint32_t m, int s, int k)
+{
+	struct mg_ctl_msg *msg = plan_add(p, MG_CTL_SRTP_ADD,
+					  sizeof(struct mg_ctl_srtp_add), m, s, k);
+
+	msg->u.srtp_add.id = id;
+	msg->u.srtp_add.policy = *pol;
 }
 
 static uint16_t
@@ -108,6 +88,7 @@ flow_of(const struct mg_media_pair *mp, int s, int k,
 	f->out_dst = k == MG_MF_RTCP && !y->mux ? y->rtcp : y->rtp;
 	f->peer = mp->flow[!s][k == MG_MF_RTCP && !y->mux ? MG_MF_RTCP :
 			       MG_MF_RTP];
+	f->id = mp->flow[s][k];
 }
 
 static void
@@ -120,71 +101,17 @@ put_ids(struct mg_calls *c, struct mg_media_pair *mp, int s, int k)
 	memset(&mp->installed[s][k], 0, sizeof(mp->installed[s][k]));
 }
 
+/* A context id when the action needs one, none when it does not. */
 static bool
-take_ids(struct mg_calls *c, struct mg_media_pair *mp, int s, int k,
-	 const struct mg_ctl_flow *f)
+ctx_id(struct mg_calls *c, uint32_t *id, bool need)
 {
-	bool rx = f->action == MG_FLOW_SRTP_TO_RTP ||
-		  f->action == MG_FLOW_SRTP_TO_SRTP;
-	bool tx = f->action == MG_FLOW_RTP_TO_SRTP ||
-		  f->action == MG_FLOW_SRTP_TO_SRTP;
-
-	if (mp->flow[s][k] == 0)
-		mp->flow[s][k] = mg_idpool_take(&c->flow_ids);
-	if (rx && mp->rx_ctx[s][k] == 0)
-		mp->rx_ctx[s][k] = mg_idpool_take(&c->ctx_ids);
-	if (!rx && mp->rx_ctx[s][k]) {
-		mg_idpool_put(&c->ctx_ids, mp->rx_ctx[s][k]);
-		mp->rx_ctx[s][k] = 0;
+	if (need && *id == 0)
+		*id = mg_idpool_take(&c->ctx_ids);
+	if (!need && *id != 0) {
+		mg_idpool_put(&c->ctx_ids, *id);
+		*id = 0;
 	}
-	if (tx && mp->tx_ctx[s][k] == 0)
-		mp->tx_ctx[s][k] = mg_idpool_take(&c->ctx_ids);
-	if (!tx && mp->tx_ctx[s][k]) {
-		mg_idpool_put(&c->ctx_ids, mp->tx_ctx[s][k]);
-		mp->tx_ctx[s][k] = 0;
-	}
-	return mp->flow[s][k] && (!rx || mp->rx_ctx[s][k]) &&
-	       (!tx || mp->tx_ctx[s][k]);
-}
-
-/* Install flow (s, k) afresh: its contexts, then the flow. */
-static int
-add_flow(struct mg_calls *c, struct mg_media_pair *mp, int s, int k,
-	 struct mg_ctl_flow *f, const struct mg_install_env *env,
-	 struct mg_install_stats *st, char *err, size_t errlen)
-{
-	struct mg_ctl_msg m;
-	int rc = 0;
-
-	if (!take_ids(c, mp, s, k, f))
-		return snprintf(err, errlen, "out of flow or context ids "
-				"(--max-flows)"), -ENOSPC;
-	f->id = mp->flow[s][k];
-	f->rx_ctx = mp->rx_ctx[s][k];
-	f->tx_ctx = mp->tx_ctx[s][k];
-	if (f->rx_ctx)
-		rc = ctx_add(env, f->rx_ctx, &mp->side[s].in, st, err, errlen);
-	if (rc == 0 && f->tx_ctx)
-		rc = ctx_add(env, f->tx_ctx, &mp->side[!s].out, st, err, errlen);
-	if (rc == 0) {
-		memset(&m, 0, sizeof(m));
-		m.h.type = MG_CTL_FLOW_ADD;
-		m.h.len = sizeof(m.u.flow);
-		m.u.flow = *f;
-		rc = send_req(env, &m, st, err, errlen);
-	}
-	if (rc == 0) {
-		mp->installed[s][k] = *f;
-		return 0;
-	}
-	/* Refused: no context may stay behind without its flow. */
-	if (rc == -EREMOTEIO) {
-		if (f->rx_ctx)
-			ctx_del(env, f->rx_ctx, st);
-		if (f->tx_ctx)
-			ctx_del(env, f->tx_ctx, st);
-	}
-	return rc;
+	return !need || *id != 0;
 }
 
 static bool
@@ -194,48 +121,118 @@ wanted(const struct mg_media_pair *mp, int s, int k)
 	       (k == MG_MF_RTP || !mp->side[s].mux);
 }
 
-/* One flow: left alone, replaced, added or deleted. */
+/* Plan one flow: left alone, replaced, added or deleted. */
 static int
-sync_flow(struct mg_calls *c, struct mg_media_pair *mp, int s, int k,
-	  const struct mg_install_env *env, bool all,
-	  struct mg_install_stats *st, char *err, size_t errlen)
+plan_flow(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
+	  int k, const struct mg_install_env *env, bool all)
 {
 	struct mg_ctl_flow f;
-	bool have = mp->installed[s][k].id != 0;
-	int rc;
+	bool have = mp->installed[s][k].id != 0 && !all;
 
 	if (!wanted(mp, s, k)) {
-		rc = have && !all ? flow_del(env, mp->flow[s][k], st, err,
-					     errlen) : 0;
-		if (rc == 0 || rc == -EREMOTEIO)
+		if (have)
+			plan_id(&plan, MG_CTL_FLOW_DEL, mp->flow[s][k], m, s, k);
+		else
 			put_ids(c, mp, s, k);
-		return rc == -EREMOTEIO ? 0 : rc;
+		return 0;
 	}
 	flow_of(mp, s, k, env, &f);
-	f.id = mp->flow[s][k];
+	if (!ctx_id(c, &mp->rx_ctx[s][k], f.action == MG_FLOW_SRTP_TO_RTP ||
+		    f.action == MG_FLOW_SRTP_TO_SRTP) ||
+	    !ctx_id(c, &mp->tx_ctx[s][k], f.action == MG_FLOW_RTP_TO_SRTP ||
+		    f.action == MG_FLOW_SRTP_TO_SRTP))
+		return -ENOSPC;
 	f.rx_ctx = mp->rx_ctx[s][k];
 	f.tx_ctx = mp->tx_ctx[s][k];
-	if (have && !all && !mp->keys_new[s] && !mp->keys_new[!s] &&
+	if (have && !mp->keys_new[s] && !mp->keys_new[!s] &&
 	    memcmp(&f, &mp->installed[s][k], sizeof(f)) == 0)
 		return 0;
-	if (have && !all) {
-		rc = flow_del(env, mp->flow[s][k], st, err, errlen);
-		if (rc != 0 && rc != -EREMOTEIO)
-			return rc;
-		memset(&mp->installed[s][k], 0, sizeof(mp->installed[s][k]));
-	}
-	return add_flow(c, mp, s, k, &f, env, st, err, errlen);
+	if (have)
+		plan_id(&plan, MG_CTL_FLOW_DEL, f.id, m, s, k);
+	if (f.rx_ctx)
+		plan_ctx(&plan, f.rx_ctx, &mp->side[s].in, m, s, k);
+	if (f.tx_ctx)
+		plan_ctx(&plan, f.tx_ctx, &mp->side[!s].out, m, s, k);
+	plan_add(&plan, MG_CTL_FLOW_ADD, sizeof(f), m, s, k)->u.flow = f;
+	return 0;
 }
 
-/* Peers are named by id: both RTP flows get theirs before either is sent,
- * so the dataplane links them when the second arrives. */
-static void
+/* Peers are named by id: every flow gets its id before any is sent, so
+ * the dataplane links a pair when the second of it arrives. */
+static bool
 name_flows(struct mg_calls *c, struct mg_media_pair *mp)
 {
 	for (int s = 0; s < 2; s++)
 		for (int k = 0; k < 2; k++)
-			if (wanted(mp, s, k) && mp->flow[s][k] == 0)
-				mp->flow[s][k] = mg_idpool_take(&c->flow_ids);
+			if (wanted(mp, s, k) && mp->flow[s][k] == 0 &&
+			    (mp->flow[s][k] = mg_idpool_take(&c->flow_ids)) == 0)
+				return false;
+	return true;
+}
+
+static const char *
+what(uint16_t type)
+{
+	return type == MG_CTL_FLOW_ADD ? "flow" : type == MG_CTL_SRTP_ADD ?
+	       "context" : type == MG_CTL_SRTP_DEL ? "context delete" :
+	       "flow delete";
+}
+
+/* What the acks say: installed flows are noted; a refused flow leaves no
+ * context behind (they are deleted in a second batch). */
+static int
+settle(struct mg_calls *c, struct mg_call *call,
+       const struct mg_install_env *env, struct mg_install_stats *st,
+       char *err, size_t errlen)
+{
+	static struct mg_ctl_msg undo[PLAN_MAX];
+	int32_t undo_status[PLAN_MAX];
+	unsigned int nu = 0;
+	int rc = 0;
+
+	for (unsigned int i = 0; i < plan.n; i++) {
+		const struct mg_ctl_msg *m = &plan.msg[i];
+		struct mg_media_pair *mp = &call->media[plan.media[i]];
+		int s = plan.side[i], k = plan.kind[i];
+		bool ok = plan.status[i] == 0;
+
+		if (!ok) {
+			st->refused++;
+			if (rc == 0)
+				snprintf(err, errlen, "dataplane refused %s "
+					 "%u: %s", what(m->h.type), m->u.id.id,
+					 strerror(plan.status[i]));
+			if (m->h.type != MG_CTL_FLOW_DEL)
+				rc = -EREMOTEIO;
+		}
+		if (m->h.type == MG_CTL_FLOW_DEL) {
+			memset(&mp->installed[s][k], 0, sizeof(mp->installed[s][k]));
+			if (!wanted(mp, s, k))
+				put_ids(c, mp, s, k);
+		} else if (m->h.type == MG_CTL_FLOW_ADD && ok) {
+			mp->installed[s][k] = m->u.flow;
+		} else if (m->h.type == MG_CTL_FLOW_ADD) {
+			/* The flow's contexts just before it that were
+			 * taken: nobody owns them now. */
+			for (unsigned int j = i; j-- > 0 &&
+			     plan.msg[j].h.type == MG_CTL_SRTP_ADD &&
+			     plan.media[j] == plan.media[i] &&
+			     plan.side[j] == s && plan.kind[j] == k;)
+				if (plan.status[j] == 0)
+					undo[nu++].u.id.id =
+						plan.msg[j].u.srtp_add.id;
+		}
+	}
+	for (unsigned int i = 0; i < nu; i++) {
+		undo[i].h = (struct mg_ctl_hdr){ .type = MG_CTL_SRTP_DEL,
+						 .len = sizeof(struct mg_ctl_id) };
+		undo[i].u.id.reserved = 0;
+	}
+	if (nu != 0) {
+		st->requests += nu;
+		env->req(env->arg, undo, nu, undo_status);
+	}
+	return rc;
 }
 
 int
@@ -247,17 +244,33 @@ mg_call_install(struct mg_calls *c, struct mg_call *call,
 
 	if (call->state != MG_CALL_ANSWERED)
 		return 0;
+	plan.n = 0;
 	for (uint32_t m = 0; m < call->nb_media && rc == 0; m++) {
 		struct mg_media_pair *mp = &call->media[m];
 
-		name_flows(c, mp);
+		if (!name_flows(c, mp))
+			rc = -ENOSPC;
 		for (int s = 0; s < 2 && rc == 0; s++)
 			for (int k = 0; k < 2 && rc == 0; k++)
-				rc = sync_flow(c, mp, s, k, env, all, st, err,
-					       errlen);
-		if (rc == 0)
-			mp->keys_new[0] = mp->keys_new[1] = 0;
+				rc = plan_flow(c, mp, m, s, k, env, all);
 	}
+	if (rc != 0) {
+		explicit_bzero(&plan, sizeof(plan));
+		return snprintf(err, errlen, "out of flow or context ids "
+				"(--max-flows)"), rc;
+	}
+	if (plan.n != 0) {
+		st->requests += plan.n;
+		rc = env->req(env->arg, plan.msg, plan.n, plan.status);
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "dataplane gone: %s", strerror(-rc));
+	else
+		rc = settle(c, call, env, st, err, errlen);
+	if (rc == 0)
+		for (uint32_t m = 0; m < call->nb_media; m++)
+			call->media[m].keys_new[0] = call->media[m].keys_new[1] = 0;
+	explicit_bzero(&plan, sizeof(plan));
 	return rc;
 }
 
@@ -265,20 +278,22 @@ int
 mg_call_uninstall(struct mg_calls *c, struct mg_call *call,
 		  const struct mg_install_env *env, struct mg_install_stats *st)
 {
-	char err[128];
 	int rc = 0;
 
+	plan.n = 0;
 	for (uint32_t m = 0; m < call->nb_media; m++)
 		for (int s = 0; s < 2; s++)
 			for (int k = 0; k < 2; k++) {
 				struct mg_media_pair *mp = &call->media[m];
 
-				if (rc == 0 && mp->installed[s][k].id != 0)
-					rc = flow_del(env, mp->flow[s][k], st,
-						      err, sizeof(err));
-				if (rc == -EREMOTEIO)
-					rc = 0; /* already gone: fine */
+				if (mp->installed[s][k].id != 0)
+					plan_id(&plan, MG_CTL_FLOW_DEL,
+						mp->flow[s][k], m, s, k);
 				put_ids(c, mp, s, k);
 			}
+	if (plan.n != 0) {
+		st->requests += plan.n;
+		rc = env->req(env->arg, plan.msg, plan.n, plan.status);
+	}
 	return rc;
 }

@@ -14,10 +14,11 @@
 
 #include "calls.h"
 
-/* One request and its ack status: 0 when acked (status set), or -errno
- * when the dataplane is gone or did not answer. */
+/* Requests in flight together, in order, and their ack statuses: 0 when
+ * all were acked (status[] set), or -errno when the dataplane is gone or
+ * did not answer. The caller numbers them (h.seq). */
 typedef int (*mg_ring_req_fn)(void *arg, struct mg_ctl_msg *req,
-			      int32_t *status);
+			      unsigned int n, int32_t *status);
 
 struct mg_install_env {
 	struct mg_ctl_addr media;   /* our media address (port unused) */

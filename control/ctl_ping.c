@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -9,6 +10,10 @@
 /* How long to sleep between polls of the ack ring: short next to the
  * dataplane's own poll period, long enough not to burn the shared core. */
 #define WAIT_POLL_NS 50000
+/* For this long after sending, yield instead: a dataplane serving the
+ * ring acks in microseconds, often on the same core, and yielding lets
+ * it run without paying a timer's slack. */
+#define WAIT_YIELD_NS 300000
 
 uint64_t
 mg_ctl_now_ns(void)
@@ -20,11 +25,14 @@ mg_ctl_now_ns(void)
 }
 
 static void
-nap(void)
+nap(uint64_t since_ns)
 {
 	struct timespec ts = { 0, WAIT_POLL_NS };
 
-	nanosleep(&ts, NULL);
+	if (mg_ctl_now_ns() - since_ns < WAIT_YIELD_NS)
+		sched_yield();
+	else
+		nanosleep(&ts, NULL);
 }
 
 void
@@ -63,7 +71,7 @@ send_until(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
 			return rc;
 		if (mg_ctl_now_ns() >= deadline)
 			return -ETIMEDOUT;
-		nap();
+		nap(0);
 	}
 	return 0;
 }
@@ -73,7 +81,8 @@ mg_ctl_request(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
 	       unsigned int timeout_ms, struct mg_ctl_msg *ack,
 	       struct mg_ctl_wait_stats *ws)
 {
-	uint64_t deadline = mg_ctl_now_ns() + timeout_ms * 1000000ull;
+	uint64_t sent = mg_ctl_now_ns();
+	uint64_t deadline = sent + timeout_ms * 1000000ull;
 	uint64_t epoch = __atomic_load_n(&seg->shm->dp_epoch, __ATOMIC_ACQUIRE);
 	int rc = peer_fault(seg, epoch);
 
@@ -92,7 +101,55 @@ mg_ctl_request(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
 		if (rc == 0 && mg_ctl_now_ns() >= deadline)
 			rc = -ETIMEDOUT;
 		if (rc == 0)
-			nap();
+			nap(sent);
+	}
+	return rc;
+}
+
+/* The acks that have come for the batch, in order; others are stale. */
+static void
+take_acks(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
+	  unsigned int sent, unsigned int *acked, int32_t *status,
+	  struct mg_ctl_wait_stats *ws)
+{
+	struct mg_ctl_msg ack;
+
+	while (*acked < sent && mg_ctl_seg_recv(seg, &ack) == 0) {
+		if (ack.h.type == MG_CTL_ACK &&
+		    ack.h.seq == req[*acked].h.seq) {
+			status[(*acked)++] = ack.h.status;
+			continue;
+		}
+		ws->stale_acks++;
+	}
+}
+
+int
+mg_ctl_request_batch(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
+		     unsigned int n, unsigned int timeout_ms, int32_t *status,
+		     struct mg_ctl_wait_stats *ws)
+{
+	uint64_t start = mg_ctl_now_ns();
+	uint64_t deadline = start + timeout_ms * 1000000ull;
+	uint64_t epoch = __atomic_load_n(&seg->shm->dp_epoch, __ATOMIC_ACQUIRE);
+	unsigned int sent = 0, acked = 0;
+	int rc = peer_fault(seg, epoch);
+
+	if (rc == -EPIPE)
+		return -ENOTCONN;
+	while (rc == 0 && acked < n) {
+		while (sent < n && mg_ctl_seg_send(seg, &req[sent]) == 0)
+			sent++;
+		if (sent < n)
+			ws->ring_full++;
+		take_acks(seg, req, sent, &acked, status, ws);
+		if (acked == n)
+			break;
+		rc = peer_fault(seg, epoch);
+		if (rc == 0 && mg_ctl_now_ns() >= deadline)
+			rc = -ETIMEDOUT;
+		if (rc == 0)
+			nap(start);
 	}
 	return rc;
 }

@@ -24,6 +24,14 @@ int mg_ctl_request(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
 		   unsigned int timeout_ms, struct mg_ctl_msg *ack,
 		   struct mg_ctl_wait_stats *ws);
 
+/* Several requests in flight at once, in order (their seqs set by the
+ * caller, increasing): each is sent as soon as the ring has room, and
+ * status[i] gets the status of req[i]'s ack. Returns 0 once every ack
+ * came, or the errors of mg_ctl_request (then status is partial). */
+int mg_ctl_request_batch(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
+			 unsigned int n, unsigned int timeout_ms,
+			 int32_t *status, struct mg_ctl_wait_stats *ws);
+
 /* Build a ping request with the given seq. */
 void mg_ctl_ping_build(struct mg_ctl_msg *m, uint32_t seq);
 

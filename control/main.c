@@ -72,25 +72,24 @@ sleep_ms(uint32_t ms)
 
 static void report_failure(const struct run *r, int rc);
 
-/* One request of a call's installation, with its ack. */
+/* A call's requests, in flight together. */
 static int
-ring_req(void *arg, struct mg_ctl_msg *req, int32_t *status)
+ring_req(void *arg, struct mg_ctl_msg *req, unsigned int n, int32_t *status)
 {
 	struct run *r = arg;
-	struct mg_ctl_msg ack;
 	int rc;
 
 	if (r->attached_epoch == 0)
 		return -ENOTCONN;
-	req->h.seq = ++r->seq;
-	rc = mg_ctl_request(r->seg, req, r->cfg->ack_timeout_ms, &ack, &r->ws);
+	for (unsigned int i = 0; i < n; i++)
+		req[i].h.seq = ++r->seq;
+	rc = mg_ctl_request_batch(r->seg, req, n, r->cfg->ack_timeout_ms,
+				  status, &r->ws);
 	if (rc != 0) {
 		report_failure(r, rc);
 		r->attached_epoch = 0;
-		return rc;
 	}
-	*status = ack.h.status;
-	return 0;
+	return rc;
 }
 
 static int

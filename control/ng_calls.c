@@ -170,8 +170,9 @@ wall_s(void)
 	return (uint64_t)time(NULL);
 }
 
-/* Which party of the call sends this offer, naming parties on first
- * sight; -1 if the from-tag is neither party's. */
+/* Which party of the call sends this offer: the first offerer (named by
+ * its first offer) or the one that answered it (named by the answer's
+ * to-tag); -1 for anyone else. */
 static int
 offer_side(struct mg_call *call, const struct req *r)
 {
@@ -179,11 +180,8 @@ offer_side(struct mg_call *call, const struct req *r)
 		set_tag(call->tag[0], r->from_tag, r->from_tag_len);
 	if (tag_is(call->tag[0], r->from_tag, r->from_tag_len))
 		return 0;
-	if (call->tag[1][0] == '\0' || tag_is(call->tag[1], r->from_tag,
-					       r->from_tag_len)) {
-		set_tag(call->tag[1], r->from_tag, r->from_tag_len);
+	if (tag_is(call->tag[1], r->from_tag, r->from_tag_len))
 		return 1;
-	}
 	return -1;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,6 +29,10 @@
 
 #define PROG "mediagate-dataplane"
 #define CTL_POLL_NS 1000000ull      /* serve the ring every 1 ms */
+/* After a request, serve the ring without sleeping for this long: a
+ * control plane installing calls sends them back to back, and a 1 ms
+ * sleep between each would cap it at a thousand requests a second. */
+#define CTL_HOT_NS 20000000ull
 #define CTL_RETRY_NS 1000000000ull  /* retry a failed attach every 1 s */
 
 static volatile sig_atomic_t quit_signal;
@@ -151,23 +156,36 @@ ctl_try_attach(struct dp *d, uint64_t now)
 	snprintf(d->last_ctl_err, sizeof(d->last_ctl_err), "%s", err);
 }
 
-static void
+static unsigned int
 ctl_serve(struct dp *d, uint64_t now)
 {
 	struct mg_dp_summary sum;
 	struct mg_fwd_stats tot;
+	unsigned int n;
 
 	ctl_try_attach(d, now);
 	if (!mg_dp_ctl_attached(&d->ctl))
-		return;
+		return 0;
 	mg_stats_sum(d->streams, d->nb_ports, &tot);
 	sum = (struct mg_dp_summary){
 		.nb_ports = d->nb_ports, .nb_lcores = rte_lcore_count(),
 		.rx_pkts = tot.rx_pkts, .tx_pkts = tot.tx_pkts,
 	};
-	mg_dp_ctl_poll(&d->ctl, now, &sum);
+	n = mg_dp_ctl_poll(&d->ctl, now, &sum);
 	if (d->cfg.media)
 		mg_tables_reclaim(&d->media.t);
+	return n;
+}
+
+/* Between polls of a busy ring: forward a burst, or let the control
+ * plane (often on this core) run. */
+static void
+hot_pause(struct dp *d)
+{
+	if (d->main_lc != NULL)
+		mg_fwd_poll(d->main_lc);
+	else
+		sched_yield();
 }
 
 static void
@@ -188,10 +206,15 @@ main_loop(struct dp *d)
 {
 	uint64_t start = now_ns(), now = start, last_stats = start;
 	uint64_t interval = d->cfg.stats_interval_s * 1000000000ull;
+	uint64_t hot_until = 0;
 
 	while (!mg_dp_quit) {
-		ctl_serve(d, now);
-		sleep_or_forward(d, now + CTL_POLL_NS);
+		if (ctl_serve(d, now) > 0)
+			hot_until = now + CTL_HOT_NS;
+		if (now < hot_until)
+			hot_pause(d);
+		else
+			sleep_or_forward(d, now + CTL_POLL_NS);
 		now = now_ns();
 		if (interval && now - last_stats >= interval) {
 			mg_stats_print_rates(d->streams, d->nb_ports, d->prev,

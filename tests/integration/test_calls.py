@@ -17,6 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mgproc  # noqa: E402
+import ngclient  # noqa: E402
 from ngclient import Client, sdp_lines  # noqa: E402
 
 MEDIA = "192.0.2.10"
@@ -290,7 +291,329 @@ def media_both_ways():
           "checked with libsrtp2 both ways")
 
 
-CASES = {f.__name__: f for f in (sdes_to_plain_shapes, media_both_ways)}
+def sdp(addr, port, proto, extra=""):
+    return (f"v=0\r\no=x 1 1 IN IP4 {addr}\r\ns=-\r\nc=IN IP4 {addr}\r\n"
+            f"t=0 0\r\nm=audio {port} {proto} 0\r\n{extra}")
+
+
+def send_check(net, tmp, tag, frames, protect_key, expect_key, src_ms,
+               suite_in="AES_CM_128_HMAC_SHA1_80",
+               suite_out="AES_CM_128_HMAC_SHA1_80"):
+    """Send frames (plain; protected first with protect_key if given) into
+    the dataplane; what comes out must be the same RTP/RTCP, SRTP under
+    expect_key if given. Returns the captured frames."""
+    from scapy.all import wrpcap, rdpcap
+    wrpcap(f"{tmp}/{tag}_plain.pcap", frames)
+    inp = f"{tmp}/{tag}_plain.pcap"
+    if protect_key:
+        srtp_pcap("protect", protect_key, inp, f"{tmp}/{tag}_in.pcap", suite_in)
+        inp = f"{tmp}/{tag}_in.pcap"
+    n = net.io(inp, f"{tmp}/{tag}_out.pcap", src_ms, 5, len(frames))
+    assert n == len(frames), f"{tag}: {n} of {len(frames)} came out"
+    out = f"{tmp}/{tag}_out.pcap"
+    if expect_key:
+        srtp_pcap("unprotect", expect_key, out, f"{tmp}/{tag}_open.pcap", suite_out)
+        out = f"{tmp}/{tag}_open.pcap"
+    assert payloads(out) == payloads(f"{tmp}/{tag}_plain.pcap"), tag
+    return rdpcap(f"{tmp}/{tag}_out.pcap")
+
+
+def b64(k):
+    return base64.b64encode(k).decode()
+
+
+def srtp_both_legs():
+    """SRTP on both legs with different keys (no rtcp-mux: RTCP on the
+    odd ports): we offer the answerer every allowed suite, strongest
+    first, each under its own fresh key; it picks AES_256_CM_HMAC_SHA1_80
+    (tag 3). libsrtp2 opens what comes out on each side with the key that
+    side was given, so neither party's key ever reaches the other."""
+    net = Netns()
+    rig = None
+    try:
+        rig = Rig("both", ctl_extra=["--next-hop-mac", net.mac_b],
+                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+        o = rig.ng.ask(command="offer", call_id="c2", from_tag="fa", sdp=sdp(
+            "192.0.2.1", 4000, "RTP/SAVP",
+            f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY_A}\r\n"))
+        to_b = sdp_lines(o[b"sdp"])
+        offered = crypto_lines(to_b)
+        assert [c[:2] for c in offered] == [
+            (1, "AEAD_AES_256_GCM"), (2, "AEAD_AES_128_GCM"),
+            (3, "AES_256_CM_HMAC_SHA1_80"), (4, "AES_192_CM_HMAC_SHA1_80"),
+            (5, "AES_CM_128_HMAC_SHA1_80"), (6, "AES_256_CM_HMAC_SHA1_32"),
+            (7, "AES_192_CM_HMAC_SHA1_32"), (8, "AES_CM_128_HMAC_SHA1_32")], to_b
+        assert len({c[2] for c in offered}) == 8, "keys reused across suites"
+        pb = m_line(to_b)[1]
+        key_b = bytes(range(46))
+        a = rig.ng.ask(command="answer", call_id="c2", from_tag="fa", to_tag="tb",
+                       sdp=sdp("192.0.2.2", 5000, "RTP/SAVP",
+                               f"a=crypto:3 AES_256_CM_HMAC_SHA1_80 inline:{b64(key_b)}\r\n"))
+        assert a[b"result"] == b"ok", a
+        to_a = sdp_lines(a[b"sdp"])
+        pa = m_line(to_a)[1]
+        (tag, suite, key_to_a), = crypto_lines(to_a)
+        assert (tag, suite) == (1, "AES_CM_128_HMAC_SHA1_80"), to_a
+        assert f"a=rtcp:{pa + 1}" in to_a and f"a=rtcp:{pb + 1}" in to_b
+        assert rig.stats()[b"ring requests"] == 12  # 4 flows, 8 contexts
+        with tempfile.TemporaryDirectory() as tmp:
+            key_to_b = b64(offered[2][2])
+            out = send_check(net, tmp, "a_rtp", rtp_frames(
+                net, "192.0.2.1", 4000, pa, 30, 0xa1), KEY_A, key_to_b, MEDIA,
+                suite_out="AES_256_CM_HMAC_SHA1_80")
+            assert {(p.sport, p.dport) for p in out} == {(pb, 5000)}
+            rtcp = [f for f in rtp_frames(net, "192.0.2.1", 4001, pa + 1, 10, 0xa1, 1)
+                    if bytes(f.load)[1] == 200]
+            out = send_check(net, tmp, "a_rtcp", rtcp, KEY_A, key_to_b, MEDIA,
+                             suite_out="AES_256_CM_HMAC_SHA1_80")
+            assert {(p.sport, p.dport) for p in out} == {(pb + 1, 5001)}
+            out = send_check(net, tmp, "b_rtp", rtp_frames(
+                net, "192.0.2.2", 5000, pb, 30, 0xb2), b64(key_b), b64(key_to_a),
+                MEDIA, suite_in="AES_256_CM_HMAC_SHA1_80")
+            assert {(p.sport, p.dport) for p in out} == {(pa, 4000)}
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    print("SRTP on both legs, different suites and keys, RTP and RTCP on "
+          "their own ports, checked with libsrtp2")
+
+
+def reinvite_keeps_rollover():
+    """A re-INVITE that keeps the keys changes nothing in the dataplane:
+    no ring request, and a stream whose sequence number wraps across the
+    re-INVITE still authenticates (the rollover counter went on). A
+    re-INVITE with a new key replaces the contexts and the new stream,
+    starting over, gets through."""
+    from scapy.all import rdpcap, wrpcap
+    net = Netns()
+    rig = None
+    try:
+        rig = Rig("reinv", ctl_extra=["--next-hop-mac", net.mac_b],
+                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+        offer = sdp("192.0.2.1", 4000, "RTP/SAVP",
+                    f"a=rtcp-mux\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY_A}\r\n")
+        answer = sdp("192.0.2.2", 5000, "RTP/AVP", "a=rtcp-mux\r\n")
+        to_b, to_a = offer_answer(rig.ng, call="c3", offer=offer, answer=answer,
+                                  transport_protocol="RTP/AVP")
+        pa, pb = m_line(to_a)[1], m_line(to_b)[1]
+        before = rig.stats()[b"ring requests"]
+        with tempfile.TemporaryDirectory() as tmp:
+            frames = rtp_frames(net, "192.0.2.1", 4000, pa, 24, 0xa1)
+            for i, f in enumerate(frames):  # sequence 65524 .. 65535, 0 .. 11
+                pl = bytearray(bytes(f.load))
+                pl[2:4] = ((65524 + i) & 0xffff).to_bytes(2, "big")
+                f.load = bytes(pl)
+            wrpcap(f"{tmp}/all_plain.pcap", frames)
+            srtp_pcap("protect", KEY_A, f"{tmp}/all_plain.pcap", f"{tmp}/all.pcap")
+            pk = rdpcap(f"{tmp}/all.pcap")
+            wrpcap(f"{tmp}/first.pcap", pk[:12])
+            wrpcap(f"{tmp}/second.pcap", pk[12:])
+            assert net.io(f"{tmp}/first.pcap", f"{tmp}/o1.pcap", MEDIA, 5, 12) == 12
+            to_b2, to_a2 = offer_answer(rig.ng, call="c3", offer=offer,
+                                        answer=answer, transport_protocol="RTP/AVP")
+            assert rig.stats()[b"ring requests"] == before, "same keys reinstalled"
+            assert (m_line(to_a2)[1], m_line(to_b2)[1]) == (pa, pb)
+            assert crypto_lines(to_a2) == crypto_lines(to_a), "our key changed"
+            n = net.io(f"{tmp}/second.pcap", f"{tmp}/o2.pcap", MEDIA, 5, 12)
+            assert n == 12, f"{n} of 12 after the wrap: rollover counter lost"
+            assert payloads(f"{tmp}/o1.pcap") + payloads(f"{tmp}/o2.pcap") == \
+                [bytes(f.load) for f in frames]
+            # New key: new contexts; a stream under it starts clean.
+            new_key = b64(bytes(range(100, 130)))
+            offer3 = offer.replace(KEY_A, new_key)
+            offer_answer(rig.ng, call="c3", offer=offer3, answer=answer,
+                         transport_protocol="RTP/AVP")
+            assert rig.stats()[b"ring requests"] > before
+            send_check(net, tmp, "new", rtp_frames(net, "192.0.2.1", 4000, pa, 10, 0xa5),
+                       new_key, None, MEDIA)
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    print("re-INVITE with the same key: nothing reinstalled, ROC kept across "
+          "a wrap; with a new key: contexts replaced")
+
+
+def bad(ng, why, **kw):
+    r = ng.ask(**kw)
+    assert r[b"result"] == b"error", (kw, r)
+    assert why.encode() in r[b"error-reason"], (why, r)
+
+
+def malformed_requests():
+    """Every class of bad offer or answer gets result=error with its reason
+    and changes nothing: no call appears, an existing call keeps its state
+    and keys, the dataplane gets no request. Retransmissions get the cached
+    reply and are not acted on again."""
+    rig = Rig("bad")
+    ng = rig.ng
+    try:
+        key = f"inline:{KEY_A}"
+        good = sdp("192.0.2.1", 4000, "RTP/SAVP", f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 {key}\r\n")
+        cases = [
+            ("No call-id", dict(from_tag="f", sdp=good)),
+            ("No call-id", dict(call_id=5, from_tag="f", sdp=good)),
+            ("No from-tag", dict(call_id="b", sdp=good)),
+            ("No SDP body", dict(call_id="b", from_tag="f")),
+            ("No SDP body", dict(call_id="b", from_tag="f", sdp=["x"])),
+            ("SDP line 1", dict(call_id="b", from_tag="f", sdp="hello")),
+            ("no usable a=crypto", dict(call_id="b", from_tag="f", sdp=good.replace(
+                KEY_A, "!!notbase64!!"))),
+            ("no usable a=crypto", dict(call_id="b", from_tag="f", sdp=good.replace(
+                KEY_A, KEY_A[:-4]))),
+            ("no usable a=crypto", dict(call_id="b", from_tag="f", sdp=good.replace(
+                "AES_CM_128_HMAC_SHA1_80", "F8_128_HMAC_SHA1_80"))),
+            ("no usable a=crypto", dict(call_id="b", from_tag="f", sdp=sdp(
+                "192.0.2.1", 4000, "RTP/SAVP"))),
+            ("duplicate a=crypto tag", dict(call_id="b", from_tag="f", sdp=good + (
+                f"a=crypto:1 AES_CM_128_HMAC_SHA1_32 {key}\r\n"))),
+            ("without a c=", dict(call_id="b", from_tag="f", sdp=good.replace(
+                "c=IN IP4 192.0.2.1\r\n", ""))),
+            ("m=", dict(call_id="b", from_tag="f", sdp=good.replace(
+                "m=audio 4000", "m=audio 99999"))),
+            ("not an IP address", dict(call_id="b", from_tag="f", sdp=good.replace(
+                "c=IN IP4 192.0.2.1", "c=IN IP4 sip.example.com"))),
+            ("transport UDP/TLS/RTP/SAVPF not supported", dict(
+                call_id="b", from_tag="f", sdp=good.replace("RTP/SAVP", "UDP/TLS/RTP/SAVPF"))),
+            ("at most 4 per call", dict(call_id="b", from_tag="f", sdp=good + "".join(
+                "m=audio 4002 RTP/AVP 0\r\n" for _ in range(4)))),
+            ("too long", dict(call_id="b", from_tag="f", sdp=good.replace(
+                "s=-", "s=" + "x" * 5000))),
+            ("unknown crypto suite", dict(call_id="b", from_tag="f", sdp=good,
+                                          SDES=["no-FOO_BAR"])),
+            ("transport-protocol", dict(call_id="b", from_tag="f", sdp=good,
+                                        transport_protocol="RTP/XYZ")),
+            ("no allowed suite offered", dict(call_id="b", from_tag="f", sdp=good,
+                                              SDES=["only-AES_CM_128_HMAC_SHA1_32"])),
+            ("SDES flags leave no suite", dict(call_id="b", from_tag="f",
+                                               sdp=sdp("192.0.2.1", 4000, "RTP/AVP"),
+                                               transport_protocol="RTP/SAVP",
+                                               SDES=["only-AES_CM_128_HMAC_SHA1_80",
+                                                     "no-AES_CM_128_HMAC_SHA1_80"])),
+        ]
+        for why, kw in cases:
+            bad(ng, why, command="offer", **kw)
+        st = rig.stats()
+        assert st[b"current sessions"] == 0 and st[b"ring requests"] == 0, st
+        # A call in place, then bad answers and offers against it.
+        o = ng.ask(command="offer", call_id="k", from_tag="f", sdp=good,
+                   transport_protocol="RTP/SAVP")
+        assert o[b"result"] == b"ok", o
+        offered = crypto_lines(sdp_lines(o[b"sdp"]))
+        ans = lambda extra: sdp("192.0.2.2", 5000, "RTP/SAVP", extra)  # noqa: E731
+        kb = b64(bytes(30))
+        acases = [
+            ("Unknown call-id", dict(call_id="nope", from_tag="f", to_tag="t", sdp=ans(""))),
+            ("No to-tag", dict(call_id="k", from_tag="f", sdp=ans(""))),
+            ("not the offerer's", dict(call_id="k", from_tag="zz", to_tag="t", sdp=ans(""))),
+            ("exactly one a=crypto", dict(call_id="k", from_tag="f", to_tag="t", sdp=ans(""))),
+            ("did not offer", dict(call_id="k", from_tag="f", to_tag="t", sdp=ans(
+                f"a=crypto:9 AES_CM_128_HMAC_SHA1_80 inline:{kb}\r\n"))),
+            ("did not offer", dict(call_id="k", from_tag="f", to_tag="t", sdp=ans(
+                f"a=crypto:5 AES_CM_128_HMAC_SHA1_32 inline:{kb}\r\n"))),
+            ("needs a 30-byte", dict(call_id="k", from_tag="f", to_tag="t", sdp=ans(
+                f"a=crypto:5 AES_CM_128_HMAC_SHA1_80 inline:{kb[:-4]}\r\n"))),
+            ("the offer had 1", dict(call_id="k", from_tag="f", to_tag="t", sdp=ans(
+                f"a=crypto:5 AES_CM_128_HMAC_SHA1_80 inline:{kb}\r\n") +
+                "m=video 5002 RTP/AVP 96\r\n")),
+        ]
+        for why, kw in acases:
+            bad(ng, why, command="answer", **kw)
+        bad(ng, "may not remove m= lines", command="offer", call_id="k", from_tag="f",
+            sdp=good.split("m=")[0])
+        bad(ng, "neither party", command="offer", call_id="k", from_tag="f2", sdp=good)
+        st = rig.stats()
+        assert st[b"current sessions"] == 1 and st[b"ring requests"] == 0, st
+        a = ng.ask(command="answer", call_id="k", from_tag="f", to_tag="t", sdp=ans(
+            f"a=crypto:5 AES_CM_128_HMAC_SHA1_80 inline:{kb}\r\n"))
+        assert a[b"result"] == b"ok", a
+        assert offered == crypto_lines(sdp_lines(o[b"sdp"]))
+        # A retransmitted answer (same cookie): the cached reply, nothing new.
+        body = ngclient.bencode({"command": "delete", "call-id": "k"})
+        r1, raw1 = ng.raw(b"same", body)
+        r2, raw2 = ng.raw(b"same", body)
+        assert raw1 == raw2 and r1[b"result"] == b"ok", raw1
+        st = rig.stats()
+        assert st[b"current sessions"] == 0 and st[b"deletes"] == 1, st
+        bad(ng, "Unknown call-id", command="delete", call_id="k")
+        bad(ng, "Unknown call-id", command="query", call_id="k")
+        bad(ng, "limit", command="list", limit="x")
+    finally:
+        assert rig.stop() == 0, rig.ctl.text()
+    print(f"{len(cases)} bad offers, {len(acases) + 2} bad answers/re-offers "
+          "refused with no state change")
+
+
+def dataplane_restart_replays():
+    """A dataplane killed with calls in place: the control plane sees the
+    new one and installs every live call into it."""
+    rig = Rig("replay")
+    try:
+        for i in range(50):
+            offer_answer(rig.ng, call=f"r{i}", transport_protocol="RTP/AVP")
+        rig.dp.kill()
+        rig.dp.wait(10)
+        rig.start_dp()
+        rig.ctl.wait_line(r"replayed 50 calls into dataplane epoch", 20)
+        assert rig.stats()[b"ring requests"] == 800
+        q = rig.ng.ask(command="query", call_id="r7")
+        assert q[b"result"] == b"ok", q
+        rig.dp.signal()
+        assert rig.dp.wait(30) == 0
+        assert len(mgproc.flow_stats(rig.dp.text())) == 200, rig.dp.text()
+        rig.dp = None
+    finally:
+        assert rig.stop() == 0, rig.ctl.text()
+    print("50 calls replayed into a restarted dataplane: 200 flows")
+
+
+def control_restart_recovers():
+    """A control plane killed with calls in place: the dataplane goes on
+    forwarding; a new control plane maps the call table again, finds the
+    same dataplane (sends nothing), answers for the calls and deletes them.
+    Then with the dataplane also restarted meanwhile: the calls are
+    replayed from the persisted table."""
+    rig = Rig("ctlrst")
+    try:
+        for i in range(3):
+            offer_answer(rig.ng, call=f"k{i}", transport_protocol="RTP/AVP")
+        rig.ctl.kill()
+        rig.ctl.wait(10)
+        rig.ctl = mgproc.control(rig.ctl_args)
+        rig.ctl.wait_line(r"call table .*: 3 calls recovered", 10)
+        rig.ctl.wait_line(r"3 calls kept: the dataplane still has them", 20)
+        assert rig.stats()[b"ring requests"] == 0
+        assert sorted(rig.ng.ask(command="list")[b"calls"]) == [b"k0", b"k1", b"k2"]
+        d = rig.ng.ask(command="delete", call_id="k1")
+        assert d[b"result"] == b"ok", d
+        assert rig.stats()[b"ring requests"] == 4
+        # Both gone at once; the new pair has the two calls that are left.
+        rig.ctl.kill()
+        rig.dp.kill()
+        rig.ctl.wait(10)
+        rig.dp.wait(10)
+        rig.ctl = mgproc.control(rig.ctl_args)
+        rig.ctl.wait_line(r"2 calls recovered", 10)
+        rig.start_dp()
+        rig.ctl.wait_line(r"replayed 2 calls", 20)
+        o = rig.ng.ask(command="offer", call_id="k0", from_tag="ft1", sdp=OFFER_SAVP,
+                       transport_protocol="RTP/AVP")
+        assert o[b"result"] == b"ok", o
+        rig.dp.signal()
+        assert rig.dp.wait(30) == 0
+        assert len(mgproc.flow_stats(rig.dp.text())) == 8, rig.dp.text()
+        rig.dp = None
+    finally:
+        assert rig.stop() == 0, rig.ctl.text()
+    print("control restart: calls kept with the same dataplane, replayed "
+          "into a new one")
+
+
+CASES = {f.__name__: f for f in (sdes_to_plain_shapes, media_both_ways,
+                                  srtp_both_legs, reinvite_keeps_rollover,
+                                  malformed_requests, dataplane_restart_replays,
+                                  control_restart_recovers)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
