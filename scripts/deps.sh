@@ -12,6 +12,8 @@ PKGS=(
   libcmocka-dev               # unit tests
   libpcap-dev                 # net_pcap ports for tests and the demo
   python3 python3-scapy python3-cryptography   # integration tests, ESP oracle
+  kamailio sip-tester         # a SIP proxy and UAs driving calls over ng (tests)
+  rtpengine-daemon            # the engine whose ng replies ours must match (tests)
   iproute2 procps
 )
 

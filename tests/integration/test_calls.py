@@ -52,7 +52,9 @@ ANSWER_AVP = (
 KEY_BYTES = {"AES_CM_128_HMAC_SHA1_80": 30, "AES_CM_128_HMAC_SHA1_32": 30,
              "AES_192_CM_HMAC_SHA1_80": 38, "AES_192_CM_HMAC_SHA1_32": 38,
              "AES_256_CM_HMAC_SHA1_80": 46, "AES_256_CM_HMAC_SHA1_32": 46,
-             "AEAD_AES_128_GCM": 28, "AEAD_AES_256_GCM": 44}
+             "AEAD_AES_128_GCM": 28, "AEAD_AES_256_GCM": 44,
+             "NULL_HMAC_SHA1_80": 30, "NULL_HMAC_SHA1_32": 30,
+             "F8_128_HMAC_SHA1_80": 30, "F8_128_HMAC_SHA1_32": 30}
 
 
 def crypto_lines(lines):
@@ -64,7 +66,8 @@ def crypto_lines(lines):
         if not ln.startswith("a=crypto:"):
             continue
         assert m, ln
-        key = base64.b64decode(m.group(3), validate=True)
+        b = m.group(3)
+        key = base64.b64decode(b + "=" * (-len(b) % 4), validate=True)
         assert len(key) == KEY_BYTES[m.group(2)], ln
         out.append((int(m.group(1)), m.group(2), key))
     return out
@@ -610,7 +613,180 @@ def control_restart_recovers():
           "into a new one")
 
 
-CASES = {f.__name__: f for f in (sdes_to_plain_shapes, media_both_ways,
+SIP_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip")
+
+
+def sip_sdp(pkts, port, first_line):
+    """The SDP of the first SIP message to `port` starting with first_line."""
+    from scapy.all import UDP
+    for p in pkts:
+        if UDP in p and p[UDP].dport == port:
+            msg = bytes(p[UDP].payload).decode(errors="replace")
+            if msg.startswith(first_line):
+                return sdp_lines(msg.split("\r\n\r\n", 1)[1].encode())
+    raise AssertionError(f"no {first_line} to port {port}")
+
+
+def kamailio_sipp_call():
+    """Kamailio (Debian's, its rtpengine module pointed at mediagate) proxies
+    a call between two sipp instances: the caller offers RTP/SAVP, the
+    callee answers RTP/AVP. The call completes; media made by libsrtp2 on
+    the caller's side comes out plain to the callee, the callee's plain
+    RTP comes out as SRTP that libsrtp2 opens with the key the caller got
+    in the 200 OK; the BYE deletes the call."""
+    import subprocess as sp
+    from scapy.all import AsyncSniffer
+    net = Netns()
+    rig = kam = uas = uac = None
+    base = 21000 + os.getpid() % 5000 * 4
+    kport, uasport, uacport = base, base + 1, base + 2
+    try:
+        rig = Rig("kam", ctl_extra=["--next-hop-mac", net.mac_b],
+                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(SIP_DIR, "kamailio.cfg")) as f:
+                cfg = f.read().replace("@KPORT@", str(kport)).replace(
+                    "@NGPORT@", str(rig.port)).replace("@UASPORT@", str(uasport))
+            with open(f"{tmp}/kamailio.cfg", "w") as f:
+                f.write(cfg)
+            kam = mgproc.Proc(["kamailio", "-f", f"{tmp}/kamailio.cfg", "-DD", "-E",
+                               "-m", "64", "-M", "8", "-Y", tmp, "-P", f"{tmp}/k.pid"])
+            kam.wait_line(r"INFO: .*(rtpengine|main).*|ready|Listening on", 20)
+            time.sleep(1)
+            sn = AsyncSniffer(iface="lo", filter=f"udp and (port {uacport} or port {uasport})")
+            sn.start()
+            time.sleep(0.5)
+            sipp = ["sipp", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-m", "1",
+                    "-nostdin", "-trace_err", "-error_file", f"{tmp}/err.log"]
+            uas = sp.Popen(sipp + ["-sf", os.path.join(SIP_DIR, "uas_avp.xml"),
+                                   "-p", str(uasport), "-mp", str(base + 100)],
+                           stdout=sp.PIPE, stderr=sp.STDOUT, cwd=tmp)
+            uac = sp.Popen(sipp + ["-sf", os.path.join(SIP_DIR, "uac_savp.xml"),
+                                   "-p", str(uacport), "-mp", str(base + 200),
+                                   "-d", "8000", "-s", "callee", f"127.0.0.1:{kport}"],
+                           stdout=sp.PIPE, stderr=sp.STDOUT, cwd=tmp)
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                if rig.stats()[b"answers"] == 1:
+                    break
+                time.sleep(0.1)
+            assert rig.stats()[b"answers"] == 1, (kam.text(), rig.ctl.text())
+            time.sleep(0.3)
+            pk = sn.stop()
+            to_b = sip_sdp(pk, uasport, "INVITE ")
+            to_a = sip_sdp(pk, uacport, "SIP/2.0 200")
+            assert m_line(to_b)[2] == "RTP/AVP" and m_line(to_a)[2] == "RTP/SAVP"
+            pb, pa = m_line(to_b)[1], m_line(to_a)[1]
+            (tag, suite, key), = crypto_lines(to_a)
+            send_check(net, tmp, "a", rtp_frames(net, "192.0.2.1", 4000, pa, 30, 0xa1, 10),
+                       KEY_A, None, MEDIA)
+            send_check(net, tmp, "b", rtp_frames(net, "192.0.2.2", 5000, pb, 30, 0xb2, 10),
+                       None, b64(key), MEDIA)
+            out_a, _ = uac.communicate(timeout=30)
+            out_b, _ = uas.communicate(timeout=30)
+            assert uac.returncode == 0, out_a.decode(errors="replace")[-3000:]
+            assert uas.returncode == 0, out_b.decode(errors="replace")[-3000:]
+        st = rig.stats()
+        assert st[b"deletes"] == 1 and st[b"current sessions"] == 0, st
+    finally:
+        for p in (uac, uas):
+            if p is not None and p.poll() is None:
+                p.kill()
+        if kam is not None:
+            kam.signal()
+            kam.wait(10)
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    print("Kamailio + sipp: SAVP caller, AVP callee; media both ways through "
+          "mediagate checked with libsrtp2; BYE deleted the call")
+
+
+def shape(reply, addr):
+    """What both engines must agree on in an offer or answer reply."""
+    lines = sdp_lines(reply[b"sdp"])
+    kind, port, proto, fmts = m_line(lines)
+    assert f"c=IN IP4 {addr}" in lines, lines
+    return {"result": reply[b"result"], "proto": proto, "fmts": fmts,
+            "port_rewritten": port not in (49170, 6000),
+            "suites": sorted({c[1] for c in crypto_lines(lines)}),
+            "crypto_count": len(crypto_lines(lines)),
+            "ice": any(ln.startswith("a=candidate") for ln in lines)}
+
+
+def rtpengine_same_shapes():
+    """The same offers and answers to rtpengine-daemon (Debian, userspace,
+    --table=-1) and to mediagate: replies of the same shape (result, m= and
+    c= rewritten to each engine's address, the same transport, a=crypto
+    lines that parse for suites each engine names, ICE removed when asked),
+    and query/list/delete replies with the same keys."""
+    rig = Rig("rtpe")
+    rport = rig.port + 1
+    rtpe = mgproc.Proc(["rtpengine", "--table=-1", "--interface=127.0.0.1",
+                        f"--listen-ng=127.0.0.1:{rport}", "--foreground",
+                        "--log-stderr", "--port-min=40000", "--port-max=40999",
+                        "--log-level=6", "--delete-delay=0"])
+    try:
+        rtpe.wait_line(r"[Ss]tartup complete|version", 15)
+        time.sleep(0.5)
+        engines = {"mediagate": (rig.ng, MEDIA), "rtpengine": (Client(rport), "127.0.0.1")}
+        cases = [
+            dict(transport_protocol="RTP/AVP", ICE="remove"),
+            dict(transport_protocol="RTP/SAVP", ICE="remove",
+                 SDES=["no-AES_CM_128_HMAC_SHA1_32"]),
+            dict(ICE="remove", replace=["origin", "session-connection"]),
+        ]
+        for i, kw in enumerate(cases):
+            got = {}
+            for name, (ng, addr) in engines.items():
+                o = ng.ask(command="offer", call_id=f"s{i}", from_tag="ft1",
+                           sdp=OFFER_SAVP, **kw)
+                ans = ANSWER_AVP
+                if m_line(sdp_lines(o[b"sdp"]))[2] == "RTP/SAVP":
+                    tag, suite, _ = crypto_lines(sdp_lines(o[b"sdp"]))[0]
+                    key = b64(bytes(KEY_BYTES[suite]))
+                    ans = ANSWER_AVP.replace("RTP/AVP", "RTP/SAVP") + \
+                        f"a=crypto:{tag} {suite} inline:{key}\r\n"
+                a = ng.ask(command="answer", call_id=f"s{i}", from_tag="ft1",
+                           to_tag="tt1", sdp=ans)
+                q = ng.ask(command="query", call_id=f"s{i}")
+                lst = ng.ask(command="list")
+                d = ng.ask(command="delete", call_id=f"s{i}", from_tag="ft1")
+                got[name] = (shape(o, addr), shape(a, addr),
+                             {b"result", b"created", b"tags", b"totals"} <= set(q),
+                             q[b"result"], f"s{i}".encode() in lst[b"calls"],
+                             d[b"result"])
+                if name == "mediagate":
+                    # We may offer more suites than rtpengine; the ones it
+                    # names must all be ones we can.
+                    ours = set(got[name][0]["suites"])
+            mg, re_ = got["mediagate"], got["rtpengine"]
+            # rtpengine answers with the offerer's first a=crypto line;
+            # we take the strongest (here the _80 one, offered second).
+            a_mg, a_re = dict(mg[1]), dict(re_[1])
+            assert a_mg.pop("suites") in ([], ["AES_CM_128_HMAC_SHA1_80"]), mg[1]
+            a_re.pop("suites")
+            assert a_mg == a_re, (kw, mg[1], re_[1])
+            assert mg[2:] == re_[2:], (kw, mg, re_)
+            o_mg, o_re = dict(mg[0]), dict(re_[0])
+            assert set(o_re["suites"]) - {"F8_128_HMAC_SHA1_80", "F8_128_HMAC_SHA1_32",
+                                          "NULL_HMAC_SHA1_80", "NULL_HMAC_SHA1_32"} <= ours \
+                or not o_re["suites"], (o_mg, o_re)
+            for k in ("suites", "crypto_count"):
+                o_mg.pop(k)
+                o_re.pop(k)
+            assert o_mg == o_re, (kw, o_mg, o_re)
+            print(f"case {i}: offer {mg[0]['proto']} {mg[0]['crypto_count']} "
+                  f"crypto (rtpengine {re_[0]['crypto_count']}), answer {mg[1]['proto']}")
+    finally:
+        rtpe.signal()
+        rtpe.wait(10)
+        assert rig.stop() == 0, rig.ctl.text()
+    print("mediagate and rtpengine-daemon answer the same ng requests alike")
+
+
+CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
+                                  rtpengine_same_shapes, media_both_ways,
                                   srtp_both_legs, reinvite_keeps_rollover,
                                   malformed_requests, dataplane_restart_replays,
                                   control_restart_recovers)}
