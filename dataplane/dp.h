@@ -12,6 +12,8 @@
 #define MG_MAX_PORTS 32
 #define MG_MAX_RXQ 8   /* rx queues a port is spread over (RSS) */
 
+#define MG_DP_ADDRS_MAX 8
+
 struct mg_dp_config {
 	char shm_name[MG_CTL_SHM_NAME_MAX];
 	bool no_ctl;               /* run without a control plane */
@@ -23,6 +25,9 @@ struct mg_dp_config {
 	uint32_t max_flows;
 	bool hold_rx;              /* media: no rx before MG_CTL_START */
 	char tap_prefix[13];       /* media: exception TAPs, "" for none */
+	uint32_t addrs[MG_DP_ADDRS_MAX]; /* media: IPv4 we answer ARP for,
+					  * network order */
+	uint8_t nb_addrs;
 	bool help;
 };
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The dataplane's own options, after EAL's and a "--". */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,9 @@ const char mg_dp_usage[] =
 	"  --max-flows N           flow table size with --media (default 65536)\n"
 	"  --hold-rx               with --media, receive nothing until the control\n"
 	"                          plane says start (mediagate-control --start)\n"
+	"  --addr IP               with --media, a media address this dataplane owns:\n"
+	"                          ARP requests for it are answered on every port\n"
+	"                          (IPv4; up to 8 times)\n"
 	"  --tap PREFIX            with --media, a TAP interface PREFIX<N> per port\n"
 	"                          N (same MAC): what the pipeline does not own\n"
 	"                          (ARP, ICMP, ND, unknown UDP, ...) goes to the\n"
@@ -40,7 +44,7 @@ const char mg_dp_usage[] =
 
 enum {
 	OPT_SHM = 256, OPT_NO_CTL, OPT_DURATION, OPT_STATS, OPT_MBUFS,
-	OPT_WAIT_LINK, OPT_MEDIA, OPT_MAX_FLOWS, OPT_HOLD_RX, OPT_TAP,
+	OPT_WAIT_LINK, OPT_MEDIA, OPT_MAX_FLOWS, OPT_HOLD_RX, OPT_TAP, OPT_ADDR,
 };
 
 static const struct option long_opts[] = {
@@ -54,9 +58,29 @@ static const struct option long_opts[] = {
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "hold-rx", no_argument, NULL, OPT_HOLD_RX },
 	{ "tap", required_argument, NULL, OPT_TAP },
+	{ "addr", required_argument, NULL, OPT_ADDR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static int
+parse_addr(const char *arg, struct mg_dp_config *cfg, char *err,
+	   size_t errlen)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, arg, &a) != 1) {
+		snprintf(err, errlen, "--addr: '%s' is not an IPv4 address "
+			 "(IPv6 neighbour discovery goes by --tap)", arg);
+		return -1;
+	}
+	if (cfg->nb_addrs == MG_DP_ADDRS_MAX) {
+		snprintf(err, errlen, "--addr: at most %d", MG_DP_ADDRS_MAX);
+		return -1;
+	}
+	cfg->addrs[cfg->nb_addrs++] = a.s_addr;
+	return 0;
+}
 
 static int
 parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
@@ -102,6 +126,8 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 		}
 		snprintf(cfg->tap_prefix, sizeof(cfg->tap_prefix), "%s", arg);
 		return 0;
+	case OPT_ADDR:
+		return parse_addr(arg, cfg, err, errlen);
 	case 'h':
 		cfg->help = true;
 		return 0;

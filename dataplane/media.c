@@ -127,6 +127,10 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 			      errlen);
 	if (rc != 0)
 		return rc;
+	m->arp.nb_addrs = cfg->nb_addrs;
+	memcpy(m->arp.addrs, cfg->addrs, sizeof(m->arp.addrs));
+	for (uint16_t p = 0; p < nb_ports && p < RTE_MAX_ETHPORTS; p++)
+		rte_eth_macaddr_get(p, &m->arp.mac[p]);
 	/* Every worker gets a pipeline, ports or not: the distribution
 	 * stage hands it flows from ports that cannot spread them. */
 	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++) {
@@ -149,6 +153,7 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 			return -ENOMEM;
 		}
 		l->pipe = &m->pipe[lc];
+		l->pipe->arp = &m->arp;
 		l->hold_rx = cfg->hold_rx;
 	}
 	if (txq > 1 && make_inboxes(m, txq) != 0) {
@@ -216,7 +221,7 @@ mg_media_print_final(const struct mg_media *m)
 		       "drop_action=%llu drop_source=%llu drop_srtp=%llu "
 		       "drop_tx=%llu drop_room=%llu to_kernel=%llu "
 		       "from_kernel=%llu drop_kernel=%llu handed_off=%llu "
-		       "from_peers=%llu drop_handoff=%llu", lc,
+		       "from_peers=%llu drop_handoff=%llu arp_replies=%llu", lc,
 		       (unsigned long long)s->rx_pkts,
 		       (unsigned long long)s->tx_pkts,
 		       (unsigned long long)s->no_flow,
@@ -230,7 +235,8 @@ mg_media_print_final(const struct mg_media *m)
 		       (unsigned long long)s->drop_kernel,
 		       (unsigned long long)s->handed_off,
 		       (unsigned long long)s->from_peers,
-		       (unsigned long long)s->drop_handoff);
+		       (unsigned long long)s->drop_handoff,
+		       (unsigned long long)s->arp_replies);
 		for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 			printf(" %s=%llu", mg_pkt_class_name(c),
 			       (unsigned long long)s->cls[c]);

@@ -7,11 +7,13 @@
 #include <rte_lcore.h>
 
 #include "dp.h"
+#include "pipeline/arp.h"
 #include "pipeline/flow.h"
 #include "pipeline/pipe.h"
 
 struct mg_media {
 	struct mg_tables t;
+	struct mg_arp arp;
 	struct mg_pipe_lcore pipe[RTE_MAX_LCORE];
 	struct rte_ring *inboxes[RTE_MAX_LCORE]; /* by worker index */
 };

@@ -38,6 +38,7 @@ lcore_dict(struct rte_tel_data *d, const struct mg_pipe_stats *s)
 	U64(d, "drop_kernel", s->drop_kernel);
 	U64(d, "handed_off", s->handed_off);
 	U64(d, "from_peers", s->from_peers);
+	U64(d, "arp_replies", s->arp_replies);
 	U64(d, "drop_handoff", s->drop_handoff);
 	for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 		U64(d, mg_pkt_class_name(c), s->cls[c]);

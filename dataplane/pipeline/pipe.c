@@ -12,6 +12,7 @@
 #include <rte_udp.h>
 
 #include "dp.h"
+#include "arp.h"
 #include "pipe.h"
 
 /* A packet's way through the burst. */
@@ -457,12 +458,14 @@ tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 	return total;
 }
 
-/* Hand the kernel what is its, as it came (headers untouched). */
+/* Hand the kernel what is its, as it came (headers untouched); ARP for
+ * our own addresses is answered here first. */
 static void
-to_kernel(struct mg_pipe_lcore *pl, struct burst *b, uint16_t tap)
+to_kernel(struct mg_pipe_lcore *pl, struct burst *b, uint16_t port,
+	  uint16_t tap)
 {
 	struct rte_mbuf *k[MG_MAX_BURST];
-	uint16_t n = 0, sent = 0;
+	uint16_t n = 0, sent = 0, left = 0;
 
 	for (uint16_t i = 0; i < b->n; i++)
 		if (b->ps[i].kernel) {
@@ -471,6 +474,15 @@ to_kernel(struct mg_pipe_lcore *pl, struct burst *b, uint16_t tap)
 		}
 	if (n == 0)
 		return;
+	if (pl->arp != NULL && (left = mg_arp_answer(pl->arp, port, pl->txq,
+						     k, n, &pl->st.drop_tx)) != 0) {
+		pl->st.arp_replies += left;
+		left = 0;
+		for (uint16_t i = 0; i < n; i++)
+			if (k[i] != NULL)
+				k[left++] = k[i];
+		n = left;
+	}
 	if (tap != UINT16_MAX)
 		sent = rte_eth_tx_burst(tap, pl->txq, k, n);
 	pl->st.to_kernel += sent;
@@ -532,8 +544,8 @@ distribute(struct mg_pipe_lcore *pl, struct burst *b)
 
 /* The burst after rx: parse, (hand off), look up, act, rewrite, send. */
 static uint16_t
-process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t tap,
-	bool spread, uint16_t *sent)
+process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t port,
+	uint16_t tap, bool spread, uint16_t *sent)
 {
 	mg_parse_burst(b->mb, b->n, b->meta);
 	if (spread)
@@ -541,7 +553,7 @@ process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t tap,
 	lookup(pl, b);
 	admit(pl, b);
 	crypt(pl, b);
-	to_kernel(pl, b, tap);
+	to_kernel(pl, b, port, tap);
 	for (uint16_t i = 0; i < b->n; i++) {
 		if (b->mb[i] == NULL)
 			continue; /* the kernel's now */
@@ -577,7 +589,7 @@ mg_pipe_inbox(struct mg_pipe_lcore *pl, uint16_t *sent)
 	if (b.n == 0)
 		return 0;
 	pl->st.from_peers += b.n;
-	return process(pl, &b, UINT16_MAX, false, sent);
+	return process(pl, &b, UINT16_MAX, UINT16_MAX, false, sent);
 }
 
 uint16_t
@@ -595,6 +607,6 @@ mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t queue,
 	pl->st.rx_pkts += b.n;
 	for (uint16_t i = 0; i < b.n; i++)
 		pl->st.rx_bytes += rte_pktmbuf_pkt_len(b.mb[i]);
-	process(pl, &b, tap, spread && pl->nb_workers > 1, sent);
+	process(pl, &b, port, tap, spread && pl->nb_workers > 1, sent);
 	return n;
 }

@@ -32,10 +32,12 @@ struct mg_pipe_stats {
 	uint64_t handed_off;     /* distribution: to the owning worker */
 	uint64_t drop_handoff;   /* that worker's inbox full */
 	uint64_t from_peers;     /* taken from this lcore's inbox */
+	uint64_t arp_replies;    /* ARP requests for --addr answered */
 	uint64_t cls[MG_PKT_CLASS_MAX]; /* packets not media, by class */
 };
 
 struct rte_ring;
+struct mg_arp;
 
 struct mg_pipe_lcore {
 	unsigned int lcore_id;
@@ -48,6 +50,7 @@ struct mg_pipe_lcore {
 	struct rte_ring **inboxes;
 	struct IMB_MGR *mgr;      /* this lcore's IPsec-MB manager */
 	struct mg_tables *t;
+	const struct mg_arp *arp; /* our addresses, NULL: none */
 	struct mg_pipe_stats st __attribute__((aligned(64)));
 };
 

@@ -16,6 +16,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts"))
 import mgproc  # noqa: E402
 import ngclient  # noqa: E402
 from ngclient import Client, sdp_lines  # noqa: E402
@@ -785,7 +787,109 @@ def rtpengine_same_shapes():
     print("mediagate and rtpengine-daemon answer the same ng requests alike")
 
 
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                      "README.md")
+
+PEER_IO = r"""
+import socket, sys, time
+pa, pb, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("192.0.2.1", 4000))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("192.0.2.2", 5000))
+b.settimeout(5); a.settimeout(5)
+got_b = got_a = 0
+for i in range(n):
+    pkt = bytes([0x80, 0, 0, i]) + bytes(8) + bytes([i]) * 160
+    a.sendto(pkt, ("192.0.2.10", pa))
+    if b.recvfrom(2000)[0] == pkt: got_b += 1
+    b.sendto(pkt, ("192.0.2.10", pb))
+    if a.recvfrom(2000)[0] == pkt: got_a += 1
+print(got_b, got_a)
+"""
+
+
+def readme_af_packet_lines():
+    """The two command lines the README gives for a Linux interface, run
+    as written (interface, router MAC and segment name put in) on a veth
+    pair: the far side's kernel finds the media address by ARP (answered by
+    the dataplane), and a call set up over ng carries its plain RTP both
+    ways between two ordinary UDP sockets."""
+    import shlex
+    net = Netns()
+    text = open(README).read()
+    block = text.split("readme_af_packet_lines runs these two lines -->", 1)[1]
+    block = block.split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [ln.rstrip(" &") for ln in block.strip().split("\n")]
+    assert len(lines) == 2, lines
+    shm = "/" + mgproc.unique("readme")
+    port = 20000 + os.getpid() % 20000
+    argv = []
+    for ln in lines:
+        ln = ln.replace("eth1", net.va).replace("52:54:00:12:34:56", net.mac_b)
+        ln = ln.replace("127.0.0.1:2223", f"127.0.0.1:{port}")
+        ln = ln.replace("build/control/mediagate-control", mgproc.CONTROL)
+        ln = ln.replace("build/dataplane/mediagate-dataplane", mgproc.DATAPLANE)
+        a = shlex.split(ln)
+        if "--" in a:
+            a[a.index("--"):a.index("--") + 1] = ["--file-prefix", mgproc.unique("rd"),
+                                                  "--", "--shm", shm]
+        else:
+            a += ["--shm", shm, "--remove-on-exit"]
+        argv.append(a)
+    ctl = mgproc.Proc(argv[0])
+    dp = None
+    try:
+        ctl.wait_line(r"ng protocol on udp", 10)
+        dp = mgproc.Proc(argv[1])
+        ctl.wait_line(r"dataplane attached", 20)
+        ng = Client(port)
+        o = ng.ask(command="offer", call_id="rd", from_tag="a",
+                   sdp=sdp("192.0.2.1", 4000, "RTP/AVP"))
+        a = ng.ask(command="answer", call_id="rd", from_tag="a", to_tag="b",
+                   sdp=sdp("192.0.2.2", 5000, "RTP/AVP"))
+        assert o[b"result"] == b"ok" and a[b"result"] == b"ok", (o, a)
+        pb, pa = m_line(sdp_lines(o[b"sdp"]))[1], m_line(sdp_lines(a[b"sdp"]))[1]
+        r = subprocess.run(["ip", "netns", "exec", net.ns, "/usr/bin/python3", "-c",
+                            PEER_IO, str(pa), str(pb), "20"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.stdout.split() == ["20", "20"], (r.stdout, r.stderr)
+        neigh = subprocess.run(["ip", "netns", "exec", net.ns, "ip", "neigh", "show",
+                                "192.0.2.10"], capture_output=True, text=True).stdout
+        assert net.mac_a in neigh, neigh
+        dp.signal()
+        assert dp.wait(30) == 0, dp.text()
+        m = re.search(r"arp_replies=(\d+)", dp.text())
+        assert m and int(m.group(1)) >= 1, dp.text()
+    finally:
+        if dp is not None and dp.p.poll() is None:
+            dp.kill()
+        ctl.signal()
+        ctl.wait(20)
+        mgproc.shm_cleanup(shm)
+        if os.path.exists(f"/dev/shm{shm}.calls"):
+            os.unlink(f"/dev/shm{shm}.calls")
+        net.close()
+    print("README's af_packet lines: ARP answered, RTP both ways between "
+          "kernel sockets through a call set up over ng")
+
+
+def readme_demo_call():
+    """README command 1's call (scripts/demo_call.py) on this build: it
+    checks its own media with libsrtp2 and exits 0 only if both parties
+    got what the other sent."""
+    build = os.path.dirname(os.path.dirname(os.path.abspath(mgproc.CONTROL)))
+    script = os.path.join(os.path.dirname(README), "scripts", "demo_call.py")
+    r = subprocess.run(["/usr/bin/python3", script, build, "3"], capture_output=True,
+                       text=True, timeout=120)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out[-4000:]
+    assert out.count(": yes") == 2 and "inline:<key>" in out, out[-4000:]
+    assert not re.search(r"inline:[A-Za-z0-9+/]{20}", out), "a key was printed"
+    print("the demo's call: both parties got the other's media")
+
+
 CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
+                                  readme_demo_call,
+                                  readme_af_packet_lines,
                                   rtpengine_same_shapes, media_both_ways,
                                   srtp_both_legs, reinvite_keeps_rollover,
                                   malformed_requests, dataplane_restart_replays,

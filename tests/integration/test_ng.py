@@ -13,6 +13,8 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts"))
 import mgproc  # noqa: E402
 from ngclient import bdecode  # noqa: E402
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""An ng protocol client for the tests, written apart from mediagate's own
-codec: a bencode reader and writer, and a request/reply exchange with
-cookies over UDP, as Kamailio's rtpengine module does it."""
+"""An ng protocol client for the demo and the tests, written apart from
+mediagate's own codec (control/bencode.c): a bencode reader and writer, and
+a request/reply exchange with cookies over UDP, as Kamailio's rtpengine
+module does it."""
 import os
 import socket
 
@@ -45,6 +46,7 @@ def bencode(v):
 
 class Client:
     def __init__(self, port, host="127.0.0.1", timeout=5):
+        """A client of the ng endpoint at host:port."""
         self.addr = (host, port)
         self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.s.settimeout(timeout)
