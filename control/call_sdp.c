@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -436,6 +437,15 @@ negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
 	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
 }
 
+/* A call's record up to its last m= line: what an attempt copies (the
+ * rest of the record is zero, in the table and in the scratch copy). */
+static size_t
+call_bytes(uint32_t nb_media)
+{
+	return offsetof(struct mg_call, media) +
+	       nb_media * sizeof(struct mg_media_pair);
+}
+
 long
 mg_call_offer(struct mg_calls *c, struct mg_call *call, int from,
 	      const struct mg_sdp *sdp, const struct mg_call_opts *o,
@@ -444,15 +454,15 @@ mg_call_offer(struct mg_calls *c, struct mg_call *call, int from,
 	static struct mg_call t; /* 10 kB: the attempt, kept off the stack */
 	long n;
 
-	t = *call;
+	memcpy(&t, call, call_bytes(call->nb_media));
 	n = negotiate_offer(c, &t, from, sdp, o, out, cap, err, errlen);
 	if (n < 0) {
 		undo_ports(c, call, &t);
 	} else {
 		t.offerer = (uint32_t)from;
-		*call = t;
+		memcpy(call, &t, call_bytes(t.nb_media));
 	}
-	explicit_bzero(&t, sizeof(t));
+	explicit_bzero(&t, call_bytes(MG_CALL_MEDIA_MAX));
 	return n;
 }
 
@@ -535,12 +545,12 @@ mg_call_answer(struct mg_calls *c, struct mg_call *call, int from,
 	if (call->state == MG_CALL_FREE || from == (int)call->offerer)
 		return snprintf(err, errlen, "no offer from the other party "
 				"to answer"), -ENOENT;
-	t = *call;
+	memcpy(&t, call, call_bytes(call->nb_media));
 	n = negotiate_answer(&t, from, sdp, o, out, cap, err, errlen);
 	if (n >= 0) {
 		t.state = MG_CALL_ANSWERED;
-		*call = t;
+		memcpy(call, &t, call_bytes(t.nb_media));
 	}
-	explicit_bzero(&t, sizeof(t));
+	explicit_bzero(&t, call_bytes(t.nb_media));
 	return n;
 }

@@ -86,8 +86,12 @@ void
 mg_ng_close(struct mg_ng *ng)
 {
 	if (ng->cache != NULL)
-		for (unsigned int i = 0; i < MG_NG_CACHE_SLOTS; i++)
+		for (unsigned int i = 0; i < MG_NG_CACHE_SLOTS; i++) {
+			if (ng->cache[i].reply != NULL)
+				explicit_bzero(ng->cache[i].reply,
+					       ng->cache[i].reply_len);
 			free(ng->cache[i].reply);
+		}
 	free(ng->cache);
 	ng->cache = NULL;
 	if (ng->fd >= 0)
@@ -136,6 +140,8 @@ cache_put(struct mg_ng_cache_slot *s, const char *cookie, size_t clen,
 
 	if (copy == NULL)
 		return; /* then it is simply not cached */
+	if (s->reply != NULL)
+		explicit_bzero(s->reply, s->reply_len); /* it may hold keys */
 	free(s->reply);
 	memcpy(copy, reply, rlen);
 	memcpy(s->cookie, cookie, clen);
@@ -198,62 +204,92 @@ answer(struct mg_ng *ng, const char *body, size_t blen, struct mg_benc *e,
 	mg_benc_close(e);
 }
 
-/* One datagram: a cookie, a space, a bencoded dictionary. */
-static void
+#define NG_BATCH 32
+
+/* One poll's datagrams and their replies: each kept whole (MG_NG_MSG_MAX)
+ * so that one recvmmsg and one sendmmsg carry a burst of requests. */
+struct ng_batch {
+	char in[NG_BATCH][MG_NG_MSG_MAX + 1];
+	char out[NG_BATCH][MG_NG_MSG_MAX];
+	struct sockaddr_storage peer[NG_BATCH];
+	struct mmsghdr rmsg[NG_BATCH], smsg[NG_BATCH];
+	struct iovec riov[NG_BATCH], siov[NG_BATCH];
+};
+
+static struct ng_batch batch;
+
+/* One datagram: a cookie, a space, a bencoded dictionary. Returns the
+ * reply's length in out (0: no reply). */
+static size_t
 serve(struct mg_ng *ng, const char *msg, size_t len,
       const struct sockaddr_storage *peer, socklen_t plen, uint64_t now,
-      mg_ng_handler_fn handler, void *arg)
+      mg_ng_handler_fn handler, void *arg, char *out)
 {
-	static char out[MG_NG_MSG_MAX];
 	const char *sp = memchr(msg, ' ', len < MG_NG_COOKIE_MAX + 1 ?
 				len : MG_NG_COOKIE_MAX + 1);
 	struct mg_ng_cache_slot *slot;
-	struct mg_benc e = { .buf = out, .cap = sizeof(out) };
+	struct mg_benc e = { .buf = out, .cap = MG_NG_MSG_MAX };
 	size_t clen;
 
 	if (sp == NULL || sp == msg) {
 		ng->stats.malformed++; /* no cookie: nothing to answer to */
-		return;
+		return 0;
 	}
 	clen = (size_t)(sp - msg);
 	slot = slot_of(ng, msg, clen, peer, plen);
 	if (cache_hit(slot, msg, clen, peer, plen, now)) {
 		ng->stats.cached++;
-		(void)sendto(ng->fd, slot->reply, slot->reply_len, 0,
-			     (const struct sockaddr *)peer, plen);
-		return;
+		memcpy(out, slot->reply, slot->reply_len);
+		return slot->reply_len;
 	}
 	memcpy(out, msg, clen + 1); /* the reply starts "cookie " too */
 	e.len = clen + 1;
 	answer(ng, sp + 1, len - clen - 1, &e, handler, arg);
 	if (e.overflow) {
-		e = (struct mg_benc){ .buf = out, .cap = sizeof(out),
+		e = (struct mg_benc){ .buf = out, .cap = MG_NG_MSG_MAX,
 				      .len = clen + 1 };
 		mg_benc_open(&e, 'd');
 		error_reply(&e, "Reply too large");
 		mg_benc_close(&e);
 	}
-	(void)sendto(ng->fd, out, e.len, 0, (const struct sockaddr *)peer,
-		     plen);
 	cache_put(slot, msg, clen, peer, plen, now, out, e.len);
+	return e.len;
 }
 
 unsigned int
 mg_ng_poll(struct mg_ng *ng, uint64_t now_ns, mg_ng_handler_fn handler,
 	   void *arg)
 {
-	static char buf[MG_NG_MSG_MAX + 1];
-	unsigned int n = 0;
+	struct ng_batch *b = &batch;
+	unsigned int ns = 0;
+	int n;
 
-	for (; n < 32; n++) {
-		struct sockaddr_storage peer;
-		socklen_t plen = sizeof(peer);
-		ssize_t len = recvfrom(ng->fd, buf, sizeof(buf), MSG_DONTWAIT,
-				       (struct sockaddr *)&peer, &plen);
-
-		if (len < 0)
-			break;
-		serve(ng, buf, (size_t)len, &peer, plen, now_ns, handler, arg);
+	for (int i = 0; i < NG_BATCH; i++) {
+		b->riov[i] = (struct iovec){ b->in[i], sizeof(b->in[i]) };
+		b->rmsg[i].msg_hdr = (struct msghdr){
+			.msg_name = &b->peer[i], .msg_namelen = sizeof(b->peer[i]),
+			.msg_iov = &b->riov[i], .msg_iovlen = 1 };
 	}
-	return n;
+	n = recvmmsg(ng->fd, b->rmsg, NG_BATCH, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < n; i++) {
+		size_t len = serve(ng, b->in[i], b->rmsg[i].msg_len, &b->peer[i],
+				   b->rmsg[i].msg_hdr.msg_namelen, now_ns,
+				   handler, arg, b->out[ns]);
+
+		/* Offers carry keys in, answers out: none stays behind. */
+		explicit_bzero(b->in[i], b->rmsg[i].msg_len);
+		if (len == 0)
+			continue;
+		b->siov[ns] = (struct iovec){ b->out[ns], len };
+		b->smsg[ns].msg_hdr = (struct msghdr){
+			.msg_name = &b->peer[i],
+			.msg_namelen = b->rmsg[i].msg_hdr.msg_namelen,
+			.msg_iov = &b->siov[ns], .msg_iovlen = 1 };
+		ns++;
+	}
+	if (ns != 0)
+		(void)sendmmsg(ng->fd, b->smsg, ns, 0);
+	for (unsigned int i = 0; i < ns; i++)
+		explicit_bzero(b->out[i], b->siov[i].iov_len);
+	return n > 0 ? (unsigned int)n : 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 
 #include "sdes.h"
@@ -333,6 +334,42 @@ suite_by_id(unsigned int suite)
 	return NULL;
 }
 
+/* Random bytes for keys, a page of getrandom(2) output at a time (one
+ * syscall per ~100 keys instead of one per key). The page is kept out of
+ * core dumps, and each byte is wiped as it is handed out. */
+#define POOL_BYTES 4096u
+
+static int
+random_bytes(uint8_t *out, size_t n)
+{
+	static uint8_t *pool;
+	static size_t pos = POOL_BYTES;
+
+	if (pool == NULL) {
+		void *p = mmap(NULL, POOL_BYTES, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -ENOMEM;
+		madvise(p, POOL_BYTES, MADV_DONTDUMP);
+		pool = p;
+	}
+	if (n > POOL_BYTES)
+		return -EINVAL;
+	if (POOL_BYTES - pos < n) {
+		ssize_t got = getrandom(pool, POOL_BYTES, 0);
+
+		/* A page from an initialised pool never comes back short. */
+		if (got != (ssize_t)POOL_BYTES)
+			return got < 0 ? -errno : -EIO;
+		pos = 0;
+	}
+	memcpy(out, pool + pos, n);
+	explicit_bzero(pool + pos, n);
+	pos += n;
+	return 0;
+}
+
 int
 mg_sdes_keygen(enum mg_srtp_suite suite, struct mg_srtp_policy *p)
 {
@@ -340,19 +377,15 @@ mg_sdes_keygen(enum mg_srtp_suite suite, struct mg_srtp_policy *p)
 	struct mg_srtp_master *m = &p->masters[0];
 	uint8_t raw[MG_SRTP_MASTER_KEY_MAX + MG_SRTP_MASTER_SALT_LEN];
 	size_t need;
+	int rc;
 
 	if (sn == NULL)
 		return -EINVAL;
 	need = (size_t)sn->key_len + sn->salt_len;
-	/* Fewer than 256 bytes from getrandom never come back short once
-	 * the pool is initialised; a short read is still not a key. */
-	ssize_t got = getrandom(raw, need, 0);
-
-	if (got != (ssize_t)need) {
-		int e = got < 0 ? errno : EIO;
-
+	rc = random_bytes(raw, need);
+	if (rc != 0) {
 		explicit_bzero(raw, sizeof(raw));
-		return -e;
+		return rc;
 	}
 	memset(p, 0, sizeof(*p));
 	p->suite = (uint16_t)suite;

@@ -23,8 +23,9 @@ int mg_sdes_parse(const char *s, struct mg_srtp_policy *p, char *err,
 /* The suite's SDP name, or NULL. */
 const char *mg_sdes_suite_name(enum mg_srtp_suite suite);
 
-/* A fresh master key and salt for `suite` from getrandom(2): one master,
- * no MKI, no session parameters. 0, or -EINVAL (suite) / -errno. */
+/* A fresh master key and salt for `suite` from getrandom(2) (drawn a
+ * page at a time into memory out of core dumps): one master, no MKI, no
+ * session parameters. 0, or -EINVAL (suite) / -errno. */
 int mg_sdes_keygen(enum mg_srtp_suite suite, struct mg_srtp_policy *p);
 
 /* "a=crypto:TAG SUITE inline:KEY||SALT" for p's first master, with the

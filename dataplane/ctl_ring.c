@@ -207,6 +207,8 @@ mg_dp_ctl_poll(struct mg_dp_ctl *c, uint64_t now_ns,
 	if (room < CTL_POLL_BURST && !rte_ring_empty(c->req))
 		c->stats.backpressure++;
 	n = dequeue_wiping(c->req, req, RTE_MIN(room, CTL_POLL_BURST));
+	if (n == 0)
+		return 0; /* nothing on the stack to wipe either */
 	for (i = 0; i < n; i++)
 		answer(c, &req[i], &ack[i], sum);
 	/* Cannot fall short: we are the only producer and checked room. */
@@ -214,7 +216,7 @@ mg_dp_ctl_poll(struct mg_dp_ctl *c, uint64_t now_ns,
 					  NULL);
 	c->stats.requests += n;
 	c->stats.acks += n;
-	/* Requests will carry keys: leave none on the stack. */
-	explicit_bzero(req, sizeof(req));
+	/* Requests carry keys: leave none on the stack. */
+	explicit_bzero(req, (size_t)i * sizeof(req[0]));
 	return n;
 }

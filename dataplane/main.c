@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -355,6 +356,11 @@ main(int argc, char **argv)
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Flows and per-SSRC state come and go with calls: keep the heap
+	 * the main lcore allocates them from, so a busy control ring does
+	 * not fault the same pages in again after every trim. */
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
 	if (mg_dp_args_want_help(argc, argv)) {
 		fputs(mg_dp_usage, stdout);
 		return 0;
