@@ -294,7 +294,7 @@ report(const struct engine *en, uint32_t nb, uint32_t rounds,
 
 static const char usage[] =
 	"usage: ng_bench --engine NAME=IP:PORT [--engine ...] [--calls N]\n"
-	"                [--window N] [--rounds N] [--json]\n";
+	"                [--window N] [--rounds N] [--json] [--keep]\n";
 
 int
 main(int argc, char **argv)
@@ -305,12 +305,13 @@ main(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "keep", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct engine en[ENGINES_MAX];
 	struct run r = { .calls = 2000, .window = 64 };
 	uint32_t nb = 0, rounds = 5;
-	int json = 0, opt;
+	int json = 0, keep = 0, opt;
 
 	memset(en, 0, sizeof(en));
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -327,6 +328,8 @@ main(int argc, char **argv)
 			rounds = (uint32_t)strtoul(optarg, NULL, 10);
 		if (opt == 'j')
 			json = 1;
+		if (opt == 'k')
+			keep = 1;
 		if (opt == '?')
 			return fputs(usage, stderr), 2;
 	}
@@ -346,7 +349,10 @@ main(int argc, char **argv)
 			en[e].pairs_s[r.round] = r.calls / t;
 			en[e].ring_s[r.round] = before < 0 ? -1 :
 						(double)(after - before) / t;
-			en[e].deletes_s[r.round] = r.calls / phase(&r, &en[e], 1);
+			/* --keep: the last round's calls stay up (for
+			 * bench/replay_bench.sh). */
+			en[e].deletes_s[r.round] = keep && r.round + 1 == rounds ?
+				0 : r.calls / phase(&r, &en[e], 1);
 			if (!json)
 				fprintf(stderr, "round %u %s: %.0f pairs/s\n",
 					r.round + 1, en[e].name,

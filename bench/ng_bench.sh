@@ -19,7 +19,7 @@ mg_port=22301
 re_port=22302
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -f "/dev/shm$shm.calls"
 }

@@ -5,18 +5,23 @@
 
 #include "call_install.h"
 
-/* At most: per flow a delete, two contexts and the flow. */
-#define PLAN_MAX (MG_CALL_MEDIA_MAX * 4 * 4)
+/* At most per call: per flow a delete, two contexts and the flow. */
+#define CALL_PLAN_MAX (MG_CALL_MEDIA_MAX * 4 * 4)
+/* A batch: one call's requests, or (replay) those of many calls, so the
+ * ring stays full and the dataplane never waits for the next call. */
+#define PLAN_MAX 4096
 
-/* The requests of one call, sent as one batch, and whose they are. */
+/* Requests in flight together, and whose they are. */
 struct plan {
 	struct mg_ctl_msg msg[PLAN_MAX];
 	int32_t status[PLAN_MAX];
+	struct mg_call *call[PLAN_MAX];
 	uint8_t media[PLAN_MAX], side[PLAN_MAX], kind[PLAN_MAX];
 	unsigned int n;
+	struct mg_call *cur;  /* the call being planned */
 };
 
-static struct plan plan; /* 33 kB, one call at a time: off the stack */
+static struct plan plan; /* 2 MB: off the stack */
 
 static struct mg_ctl_msg *
 plan_add(struct plan *p, uint16_t type, uint32_t len, uint32_t m, int s,
@@ -27,6 +32,7 @@ plan_add(struct plan *p, uint16_t type, uint32_t len, uint32_t m, int s,
 	memset(msg, 0, sizeof(*msg));
 	msg->h.type = type;
 	msg->h.len = len;
+	p->call[p->n] = p->cur;
 	p->media[p->n] = (uint8_t)m;
 	p->side[p->n] = (uint8_t)s;
 	p->kind[p->n] = (uint8_t)k;
@@ -60,9 +66,9 @@ action_of(bool srtp_in, bool srtp_out)
 }
 
 static struct mg_ctl_addr
-ours(const struct mg_install_env *env, uint16_t port)
+ours(const struct mg_ctl_addr *media, uint16_t port)
 {
-	struct mg_ctl_addr a = env->media;
+	struct mg_ctl_addr a = *media;
 
 	a.port = __builtin_bswap16(port);
 	return a;
@@ -72,7 +78,8 @@ ours(const struct mg_install_env *env, uint16_t port)
  * (k = RTCP, when s does not mux) and sends it on to the other party. */
 static void
 flow_of(const struct mg_media_pair *mp, int s, int k,
-	const struct mg_install_env *env, struct mg_ctl_flow *f)
+	const struct mg_install_env *env, const struct mg_ctl_addr *media,
+	struct mg_ctl_flow *f)
 {
 	const struct mg_side *x = &mp->side[s], *y = &mp->side[!s];
 
@@ -80,11 +87,11 @@ flow_of(const struct mg_media_pair *mp, int s, int k,
 	f->action = action_of(x->in.suite != 0, y->out.suite != 0);
 	f->flags = (uint16_t)(env->strict ? MG_FLOW_F_STRICT : 0) |
 		   MG_FLOW_F_LATCH | (k == MG_MF_RTCP ? MG_FLOW_F_RTCP : 0);
-	f->local = ours(env, (uint16_t)(x->port + k));
+	f->local = ours(media, (uint16_t)(x->port + k));
 	f->remote = k == MG_MF_RTCP ? x->rtcp : x->rtp;
 	f->out_port = env->out_port;
 	memcpy(f->out_dst_mac, env->next_hop_mac, 6);
-	f->out_src = ours(env, (uint16_t)(y->port + (y->mux ? 0 : k)));
+	f->out_src = ours(media, (uint16_t)(y->port + (y->mux ? 0 : k)));
 	f->out_dst = k == MG_MF_RTCP && !y->mux ? y->rtcp : y->rtp;
 	f->peer = mp->flow[!s][k == MG_MF_RTCP && !y->mux ? MG_MF_RTCP :
 			       MG_MF_RTP];
@@ -136,7 +143,7 @@ plan_flow(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
 			put_ids(c, mp, s, k);
 		return 0;
 	}
-	flow_of(mp, s, k, env, &f);
+	flow_of(mp, s, k, env, &env->media[plan.cur->addr], &f);
 	if (!ctx_id(c, &mp->rx_ctx[s][k], f.action == MG_FLOW_SRTP_TO_RTP ||
 		    f.action == MG_FLOW_SRTP_TO_SRTP) ||
 	    !ctx_id(c, &mp->tx_ctx[s][k], f.action == MG_FLOW_RTP_TO_SRTP ||
@@ -178,73 +185,114 @@ what(uint16_t type)
 	       "flow delete";
 }
 
-/* What the acks say: installed flows are noted; a refused flow leaves no
- * context behind (they are deleted in a second batch). */
+/* The contexts taken just before refused flow i: nobody owns them now. */
+static unsigned int
+orphans(unsigned int i, struct mg_ctl_msg *undo, unsigned int nu)
+{
+	for (unsigned int j = i; j-- > 0 && plan.call[j] == plan.call[i] &&
+	     plan.msg[j].h.type == MG_CTL_SRTP_ADD &&
+	     plan.media[j] == plan.media[i] && plan.side[j] == plan.side[i] &&
+	     plan.kind[j] == plan.kind[i];)
+		if (plan.status[j] == 0)
+			undo[nu++].u.id.id = plan.msg[j].u.srtp_add.id;
+	return nu;
+}
+
+/* What one ack says about its call: installed flows are noted. Returns
+ * whether it was refused (a refused delete is no failure: gone is
+ * gone). */
+static bool
+settle_one(struct mg_calls *c, unsigned int i, struct mg_install_stats *st,
+	   char *err, size_t errlen)
+{
+	const struct mg_ctl_msg *m = &plan.msg[i];
+	struct mg_media_pair *mp = &plan.call[i]->media[plan.media[i]];
+	int s = plan.side[i], k = plan.kind[i];
+	bool ok = plan.status[i] == 0;
+
+	if (!ok) {
+		st->refused++;
+		if (err[0] == '\0')
+			snprintf(err, errlen, "dataplane refused %s %u: %s",
+				 what(m->h.type), m->u.id.id,
+				 strerror(plan.status[i]));
+	}
+	if (m->h.type == MG_CTL_FLOW_DEL) {
+		memset(&mp->installed[s][k], 0, sizeof(mp->installed[s][k]));
+		if (!wanted(mp, s, k))
+			put_ids(c, mp, s, k);
+		return false;
+	}
+	if (m->h.type == MG_CTL_FLOW_ADD && ok)
+		mp->installed[s][k] = m->u.flow;
+	return !ok;
+}
+
+static void
+keys_installed(struct mg_call *call)
+{
+	for (uint32_t m = 0; m < call->nb_media; m++)
+		call->media[m].keys_new[0] = call->media[m].keys_new[1] = 0;
+}
+
+/* Send the plan; then what the acks say, call by call. A call none of
+ * whose requests was refused has its keys installed; a refused flow
+ * leaves no context behind (deleted in a second batch). Returns 0, the
+ * ring's error, or -EREMOTEIO with the first refusal in err; *failed
+ * counts the calls with a refusal. */
 static int
-settle(struct mg_calls *c, struct mg_call *call,
-       const struct mg_install_env *env, struct mg_install_stats *st,
-       char *err, size_t errlen)
+flush(struct mg_calls *c, const struct mg_install_env *env,
+      struct mg_install_stats *st, uint32_t *failed, char *err,
+      size_t errlen)
 {
 	static struct mg_ctl_msg undo[PLAN_MAX];
-	int32_t undo_status[PLAN_MAX];
+	static int32_t undo_status[PLAN_MAX];
 	unsigned int nu = 0;
+	bool refused = false;
 	int rc = 0;
 
-	for (unsigned int i = 0; i < plan.n; i++) {
-		const struct mg_ctl_msg *m = &plan.msg[i];
-		struct mg_media_pair *mp = &call->media[plan.media[i]];
-		int s = plan.side[i], k = plan.kind[i];
-		bool ok = plan.status[i] == 0;
+	err[0] = '\0';
+	if (plan.n != 0) {
+		st->requests += plan.n;
+		rc = env->req(env->arg, plan.msg, plan.n, plan.status);
+	}
+	for (unsigned int i = 0; i < plan.n && rc == 0; i++) {
+		bool no = settle_one(c, i, st, err, errlen);
 
-		if (!ok) {
-			st->refused++;
-			if (rc == 0)
-				snprintf(err, errlen, "dataplane refused %s "
-					 "%u: %s", what(m->h.type), m->u.id.id,
-					 strerror(plan.status[i]));
-			if (m->h.type != MG_CTL_FLOW_DEL)
-				rc = -EREMOTEIO;
-		}
-		if (m->h.type == MG_CTL_FLOW_DEL) {
-			memset(&mp->installed[s][k], 0, sizeof(mp->installed[s][k]));
-			if (!wanted(mp, s, k))
-				put_ids(c, mp, s, k);
-		} else if (m->h.type == MG_CTL_FLOW_ADD && ok) {
-			mp->installed[s][k] = m->u.flow;
-		} else if (m->h.type == MG_CTL_FLOW_ADD) {
-			/* The flow's contexts just before it that were
-			 * taken: nobody owns them now. */
-			for (unsigned int j = i; j-- > 0 &&
-			     plan.msg[j].h.type == MG_CTL_SRTP_ADD &&
-			     plan.media[j] == plan.media[i] &&
-			     plan.side[j] == s && plan.kind[j] == k;)
-				if (plan.status[j] == 0)
-					undo[nu++].u.id.id =
-						plan.msg[j].u.srtp_add.id;
+		if (no && plan.msg[i].h.type == MG_CTL_FLOW_ADD)
+			nu = orphans(i, undo, nu);
+		refused |= no;
+		if (i + 1 == plan.n || plan.call[i + 1] != plan.call[i]) {
+			if (!refused)
+				keys_installed(plan.call[i]);
+			*failed += refused;
+			refused = false;
 		}
 	}
-	for (unsigned int i = 0; i < nu; i++) {
+	if (rc != 0)
+		snprintf(err, errlen, "dataplane gone: %s", strerror(-rc));
+	else if (err[0] != '\0')
+		rc = -EREMOTEIO;
+	for (unsigned int i = 0; i < nu; i++)
 		undo[i].h = (struct mg_ctl_hdr){ .type = MG_CTL_SRTP_DEL,
 						 .len = sizeof(struct mg_ctl_id) };
-		undo[i].u.id.reserved = 0;
-	}
 	if (nu != 0) {
 		st->requests += nu;
 		env->req(env->arg, undo, nu, undo_status);
 	}
+	explicit_bzero(plan.msg, plan.n * sizeof(plan.msg[0]));
+	plan.n = 0;
 	return rc;
 }
 
-int
-mg_call_install(struct mg_calls *c, struct mg_call *call,
-		const struct mg_install_env *env, bool all,
-		struct mg_install_stats *st, char *err, size_t errlen)
+/* Add a call's requests to the plan. 0, or -ENOSPC out of ids. */
+static int
+plan_call(struct mg_calls *c, struct mg_call *call,
+	  const struct mg_install_env *env, bool all)
 {
 	int rc = 0;
 
-	if (call->state != MG_CALL_ANSWERED)
-		return 0;
-	plan.n = 0;
+	plan.cur = call;
 	for (uint32_t m = 0; m < call->nb_media && rc == 0; m++) {
 		struct mg_media_pair *mp = &call->media[m];
 
@@ -254,24 +302,55 @@ mg_call_install(struct mg_calls *c, struct mg_call *call,
 			for (int k = 0; k < 2 && rc == 0; k++)
 				rc = plan_flow(c, mp, m, s, k, env, all);
 	}
-	if (rc != 0) {
-		explicit_bzero(&plan, sizeof(plan));
-		return snprintf(err, errlen, "out of flow or context ids "
-				"(--max-flows)"), rc;
-	}
-	if (plan.n != 0) {
-		st->requests += plan.n;
-		rc = env->req(env->arg, plan.msg, plan.n, plan.status);
-	}
-	if (rc != 0)
-		snprintf(err, errlen, "dataplane gone: %s", strerror(-rc));
-	else
-		rc = settle(c, call, env, st, err, errlen);
-	if (rc == 0)
-		for (uint32_t m = 0; m < call->nb_media; m++)
-			call->media[m].keys_new[0] = call->media[m].keys_new[1] = 0;
-	explicit_bzero(&plan, sizeof(plan));
 	return rc;
+}
+
+int
+mg_call_install(struct mg_calls *c, struct mg_call *call,
+		const struct mg_install_env *env, bool all,
+		struct mg_install_stats *st, char *err, size_t errlen)
+{
+	uint32_t failed = 0;
+
+	if (call->state != MG_CALL_ANSWERED)
+		return 0;
+	plan.n = 0;
+	if (plan_call(c, call, env, all) != 0) {
+		explicit_bzero(plan.msg, plan.n * sizeof(plan.msg[0]));
+		plan.n = 0;
+		return snprintf(err, errlen, "out of flow or context ids "
+				"(--max-flows)"), -ENOSPC;
+	}
+	return flush(c, env, st, &failed, err, errlen);
+}
+
+int
+mg_calls_install_all(struct mg_calls *c, const struct mg_install_env *env,
+		     struct mg_install_stats *st, uint32_t *failed, char *err,
+		     size_t errlen)
+{
+	uint32_t n = 0;
+	int rc = 0;
+
+	*failed = 0;
+	plan.n = 0;
+	for (uint32_t i = 0; i < c->hdr->slots && rc == 0; i++) {
+		struct mg_call *call = &c->slot[i];
+
+		if (call->state != MG_CALL_ANSWERED)
+			continue;
+		if (plan.n + CALL_PLAN_MAX > PLAN_MAX) {
+			rc = flush(c, env, st, failed, err, errlen);
+			rc = rc == -EREMOTEIO ? 0 : rc;
+		}
+		if (rc == 0 && plan_call(c, call, env, true) != 0)
+			(*failed)++;
+		n++;
+	}
+	if (rc == 0)
+		rc = flush(c, env, st, failed, err, errlen);
+	return rc == -EREMOTEIO ? (int)(n - *failed) :
+	       rc == 0 ? (int)(n - *failed) : rc;
 }
 
 int
@@ -281,6 +360,7 @@ mg_call_uninstall(struct mg_calls *c, struct mg_call *call,
 	int rc = 0;
 
 	plan.n = 0;
+	plan.cur = call;
 	for (uint32_t m = 0; m < call->nb_media; m++)
 		for (int s = 0; s < 2; s++)
 			for (int k = 0; k < 2; k++) {
@@ -295,5 +375,6 @@ mg_call_uninstall(struct mg_calls *c, struct mg_call *call,
 		st->requests += plan.n;
 		rc = env->req(env->arg, plan.msg, plan.n, plan.status);
 	}
+	plan.n = 0;
 	return rc;
 }

@@ -21,7 +21,8 @@ typedef int (*mg_ring_req_fn)(void *arg, struct mg_ctl_msg *req,
 			      unsigned int n, int32_t *status);
 
 struct mg_install_env {
-	struct mg_ctl_addr media;   /* our media address (port unused) */
+	struct mg_ctl_addr media[MG_CALL_ADDRS_MAX]; /* our media addresses
+				     * (port unused), by a call's `addr` */
 	uint16_t out_port;          /* the DPDK port media leaves by */
 	uint8_t next_hop_mac[6];    /* where frames go on that port */
 	bool strict;                /* take packets only from the party's
@@ -42,6 +43,14 @@ struct mg_install_stats {
 int mg_call_install(struct mg_calls *c, struct mg_call *call,
 		    const struct mg_install_env *env, bool all,
 		    struct mg_install_stats *st, char *err, size_t errlen);
+
+/* Every answered call, into a dataplane that has none of them (after its
+ * restart), in batches of thousands of requests. Returns the calls
+ * installed whole, or -errno when the ring failed; *failed counts calls
+ * with a refused request (first reason in err). */
+int mg_calls_install_all(struct mg_calls *c, const struct mg_install_env *env,
+			 struct mg_install_stats *st, uint32_t *failed,
+			 char *err, size_t errlen);
 
 /* Delete every flow of the call (its contexts go with them). */
 int mg_call_uninstall(struct mg_calls *c, struct mg_call *call,

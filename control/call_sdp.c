@@ -351,12 +351,12 @@ finish_sdp(long n, const struct mg_sdp *sdp, const struct mg_call_opts *o,
 	return n;
 }
 
-/* A port pair for the side if it has none yet. */
+/* A port pair for the side, on the call's address, if it has none yet. */
 static int
-give_port(struct mg_calls *c, struct mg_side *s)
+give_port(struct mg_idpool *ports, struct mg_side *s)
 {
 	if (s->port == 0)
-		s->port = (uint16_t)mg_idpool_take(&c->ports);
+		s->port = (uint16_t)mg_idpool_take(ports);
 	return s->port ? 0 : -ENOSPC;
 }
 
@@ -370,12 +370,13 @@ undo_ports(struct mg_calls *c, const struct mg_call *was,
 			if (tried->media[m].side[s].port &&
 			    (m >= was->nb_media ||
 			     was->media[m].side[s].port == 0))
-				mg_idpool_put(&c->ports,
+				mg_idpool_put(&c->ports[tried->addr],
 					      tried->media[m].side[s].port);
 }
 
 static int
-offer_media(struct mg_calls *c, struct mg_media_pair *mp, int from, int idx,
+offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
+	    int idx,
 	    const struct mg_sdp_media *m, const struct mg_call_opts *o,
 	    struct mg_sdp_media_out *mo, char *text, char *err, size_t errlen)
 {
@@ -397,7 +398,7 @@ offer_media(struct mg_calls *c, struct mg_media_pair *mp, int from, int idx,
 		mp->keys_new[from] = 1;
 	}
 	y->proto = (uint8_t)(o->proto >= 0 ? o->proto : x->proto);
-	if (give_port(c, x) != 0 || give_port(c, y) != 0)
+	if (give_port(ports, x) != 0 || give_port(ports, y) != 0)
 		return snprintf(err, errlen, "no free media ports"), -ENOSPC;
 	mo->port = y->port;
 	mo->proto = proto_names[y->proto];
@@ -432,7 +433,8 @@ negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
 	memset(&so, 0, sizeof(so));
 	t->nb_media = sdp->nmedia;
 	for (int i = 0; i < sdp->nmedia && n == 0; i++)
-		n = offer_media(c, &t->media[i], from, i, &sdp->media[i], o,
+		n = offer_media(&c->ports[t->addr], &t->media[i], from, i,
+				&sdp->media[i], o,
 				&so.media[i], crypto_text_buf[i], err, errlen);
 	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
 }

@@ -11,7 +11,7 @@
 #include "calls.h"
 
 #define CALLS_MAGIC 0x534c4c4143474d47ull /* "GMGCALLS" little-endian */
-#define CALLS_VERSION 1u
+#define CALLS_VERSION 2u
 #define HDR_BYTES 4096u
 
 static uint32_t
@@ -102,8 +102,11 @@ make_pools(struct mg_calls *c, const struct mg_calls_config *cfg)
 {
 	uint32_t lo = (cfg->port_min + 1u) & ~1u;
 
-	if (mg_idpool_init(&c->ports, lo, cfg->port_max - 1u, 2) != 0 ||
-	    mg_idpool_init(&c->flow_ids, 1, cfg->max_flows, 1) != 0 ||
+	c->nb_addrs = cfg->nb_addrs;
+	for (uint32_t a = 0; a < cfg->nb_addrs; a++)
+		if (mg_idpool_init(&c->ports[a], lo, cfg->port_max - 1u, 2) != 0)
+			return -ENOMEM;
+	if (mg_idpool_init(&c->flow_ids, 1, cfg->max_flows, 1) != 0 ||
 	    mg_idpool_init(&c->ctx_ids, 1, cfg->max_flows * 2, 1) != 0)
 		return -ENOMEM;
 	return 0;
@@ -114,14 +117,16 @@ make_pools(struct mg_calls *c, const struct mg_calls_config *cfg)
 static bool
 reclaim(struct mg_calls *c, struct mg_call *call)
 {
-	bool ok = true;
+	bool ok = call->addr < c->nb_addrs;
 
-	for (uint32_t m = 0; m < call->nb_media && m < MG_CALL_MEDIA_MAX; m++) {
+	for (uint32_t m = 0; ok && m < call->nb_media && m < MG_CALL_MEDIA_MAX;
+	     m++) {
 		struct mg_media_pair *mp = &call->media[m];
 
 		for (int s = 0; s < 2; s++) {
 			if (mp->side[s].port)
-				ok &= mg_idpool_mark(&c->ports, mp->side[s].port);
+				ok &= mg_idpool_mark(&c->ports[call->addr],
+						     mp->side[s].port);
 			for (int k = 0; k < 2; k++) {
 				if (mp->flow[s][k])
 					ok &= mg_idpool_mark(&c->flow_ids,
@@ -177,8 +182,10 @@ mg_calls_open(struct mg_calls *c, const struct mg_calls_config *cfg,
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	if (cfg->max_calls == 0 || cfg->port_max <= cfg->port_min + 1u)
-		return snprintf(err, errlen, "no calls or no ports"), -EINVAL;
+	if (cfg->max_calls == 0 || cfg->port_max <= cfg->port_min + 1u ||
+	    cfg->nb_addrs == 0 || cfg->nb_addrs > MG_CALL_ADDRS_MAX)
+		return snprintf(err, errlen, "no calls, ports or addresses"),
+		       -EINVAL;
 	rc = map_file(c, cfg, err, errlen);
 	if (rc == 0)
 		rc = check_hdr(c, cfg, err, errlen);
@@ -205,7 +212,8 @@ mg_calls_close(struct mg_calls *c)
 		munmap(c->hdr, c->map_len);
 	free(c->heads);
 	free(c->free_stack);
-	mg_idpool_free(&c->ports);
+	for (uint32_t a = 0; a < MG_CALL_ADDRS_MAX; a++)
+		mg_idpool_free(&c->ports[a]);
 	mg_idpool_free(&c->flow_ids);
 	mg_idpool_free(&c->ctx_ids);
 	memset(c, 0, sizeof(*c));
@@ -237,6 +245,9 @@ mg_calls_add(struct mg_calls *c, const char *call_id, size_t len)
 	call = &c->slot[c->free_stack[--c->nb_free]];
 	memset(call, 0, sizeof(*call));
 	memcpy(call->call_id, call_id, len);
+	for (uint32_t a = 1; a < c->nb_addrs; a++)
+		if (c->ports[a].used < c->ports[call->addr].used)
+			call->addr = a;
 	call->state = MG_CALL_OFFERED;
 	link_call(c, call);
 	return call;
@@ -263,7 +274,8 @@ mg_calls_remove(struct mg_calls *c, struct mg_call *call)
 		struct mg_media_pair *mp = &call->media[m];
 
 		for (int s = 0; s < 2; s++) {
-			mg_idpool_put(&c->ports, mp->side[s].port);
+			mg_idpool_put(&c->ports[call->addr],
+				      mp->side[s].port);
 			for (int k = 0; k < 2; k++) {
 				mg_idpool_put(&c->flow_ids, mp->flow[s][k]);
 				mg_idpool_put(&c->ctx_ids, mp->rx_ctx[s][k]);

@@ -26,6 +26,7 @@
 #define MG_CALL_TAG_MAX 63
 #define MG_CALL_MEDIA_MAX 4
 #define MG_CALL_OFFER_MAX 8    /* a=crypto lines we offer one party */
+#define MG_CALL_ADDRS_MAX 16   /* media addresses (--media-addr) */
 
 enum mg_proto {
 	MG_PROTO_AVP = 0,  /* RTP/AVP */
@@ -87,6 +88,9 @@ struct mg_call {
 	uint32_t offerer;              /* side of the pending offer */
 	uint32_t hash_next;            /* slot index + 1 of the next in the
 					* chain, 0: end (rebuilt at load) */
+	uint32_t addr;                 /* media address (index) of all its
+					* ports */
+	uint32_t reserved;
 	uint64_t created_s, last_signal_s; /* CLOCK_REALTIME seconds */
 	char call_id[MG_CALL_ID_MAX + 1];
 	char tag[2][MG_CALL_TAG_MAX + 1]; /* [0] the first offer's from-tag */
@@ -111,13 +115,16 @@ struct mg_calls {
 	uint32_t *free_stack, nb_free;
 	uint32_t nb_calls;
 	bool recovered;                /* the file held calls at open */
-	struct mg_idpool ports, flow_ids, ctx_ids;
+	uint32_t nb_addrs;
+	struct mg_idpool ports[MG_CALL_ADDRS_MAX]; /* per media address */
+	struct mg_idpool flow_ids, ctx_ids;
 };
 
 struct mg_calls_config {
 	const char *path;              /* the state file */
 	uint32_t max_calls;
 	uint16_t port_min, port_max;   /* media ports: even RTP, odd RTCP */
+	uint32_t nb_addrs;             /* media addresses, each with them all */
 	uint32_t max_flows;            /* the dataplane's --max-flows */
 };
 
@@ -132,8 +139,8 @@ void mg_calls_close(struct mg_calls *c);
 struct mg_call *mg_calls_find(struct mg_calls *c, const char *call_id,
 			      size_t len);
 
-/* A new empty call (state OFFERED, ids set), or NULL when the table is
- * full or the id is too long. */
+/* A new empty call (state OFFERED) on the media address with the most
+ * free ports, or NULL when the table is full or the id is too long. */
 struct mg_call *mg_calls_add(struct mg_calls *c, const char *call_id,
 			     size_t len);
 

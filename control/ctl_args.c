@@ -30,8 +30,10 @@ const char mg_ctl_usage[] =
 	"  --ng ADDR              answer rtpengine's ng protocol on UDP ADDR\n"
 	"                         (IP:PORT or [IPv6]:PORT): ping, offer, answer,\n"
 	"                         delete, query, list, statistics\n"
-	"  --media-addr IP        with --ng: the address media comes to (the\n"
-	"                         dataplane's, written into SDP)\n"
+	"  --media-addr IP        with --ng: an address media comes to (the\n"
+	"                         dataplane's --addr, written into SDP); up to 16,\n"
+	"                         each with the whole port range: a call takes\n"
+	"                         the one with the most ports free\n"
 	"  --next-hop-mac MAC     with --ng: where media frames go (the router's\n"
 	"                         or the peers' MAC on the media port)\n"
 	"  --media-port N         DPDK port id media leaves by (default 0)\n"
@@ -85,10 +87,13 @@ static int
 parse_media_addr(const char *arg, struct mg_ctl_config *cfg, char *err,
 		 size_t errlen)
 {
-	struct mg_ctl_addr *a = &cfg->media;
+	struct mg_ctl_addr *a = &cfg->media[cfg->nb_media_addrs];
 
+	if (cfg->nb_media_addrs == MG_CALL_ADDRS_MAX)
+		return mg_errf(err, errlen, -1, "--media-addr: at most %d",
+			       MG_CALL_ADDRS_MAX);
 	memset(a, 0, sizeof(*a));
-	if (strlen(arg) >= sizeof(cfg->media_addr))
+	if (strlen(arg) >= sizeof(cfg->media_addr[0]))
 		return mg_errf(err, errlen, -1, "--media-addr: too long");
 	if (inet_pton(AF_INET, arg, a->ip) == 1)
 		a->family = 4;
@@ -97,7 +102,7 @@ parse_media_addr(const char *arg, struct mg_ctl_config *cfg, char *err,
 	else
 		return mg_errf(err, errlen, -1, "--media-addr: '%s' is not an "
 			       "IPv4 or IPv6 address", arg);
-	strcpy(cfg->media_addr, arg);
+	strcpy(cfg->media_addr[cfg->nb_media_addrs++], arg);
 	return 0;
 }
 
@@ -145,7 +150,7 @@ check_media(const struct mg_ctl_config *cfg, char *err, size_t errlen)
 	if (cfg->port_max < cfg->port_min + 3)
 		return mg_errf(err, errlen, -1, "--port-max must be at least "
 			       "--port-min + 3 (two port pairs)");
-	if (cfg->ng_addr && (cfg->media.family == 0 || !cfg->have_mac))
+	if (cfg->ng_addr && (cfg->nb_media_addrs == 0 || !cfg->have_mac))
 		return mg_errf(err, errlen, -1, "--ng needs --media-addr and "
 			       "--next-hop-mac: calls need somewhere to put "
 			       "their media");

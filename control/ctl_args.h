@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calls.h"
 #include "mg_ctl_abi.h"
 
 struct mg_ctl_config {
@@ -22,8 +23,10 @@ struct mg_ctl_config {
 	bool lcore_stats;          /* print MG_CTL_LCORE_STATS after pings */
 	const char *ng_addr;       /* ng protocol UDP address, or NULL */
 	/* Calls over ng: */
-	char media_addr[64];       /* our media IP, as SDP writes it */
-	struct mg_ctl_addr media;  /* the same, parsed */
+	char media_addr[MG_CALL_ADDRS_MAX][64]; /* our media IPs, as SDP
+						 * writes them */
+	struct mg_ctl_addr media[MG_CALL_ADDRS_MAX]; /* the same, parsed */
+	uint32_t nb_media_addrs;
 	uint32_t media_port;       /* DPDK port id media leaves by */
 	uint8_t next_hop_mac[6];
 	bool have_mac;

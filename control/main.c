@@ -412,7 +412,8 @@ sync_calls(struct run *r)
 {
 	uint64_t t0 = mg_ctl_now_ns();
 	char err[200] = "";
-	uint32_t n;
+	uint32_t failed = 0;
+	int n;
 
 	if (r->ng == NULL || r->attached_epoch == 0)
 		return;
@@ -421,16 +422,18 @@ sync_calls(struct run *r)
 		       r->calls.nb_calls);
 		return;
 	}
-	n = mg_ng_calls_replay(&r->nc, err, sizeof(err));
-	if (r->attached_epoch == 0) {
-		fprintf(stderr, PROG ": replay stopped after %u calls: %s\n",
-			n, err);
+	n = mg_ng_calls_replay(&r->nc, &failed, err, sizeof(err));
+	if (n < 0 || r->attached_epoch == 0) {
+		fprintf(stderr, PROG ": replay stopped: %s\n", err);
 		return;
 	}
 	r->calls.hdr->dp_epoch = r->attached_epoch;
-	printf(PROG ": replayed %u calls into dataplane epoch %016llx in "
+	printf(PROG ": replayed %d calls into dataplane epoch %016llx in "
 	       "%.1f ms\n", n, (unsigned long long)r->attached_epoch,
 	       (double)(mg_ctl_now_ns() - t0) / 1e6);
+	if (failed)
+		fprintf(stderr, PROG ": %u calls not replayed whole: %s\n",
+			failed, err);
 }
 
 static int
@@ -464,7 +467,7 @@ open_calls(struct run *r, char *err, size_t errlen)
 		.path = r->state_path, .max_calls = cfg->max_calls,
 		.port_min = (uint16_t)cfg->port_min,
 		.port_max = (uint16_t)cfg->port_max,
-		.max_flows = cfg->max_flows,
+		.max_flows = cfg->max_flows, .nb_addrs = cfg->nb_media_addrs,
 	};
 	struct mg_ng_calls *nc = &r->nc;
 	int rc;
@@ -488,20 +491,24 @@ open_calls(struct run *r, char *err, size_t errlen)
 	}
 	nc->calls = &r->calls;
 	nc->env = (struct mg_install_env){
-		.media = cfg->media, .out_port = (uint16_t)cfg->media_port,
+		.out_port = (uint16_t)cfg->media_port,
 		.strict = cfg->strict_source, .req = ring_req, .arg = r,
 	};
+	for (uint32_t a = 0; a < cfg->nb_media_addrs; a++) {
+		nc->env.media[a] = cfg->media[a];
+		nc->addr_text[a] = cfg->media_addr[a];
+	}
 	memcpy(nc->env.next_hop_mac, cfg->next_hop_mac, 6);
 	nc->defaults = (struct mg_call_opts){
-		.addr = cfg->media_addr, .family = cfg->media.family,
 		.proto = -1, .suites = mg_call_default_suites(),
 	};
 	nc->dp_ready = dp_ready;
 	nc->flow_stats = ring_flow_stats;
 	nc->arg = r;
-	printf(PROG ": call table %s: %u calls %s, media %s ports %u-%u\n",
+	printf(PROG ": call table %s: %u calls %s, media %s%s ports %u-%u\n",
 	       cc.path, r->calls.nb_calls, r->calls.recovered ? "recovered" :
-	       "(new)", cfg->media_addr, cfg->port_min, cfg->port_max);
+	       "(new)", cfg->media_addr[0], cfg->nb_media_addrs > 1 ?
+	       " (and more)" : "", cfg->port_min, cfg->port_max);
 	return 0;
 }
 

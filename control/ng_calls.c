@@ -220,6 +220,8 @@ do_offer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 		fresh = true;
 		call->created_s = wall_s();
 	}
+	o.addr = nc->addr_text[call->addr];
+	o.family = nc->env.media[call->addr].family;
 	from = offer_side(call, &r);
 	n = from < 0 ? (snprintf(err, sizeof(err), "from-tag matches neither "
 				 "party of the call"), -EINVAL) :
@@ -261,6 +263,8 @@ do_answer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 		return fail(e, err);
 	}
 	side = !call->offerer;
+	o.addr = nc->addr_text[call->addr];
+	o.family = nc->env.media[call->addr].family;
 	n = mg_call_answer(nc->calls, call, side, &parsed, &o, sdp_out,
 			   sizeof(sdp_out), err, sizeof(err));
 	if (n < 0) {
@@ -457,23 +461,10 @@ mg_ng_calls_handle(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	return fail(e, "Unrecognized command");
 }
 
-uint32_t
-mg_ng_calls_replay(struct mg_ng_calls *nc, char *err, size_t errlen)
+int
+mg_ng_calls_replay(struct mg_ng_calls *nc, uint32_t *failed, char *err,
+		   size_t errlen)
 {
-	struct mg_calls *c = nc->calls;
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < c->hdr->slots; i++) {
-		struct mg_call *call = &c->slot[i];
-
-		if (call->state != MG_CALL_ANSWERED)
-			continue;
-		int rc = mg_call_install(c, call, &nc->env, true, &nc->ist,
-					 err, errlen);
-
-		if (rc != 0 && rc != -EREMOTEIO)
-			return n; /* the ring failed: the next attach retries */
-		n += rc == 0;
-	}
-	return n;
+	return mg_calls_install_all(nc->calls, &nc->env, &nc->ist, failed, err,
+				    errlen);
 }

@@ -19,7 +19,8 @@
 struct mg_ng_calls {
 	struct mg_calls *calls;
 	struct mg_install_env env;
-	struct mg_call_opts defaults;   /* address, suites */
+	struct mg_call_opts defaults;   /* suites; address per call: */
+	const char *addr_text[MG_CALL_ADDRS_MAX];
 	bool (*dp_ready)(void *arg);    /* a dataplane is attached */
 	int (*flow_stats)(void *arg, uint32_t flow,
 			  struct mg_ctl_flow_stats *out); /* 0 or -errno */
@@ -34,7 +35,8 @@ bool mg_ng_calls_handle(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 			struct mg_benc *e);
 
 /* Install every live call in a dataplane that has none of them (after it
- * restarted). Returns calls installed; the first failure stops it. */
-uint32_t mg_ng_calls_replay(struct mg_ng_calls *nc, char *err, size_t errlen);
+ * restarted): mg_calls_install_all. */
+int mg_ng_calls_replay(struct mg_ng_calls *nc, uint32_t *failed, char *err,
+		       size_t errlen);
 
 #endif /* MG_CTL_NG_CALLS_H */

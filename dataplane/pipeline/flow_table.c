@@ -19,6 +19,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "flow.h"
+#include "srtp/srtp_arena.h"
 
 void
 mg_flow_key_of(const struct mg_ctl_addr *a, struct mg_flow_key *k)
@@ -34,7 +35,7 @@ flow_free(struct mg_tables *t, struct mg_flow *f)
 {
 	mg_srtp_ctx_destroy(f->rx_ctx);
 	mg_srtp_ctx_destroy(f->tx_ctx);
-	free(f);
+	srtp_secret_free(f, sizeof(*f));
 	t->freed++;
 }
 
@@ -237,7 +238,10 @@ ctx_takeable(const struct mg_tables *t, uint32_t id)
 static struct mg_flow *
 flow_make(struct mg_tables *t, const struct mg_ctl_flow *m)
 {
-	struct mg_flow *f = aligned_alloc(64, (sizeof(*f) + 63) & ~(size_t)63);
+	/* From the SRTP engine's arena: 2 MiB pages and a free list, so a
+	 * restarted dataplane taking every call at once does not fault the
+	 * heap in page by page (and no key-holding neighbour is dumped). */
+	struct mg_flow *f = srtp_secret_alloc(sizeof(*f));
 
 	if (f == NULL)
 		return NULL;
@@ -300,11 +304,11 @@ flow_add(struct mg_tables *t, const struct mg_ctl_msg *req)
 	if (f == NULL)
 		return ENOMEM;
 	if (rte_hash_lookup(t->hash, &f->key) >= 0) {
-		free(f);
+		srtp_secret_free(f, sizeof(*f));
 		return EEXIST; /* another flow has this local address */
 	}
 	if (rte_hash_add_key_data(t->hash, &f->key, f) != 0) {
-		free(f);
+		srtp_secret_free(f, sizeof(*f));
 		return ENOSPC;
 	}
 	__atomic_store_n(&t->flow_by_id[m->id], f, __ATOMIC_RELEASE);

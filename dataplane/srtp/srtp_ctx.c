@@ -325,6 +325,26 @@ streams_size(uint8_t n, uint32_t buckets)
 	return (size + 63) & ~(size_t)63; /* aligned_alloc wants a multiple */
 }
 
+/* The streams of an any-SSRC context: from the arena when they fit (2 MiB
+ * pages, a free list per size: a restarted dataplane takes a hundred
+ * thousand calls at once, and the heap's page faults and aligned
+ * searches cost more than the keys), else the heap. */
+static void *
+streams_alloc(size_t size)
+{
+	return size <= SRTP_ARENA_MAX ? srtp_secret_alloc(size) :
+	       aligned_alloc(64, size);
+}
+
+static void
+streams_free(void *p, size_t size)
+{
+	if (size <= SRTP_ARENA_MAX)
+		srtp_secret_free(p, size);
+	else
+		free(p);
+}
+
 /* n streams, each with an SRTP and an SRTCP window of `buckets` words,
  * the windows after the streams. The one-SSRC case lives in the context
  * itself; more come from a block of their own (replay state, not keys). */
@@ -347,7 +367,7 @@ streams_init(struct mg_srtp_ctx *c, const struct mg_srtp_policy *p,
 	}
 	c->any_ssrc = true;
 	c->max_streams = n;
-	c->streams = aligned_alloc(64, streams_size(n, buckets));
+	c->streams = streams_alloc(streams_size(n, buckets));
 	if (c->streams == NULL)
 		return -ENOMEM;
 	memset(c->streams, 0, streams_size(n, buckets));
@@ -435,7 +455,8 @@ mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx)
 			 ctx->any_ssrc ? 0 : ctx->bucket_mask + 1u);
 	size = ctx_size(&shape);
 	if (ctx->any_ssrc)
-		free(ctx->streams);
+		streams_free(ctx->streams, streams_size(ctx->max_streams,
+							ctx->bucket_mask + 1u));
 	explicit_bzero(ctx, size);
 	srtp_secret_free(ctx, size);
 }

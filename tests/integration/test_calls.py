@@ -550,6 +550,28 @@ def malformed_requests():
           "refused with no state change")
 
 
+def several_media_addresses():
+    """With two --media-addr, each call takes all its ports on the address
+    with the most free: the first call on one, the second on the other,
+    the third back on the first; each call's SDP names its own address in
+    c= both ways, and the flows are installed on it."""
+    rig = Rig("addrs", ctl_extra=["--media-addr", "192.0.2.11"])
+    try:
+        seen = []
+        for i in range(3):
+            to_b, to_a = offer_answer(rig.ng, call=f"m{i}", transport_protocol="RTP/AVP")
+            cb = [ln for ln in to_b if ln.startswith("c=")]
+            ca = [ln for ln in to_a if ln.startswith("c=")]
+            assert cb == ca and len(set(cb)) == 1, (to_b, to_a)
+            seen.append(cb[0])
+        assert seen == ["c=IN IP4 192.0.2.10", "c=IN IP4 192.0.2.11",
+                        "c=IN IP4 192.0.2.10"], seen
+        assert rig.stats()[b"ring requests"] == 24
+    finally:
+        assert rig.stop() == 0, rig.ctl.text()
+    print("calls spread over two media addresses, each call on one")
+
+
 def dataplane_restart_replays():
     """A dataplane killed with calls in place: the control plane sees the
     new one and installs every live call into it."""
@@ -893,6 +915,7 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   rtpengine_same_shapes, media_both_ways,
                                   srtp_both_legs, reinvite_keeps_rollover,
                                   malformed_requests, dataplane_restart_replays,
+                                  several_media_addresses,
                                   control_restart_recovers)}
 
 if __name__ == "__main__":
