@@ -286,3 +286,23 @@ mg_calls_remove(struct mg_calls *c, struct mg_call *call)
 	explicit_bzero(call, sizeof(*call));
 	c->free_stack[c->nb_free++] = (uint32_t)(call - c->slot);
 }
+
+struct mg_call *
+mg_calls_by_flow(struct mg_calls *c, uint32_t flow, int *side)
+{
+	for (uint32_t i = 0; flow != 0 && c->hdr != NULL && i < c->hdr->slots;
+	     i++) {
+		struct mg_call *call = &c->slot[i];
+
+		if (!mg_call_live(call))
+			continue;
+		for (uint32_t m = 0; m < call->nb_media; m++)
+			for (int s = 0; s < 2; s++)
+				if (call->media[m].flow[s][0] == flow ||
+				    call->media[m].flow[s][1] == flow) {
+					*side = s;
+					return call;
+				}
+	}
+	return NULL;
+}

@@ -148,6 +148,11 @@ struct mg_call *mg_calls_add(struct mg_calls *c, const char *call_id,
  * wiped (it holds keys). The caller deleted its dataplane objects. */
 void mg_calls_remove(struct mg_calls *c, struct mg_call *call);
 
+/* The call a flow id belongs to (and which party's packets it takes:
+ * *side), or NULL. A scan: for events, which are rare. */
+struct mg_call *mg_calls_by_flow(struct mg_calls *c, uint32_t flow,
+				 int *side);
+
 /* Every live call, in slot order; for replay and list. */
 static inline bool
 mg_call_live(const struct mg_call *call)

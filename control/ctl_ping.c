@@ -20,6 +20,37 @@
  * a millisecond while waiting, not on every look at the ring. */
 #define LOCK_CHECK_NS 1000000
 
+static mg_ctl_event_fn event_fn;
+static void *event_arg;
+
+void
+mg_ctl_on_event(mg_ctl_event_fn fn, void *arg)
+{
+	event_fn = fn;
+	event_arg = arg;
+}
+
+/* A message that is not the ack waited for: an event, or stale. */
+static void
+other(const struct mg_ctl_msg *m, struct mg_ctl_wait_stats *ws)
+{
+	if (m->h.type == MG_CTL_EVENT && m->h.len == sizeof(m->u.event)) {
+		if (event_fn != NULL)
+			event_fn(event_arg, &m->u.event);
+		return;
+	}
+	ws->stale_acks++;
+}
+
+void
+mg_ctl_drain(struct mg_ctl_seg *seg, struct mg_ctl_wait_stats *ws)
+{
+	struct mg_ctl_msg m;
+
+	while (mg_ctl_seg_recv(seg, &m) == 0)
+		other(&m, ws);
+}
+
 uint64_t
 mg_ctl_now_ns(void)
 {
@@ -111,7 +142,7 @@ mg_ctl_request(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
 		if (mg_ctl_seg_recv(seg, ack) == 0) {
 			if (ack->h.type == MG_CTL_ACK && ack->h.seq == req->h.seq)
 				return 0;
-			ws->stale_acks++;
+			other(ack, ws);
 			continue;
 		}
 		rc = peer_fault(seg, epoch, &next);
@@ -137,7 +168,7 @@ take_acks(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
 			status[(*acked)++] = ack.h.status;
 			continue;
 		}
-		ws->stale_acks++;
+		other(&ack, ws);
 	}
 }
 

@@ -32,6 +32,15 @@ int mg_ctl_request_batch(struct mg_ctl_seg *seg, const struct mg_ctl_msg *req,
 			 unsigned int n, unsigned int timeout_ms,
 			 int32_t *status, struct mg_ctl_wait_stats *ws);
 
+/* Events (MG_CTL_EVENT) come on the response ring between acks: every
+ * wait hands them to fn, as does mg_ctl_drain between requests. */
+typedef void (*mg_ctl_event_fn)(void *arg, const struct mg_ctl_event *e);
+void mg_ctl_on_event(mg_ctl_event_fn fn, void *arg);
+
+/* Take what waits on the response ring while no request is out: events
+ * (anything else is a stale ack). */
+void mg_ctl_drain(struct mg_ctl_seg *seg, struct mg_ctl_wait_stats *ws);
+
 /* Build a ping request with the given seq. */
 void mg_ctl_ping_build(struct mg_ctl_msg *m, uint32_t seq);
 

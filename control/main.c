@@ -58,6 +58,7 @@ struct run {
 	struct mg_calls calls;
 	struct mg_ng_calls nc;
 	char state_path[4096];
+	uint64_t events[MG_EV_KIND_MAX];
 	uint32_t refused;       /* static objects the dataplane refused */
 	uint64_t churn_cycles;
 };
@@ -149,25 +150,70 @@ ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
 		mg_benc_kv_int(e, "deletes", (int64_t)r->nc.deletes);
 		mg_benc_kv_int(e, "ring requests", (int64_t)r->nc.ist.requests);
 		mg_benc_kv_int(e, "ring refused", (int64_t)r->nc.ist.refused);
+		mg_benc_cstr(e, "events");
+		mg_benc_open(e, 'd');
+		mg_benc_kv_int(e, "auth-burst", (int64_t)r->events[MG_EV_AUTH_BURST]);
+		mg_benc_kv_int(e, "source-burst",
+			       (int64_t)r->events[MG_EV_SOURCE_BURST]);
+		mg_benc_kv_int(e, "replay-burst",
+			       (int64_t)r->events[MG_EV_REPLAY_BURST]);
+		mg_benc_kv_int(e, "soft-expiry", (int64_t)r->events[MG_EV_SOFT_EXPIRY]);
+		mg_benc_kv_int(e, "hard-expiry", (int64_t)r->events[MG_EV_HARD_EXPIRY]);
+		mg_benc_close(e);
 		mg_benc_close(e);
 		return true;
 	}
 }
 
-/* Wait ms, answering ng requests meanwhile. */
+static const char *const event_names[MG_EV_KIND_MAX] = {
+	[MG_EV_AUTH_BURST] = "authentication failures",
+	[MG_EV_SOURCE_BURST] = "packets from an unknown source",
+	[MG_EV_REPLAY_BURST] = "replayed or too old packets",
+	[MG_EV_SOFT_EXPIRY] = "SRTP key soft expiry (permille of lifetime used)",
+	[MG_EV_HARD_EXPIRY] = "SRTP key hard expiry (packets refused)",
+};
+
+/* What the dataplane tells unasked: counted, and said once per event
+ * with the call it concerns. */
+static void
+on_event(void *arg, const struct mg_ctl_event *e)
+{
+	struct run *r = arg;
+	struct mg_call *call = NULL;
+	int side = 0;
+
+	if (e->kind == 0 || e->kind >= MG_EV_KIND_MAX)
+		return;
+	r->events[e->kind]++;
+	if (r->ng != NULL)
+		call = mg_calls_by_flow(&r->calls, e->flow, &side);
+	if (call != NULL)
+		printf(PROG ": event: flow %u (call %s, from party %s): %llu "
+		       "%s\n", e->flow, call->call_id, call->tag[side],
+		       (unsigned long long)e->count, event_names[e->kind]);
+	else
+		printf(PROG ": event: flow %u: %llu %s\n", e->flow,
+		       (unsigned long long)e->count, event_names[e->kind]);
+}
+
+/* Wait ms, answering ng requests and taking events meanwhile (events
+ * within 10 ms). */
 static void
 serve_for(struct run *r, uint32_t ms)
 {
 	uint64_t until = mg_ctl_now_ns() + ms * 1000000ull;
 
-	if (r->ng == NULL) {
-		sleep_ms(ms);
-		return;
-	}
 	for (uint64_t now = mg_ctl_now_ns(); now < until && !quit_signal;
 	     now = mg_ctl_now_ns()) {
-		if (mg_ng_wait(r->ng, (unsigned int)((until - now) / 1000000 + 1)))
+		uint64_t left = (until - now) / 1000000 + 1;
+		unsigned int step = (unsigned int)(left < 10 ? left : 10);
+
+		if (r->ng == NULL)
+			sleep_ms(step);
+		else if (mg_ng_wait(r->ng, step))
 			mg_ng_poll(r->ng, mg_ctl_now_ns(), ng_handle, r);
+		if (r->attached_epoch != 0)
+			mg_ctl_drain(r->seg, &r->ws);
 	}
 }
 
@@ -542,6 +588,7 @@ main(int argc, char **argv)
 		return 0;
 	}
 	install_signals();
+	mg_ctl_on_event(on_event, &r);
 	r = (struct run){ .cfg = &cfg, .seg = &seg, .start_ns = mg_ctl_now_ns() };
 	if (cfg.flows_path && mg_flows_file_load(cfg.flows_path, &r.flows, err,
 						 sizeof(err)) != 0) {

@@ -194,6 +194,25 @@ dequeue_wiping(struct rte_ring *r, struct mg_ctl_msg *req, unsigned int max)
 	return n;
 }
 
+int
+mg_dp_ctl_event(struct mg_dp_ctl *c, const struct mg_ctl_event *e)
+{
+	struct mg_ctl_msg m;
+
+	if (!mg_dp_ctl_attached(c) ||
+	    rte_ring_free_count(c->resp) <= 2 * CTL_POLL_BURST)
+		return -ENOBUFS;
+	memset(&m, 0, sizeof(m));
+	m.h.type = MG_CTL_EVENT;
+	m.h.len = sizeof(*e);
+	m.h.epoch = c->epoch;
+	m.u.event = *e;
+	if (rte_ring_sp_enqueue_elem(c->resp, &m, MG_CTL_MSG_SIZE) != 0)
+		return -ENOBUFS;
+	c->stats.events++;
+	return 0;
+}
+
 unsigned int
 mg_dp_ctl_poll(struct mg_dp_ctl *c, uint64_t now_ns,
 	       const struct mg_dp_summary *sum)

@@ -26,6 +26,7 @@ struct mg_dp_ctl_stats {
 	uint64_t bad_type;   /* unknown message type: acked EOPNOTSUPP */
 	uint64_t bad_len;    /* payload length out of range: acked EINVAL */
 	uint64_t backpressure; /* polls that left requests for lack of room */
+	uint64_t events;     /* MG_CTL_EVENT sent */
 };
 
 /* Requests other than PING go to the dataplane's tables: status 0 or a
@@ -68,5 +69,9 @@ mg_dp_ctl_attached(const struct mg_dp_ctl *c)
  * them back, it never loses one. Returns the number answered. */
 unsigned int mg_dp_ctl_poll(struct mg_dp_ctl *c, uint64_t now_ns,
 			    const struct mg_dp_summary *sum);
+
+/* Put an event on the response ring, leaving room for a poll's acks:
+ * 0, or -ENOBUFS (try again later). */
+int mg_dp_ctl_event(struct mg_dp_ctl *c, const struct mg_ctl_event *e);
 
 #endif /* MG_DP_CTL_RING_H */

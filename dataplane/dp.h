@@ -28,6 +28,8 @@ struct mg_dp_config {
 	uint32_t addrs[MG_DP_ADDRS_MAX]; /* media: IPv4 we answer ARP for,
 					  * network order */
 	uint8_t nb_addrs;
+	uint32_t event_burst;      /* media: packets refused that make an
+				    * event; 0: no events */
 	bool help;
 };
 

@@ -33,6 +33,11 @@ const char mg_dp_usage[] =
 	"  --addr IP               with --media, a media address this dataplane owns:\n"
 	"                          ARP requests for it are answered on every port\n"
 	"                          (IPv4; up to 8 times)\n"
+	"  --event-burst N         with --media, tell the control plane when a flow\n"
+	"                          refuses N packets for one reason (auth, source,\n"
+	"                          replay) between looks (every flow about once a\n"
+	"                          second), and of SRTP keys at 90 and 100 percent of\n"
+	"                          their lifetime (default 16; 0: no events)\n"
 	"  --tap PREFIX            with --media, a TAP interface PREFIX<N> per port\n"
 	"                          N (same MAC): what the pipeline does not own\n"
 	"                          (ARP, ICMP, ND, unknown UDP, ...) goes to the\n"
@@ -44,7 +49,7 @@ const char mg_dp_usage[] =
 
 enum {
 	OPT_SHM = 256, OPT_NO_CTL, OPT_DURATION, OPT_STATS, OPT_MBUFS,
-	OPT_WAIT_LINK, OPT_MEDIA, OPT_MAX_FLOWS, OPT_HOLD_RX, OPT_TAP, OPT_ADDR,
+	OPT_WAIT_LINK, OPT_MEDIA, OPT_MAX_FLOWS, OPT_HOLD_RX, OPT_TAP, OPT_ADDR, OPT_EVENT_BURST,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "hold-rx", no_argument, NULL, OPT_HOLD_RX },
 	{ "tap", required_argument, NULL, OPT_TAP },
 	{ "addr", required_argument, NULL, OPT_ADDR },
+	{ "event-burst", required_argument, NULL, OPT_EVENT_BURST },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -128,6 +134,9 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 		return 0;
 	case OPT_ADDR:
 		return parse_addr(arg, cfg, err, errlen);
+	case OPT_EVENT_BURST:
+		return mg_cli_u32("event-burst", arg, 0, 1000000,
+				  &cfg->event_burst, err, errlen);
 	case 'h':
 		cfg->help = true;
 		return 0;
@@ -144,6 +153,7 @@ mg_dp_args_parse(int argc, char **argv, struct mg_dp_config *cfg, char *err,
 		.stats_interval_s = 1,
 		.nb_mbufs = 8191,
 		.max_flows = 65536,
+		.event_burst = 16,
 	};
 	return mg_cli_parse(argc, argv, long_opts, parse_one, cfg, err,
 			    errlen);

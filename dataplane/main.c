@@ -174,7 +174,7 @@ ctl_serve(struct dp *d, uint64_t now)
 	};
 	n = mg_dp_ctl_poll(&d->ctl, now, &sum);
 	if (d->cfg.media)
-		mg_tables_reclaim(&d->media.t);
+		mg_media_tick(&d->media, &d->ctl, now);
 	return n;
 }
 
@@ -236,6 +236,7 @@ ctl_stats_add(struct mg_dp_ctl_stats *t, const struct mg_dp_ctl_stats *s)
 	t->bad_type += s->bad_type;
 	t->bad_len += s->bad_len;
 	t->backpressure += s->backpressure;
+	t->events += s->events;
 }
 
 static void

@@ -127,6 +127,11 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 			      errlen);
 	if (rc != 0)
 		return rc;
+	if (mg_events_init(&m->events, cfg->max_flows, cfg->event_burst) != 0) {
+		snprintf(err, errlen, "no memory to watch %u flows",
+			 cfg->max_flows);
+		return -ENOMEM;
+	}
 	m->arp.nb_addrs = cfg->nb_addrs;
 	memcpy(m->arp.addrs, cfg->addrs, sizeof(m->arp.addrs));
 	for (uint16_t p = 0; p < nb_ports && p < RTE_MAX_ETHPORTS; p++)
@@ -267,6 +272,7 @@ mg_media_print_final(const struct mg_media *m)
 void
 mg_media_teardown(struct mg_media *m)
 {
+	mg_events_fini(&m->events);
 	mg_telemetry_fini();
 	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++) {
 		struct rte_mbuf *mb;
@@ -279,4 +285,12 @@ mg_media_teardown(struct mg_media *m)
 	for (unsigned int lc = 0; lc < RTE_MAX_LCORE; lc++)
 		mg_pipe_lcore_fini(&m->pipe[lc]);
 	mg_tables_destroy(&m->t);
+}
+
+void
+mg_media_tick(struct mg_media *m, struct mg_dp_ctl *ctl, uint64_t now_ns)
+{
+	mg_tables_reclaim(&m->t);
+	if (mg_dp_ctl_attached(ctl))
+		mg_events_scan(&m->events, &m->t, ctl, now_ns);
 }

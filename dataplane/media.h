@@ -7,6 +7,7 @@
 #include <rte_lcore.h>
 
 #include "dp.h"
+#include "events.h"
 #include "pipeline/arp.h"
 #include "pipeline/flow.h"
 #include "pipeline/pipe.h"
@@ -14,6 +15,7 @@
 struct mg_media {
 	struct mg_tables t;
 	struct mg_arp arp;
+	struct mg_events events;
 	struct mg_pipe_lcore pipe[RTE_MAX_LCORE];
 	struct rte_ring *inboxes[RTE_MAX_LCORE]; /* by worker index */
 };
@@ -35,6 +37,11 @@ mg_ctl_status_t mg_media_apply(void *media, const struct mg_ctl_msg *req,
 			       struct mg_ctl_msg *ack);
 
 void mg_media_print_final(const struct mg_media *m);
+
+/* The main lcore's share between ring polls: reclaim flows past their
+ * grace period, look at flows for events. */
+void mg_media_tick(struct mg_media *m, struct mg_dp_ctl *ctl,
+		   uint64_t now_ns);
 
 /* After the lcores have stopped: frees every flow, wiping its keys. */
 void mg_media_teardown(struct mg_media *m);

@@ -86,7 +86,8 @@ mg_stats_print_final(const struct mg_fwd_stream *streams, uint16_t nb,
 		       es.rx_nombuf);
 	}
 	printf("mg-stats ctl requests=%" PRIu64 " acks=%" PRIu64 " bad_type=%"
-	       PRIu64 " bad_len=%" PRIu64 " backpressure=%" PRIu64 "\n",
+	       PRIu64 " bad_len=%" PRIu64 " backpressure=%" PRIu64 " events=%" PRIu64
+	       "\n",
 	       ctl->requests, ctl->acks, ctl->bad_type, ctl->bad_len,
-	       ctl->backpressure);
+	       ctl->backpressure, ctl->events);
 }

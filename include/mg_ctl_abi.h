@@ -25,7 +25,7 @@
 
 #include "mg_srtp.h"
 
-#define MG_CTL_ABI_VERSION 2u
+#define MG_CTL_ABI_VERSION 3u
 #define MG_CTL_MAGIC 0x474e495254434d47ull /* "GMCTRING" little-endian */
 #define MG_CTL_SHM_DEFAULT "/mediagate"
 #define MG_CTL_SHM_NAME_MAX 64
@@ -58,6 +58,8 @@ enum mg_ctl_type {
 	MG_CTL_LCORE_STATS = 9, /* struct mg_ctl_id: the first pipeline lcore
 				 * with id >= it; ack: mg_ctl_lcore_stats,
 				 * or ENOENT past the last */
+	MG_CTL_EVENT = 10,     /* dataplane -> control, unasked, seq 0:
+				* struct mg_ctl_event */
 	MG_CTL_TYPE_MAX,
 };
 
@@ -141,6 +143,31 @@ struct mg_ctl_flow_stats {
 	uint64_t drop_tx;         /* port tx queue full */
 };
 
+/* What the dataplane tells without being asked. A burst is at least the
+ * dataplane's --event-burst packets (default 16) refused for one reason
+ * on one flow since that flow was last looked at (every flow is, about
+ * every second); expiry is per SRTP context, of the key's lifetime (RFC
+ * 3711 §9.2 or the SDES lifetime): soft at 90 % used, hard when used up
+ * (packets are refused from then on). An event that finds the ring full
+ * is not lost: the flow is looked at again and the event comes later,
+ * with what accumulated. */
+enum mg_ctl_event_kind {
+	MG_EV_AUTH_BURST = 1,   /* count: SRTP/SRTCP authentication failures */
+	MG_EV_SOURCE_BURST,     /* count: packets from an address not taken */
+	MG_EV_REPLAY_BURST,     /* count: replayed or too old */
+	MG_EV_SOFT_EXPIRY,      /* count: permille of the lifetime used */
+	MG_EV_HARD_EXPIRY,      /* count: packets refused for lifetime */
+	MG_EV_KIND_MAX,
+};
+
+struct mg_ctl_event {
+	uint32_t flow;            /* the flow id */
+	uint16_t kind;            /* enum mg_ctl_event_kind */
+	uint16_t dir;             /* expiry: 0 the rx context, 1 the tx one */
+	uint64_t count;
+	uint64_t total;           /* the flow's counter for it, all time */
+};
+
 /* Ack status: 0 or a positive errno value, so it prints with strerror(). */
 typedef int32_t mg_ctl_status_t;
 
@@ -192,6 +219,7 @@ struct mg_ctl_msg {
 		struct mg_ctl_flow flow;
 		struct mg_ctl_flow_stats flow_stats;
 		struct mg_ctl_lcore_stats lcore_stats;
+		struct mg_ctl_event event;
 		uint8_t raw[MG_CTL_PAYLOAD_MAX];
 	} u;
 };
@@ -201,6 +229,7 @@ _Static_assert(sizeof(struct mg_ctl_srtp_add) == 240, "ABI");
 _Static_assert(sizeof(struct mg_ctl_flow) == 116, "ABI");
 _Static_assert(sizeof(struct mg_ctl_flow_stats) == 192, "ABI");
 _Static_assert(sizeof(struct mg_ctl_lcore_stats) == 240, "ABI");
+_Static_assert(sizeof(struct mg_ctl_event) == 24, "ABI");
 _Static_assert(sizeof(struct mg_ctl_msg) == MG_CTL_MSG_SIZE,
 	       "ring element size is ABI");
 _Static_assert(MG_CTL_MSG_SIZE % 4 == 0, "rte_ring elements are 4-byte units");

@@ -144,6 +144,11 @@ void mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx);
 
 const struct mg_srtp_stats *mg_srtp_ctx_stats(const struct mg_srtp_ctx *ctx);
 
+/* How much of its key lifetime the context has used, in thousandths: the
+ * most worn of its master keys, SRTP or SRTCP (1000: used up). For the
+ * main lcore watching: an estimate read while the owning lcore counts. */
+uint32_t mg_srtp_ctx_used_permille(const struct mg_srtp_ctx *ctx);
+
 /* Protect / unprotect n packets (n <= MG_SRTP_BURST_MAX) in one pass of
  * IPsec-MB jobs. Every packet gets a status; returns the number with
  * MG_SRTP_OK. A packet that fails is left for the caller to drop; its

@@ -88,6 +88,32 @@ mg_srtp_ctx_stats(const struct mg_srtp_ctx *ctx)
 	return &ctx->stats;
 }
 
+static uint32_t
+permille(const struct srtp_keys *k, uint64_t lifetime)
+{
+	uint64_t used = __atomic_load_n(&k->used, __ATOMIC_RELAXED);
+
+	/* lifetime >= 1; used <= lifetime, so no overflow past 2^54. */
+	return used >= lifetime ? 1000 : (uint32_t)(used * 1000 / lifetime);
+}
+
+uint32_t
+mg_srtp_ctx_used_permille(const struct mg_srtp_ctx *ctx)
+{
+	uint32_t worst = 0;
+
+	for (uint8_t i = 0; i < ctx->nb_keys; i++) {
+		uint32_t a = permille(&ctx->keys[i], ctx->lifetime);
+		uint32_t b = permille(&ctx->rtcp_keys[i], ctx->rtcp_lifetime);
+
+		if (a > worst)
+			worst = a;
+		if (b > worst)
+			worst = b;
+	}
+	return worst;
+}
+
 static int
 policy_check(const struct mg_srtp_policy *p)
 {

@@ -384,6 +384,24 @@ def srtp_both_legs():
           "their own ports, checked with libsrtp2")
 
 
+def netns_rig(net, tag, extra=()):
+    """A Rig whose dataplane is on the veth pair of net."""
+    return Rig(tag, ctl_extra=["--next-hop-mac", net.mac_b, *extra],
+               vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+
+
+def mux_call(rig, call, key_params):
+    """Caller 192.0.2.1:4000 on SRTP under KEY_A (key_params after it),
+    callee 192.0.2.2:5000 on plain RTP, both rtcp-mux. (offer, answer,
+    our port toward the caller, toward the callee)."""
+    offer = sdp("192.0.2.1", 4000, "RTP/SAVP", "a=rtcp-mux\r\na=crypto:1 "
+                f"AES_CM_128_HMAC_SHA1_80 inline:{KEY_A}{key_params}\r\n")
+    answer = sdp("192.0.2.2", 5000, "RTP/AVP", "a=rtcp-mux\r\n")
+    to_b, to_a = offer_answer(rig.ng, call=call, offer=offer, answer=answer,
+                              transport_protocol="RTP/AVP")
+    return offer, answer, m_line(to_a)[1], m_line(to_b)[1], to_a, to_b
+
+
 def reinvite_keeps_rollover():
     """A re-INVITE that keeps the keys changes nothing in the dataplane:
     no ring request, and a stream whose sequence number wraps across the
@@ -394,14 +412,8 @@ def reinvite_keeps_rollover():
     net = Netns()
     rig = None
     try:
-        rig = Rig("reinv", ctl_extra=["--next-hop-mac", net.mac_b],
-                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
-        offer = sdp("192.0.2.1", 4000, "RTP/SAVP",
-                    f"a=rtcp-mux\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY_A}\r\n")
-        answer = sdp("192.0.2.2", 5000, "RTP/AVP", "a=rtcp-mux\r\n")
-        to_b, to_a = offer_answer(rig.ng, call="c3", offer=offer, answer=answer,
-                                  transport_protocol="RTP/AVP")
-        pa, pb = m_line(to_a)[1], m_line(to_b)[1]
+        rig = netns_rig(net, "reinv")
+        offer, answer, pa, pb, to_a, to_b = mux_call(rig, "c3", "")
         before = rig.stats()[b"ring requests"]
         with tempfile.TemporaryDirectory() as tmp:
             frames = rtp_frames(net, "192.0.2.1", 4000, pa, 24, 0xa1)
@@ -548,6 +560,50 @@ def malformed_requests():
         assert rig.stop() == 0, rig.ctl.text()
     print(f"{len(cases)} bad offers, {len(acases) + 2} bad answers/re-offers "
           "refused with no state change")
+
+
+def events_from_dataplane():
+    """The dataplane tells the control plane, unasked, of bursts of refused
+    packets and of SRTP keys at the end of their lifetime, and the control
+    plane says which call and party: the offerer's key has an SDES
+    lifetime of 2^5 packets; 20 packets under a wrong key make an
+    authentication-failure burst (a look may fall inside the 20: a burst
+    is 16 or more); then 40 SRTP packets under the right key (libsrtp2)
+    make a soft expiry at 90 % and a hard one; 20 from a port the strict
+    answerer did not give make an unknown-source burst."""
+    net = Netns()
+    rig = None
+    try:
+        rig = netns_rig(net, "events", ["--strict-source"])
+        _, _, pa, pb, _, _ = mux_call(rig, "ev", "|2^5")
+        from scapy.all import wrpcap
+        with tempfile.TemporaryDirectory() as tmp:
+            wrpcap(f"{tmp}/w.pcap", rtp_frames(net, "192.0.2.1", 4000, pa, 20, 0xa2))
+            srtp_pcap("protect", b64(bytes(30)), f"{tmp}/w.pcap", f"{tmp}/ws.pcap")
+            net.io(f"{tmp}/ws.pcap", f"{tmp}/o2.pcap", MEDIA, 1, 1)
+            rig.ctl.wait_line(r"event: .*\(call ev, from party ft1\): (1[6-9]|20) "
+                              r"authentication failures", 10)
+            wrpcap(f"{tmp}/p.pcap", rtp_frames(net, "192.0.2.1", 4000, pa, 40, 0xa1))
+            srtp_pcap("protect", KEY_A, f"{tmp}/p.pcap", f"{tmp}/s.pcap")
+            got = net.io(f"{tmp}/s.pcap", f"{tmp}/o.pcap", MEDIA, 3, 32)
+            assert got == 32, f"{got} of the key's 32 packets got through"
+            rig.ctl.wait_line(r"event: flow \d+ \(call ev, from party ft1\): "
+                              r"\d+ SRTP key soft expiry", 10)
+            rig.ctl.wait_line(r"event: flow \d+ \(call ev, from party ft1\): "
+                              r"\d+ SRTP key hard expiry", 10)
+            wrpcap(f"{tmp}/x.pcap", rtp_frames(net, "192.0.2.2", 5999, pb, 20, 0xb2))
+            net.io(f"{tmp}/x.pcap", f"{tmp}/o3.pcap", MEDIA, 1, 1)
+            rig.ctl.wait_line(r"event: .*\(call ev, from party tt1\): (1[6-9]|20) "
+                              r"packets from an unknown source", 10)
+        ev = rig.stats()[b"events"]
+        assert ev[b"soft-expiry"] == 1 and ev[b"hard-expiry"] == 1 and \
+            ev[b"auth-burst"] == 1 and ev[b"source-burst"] == 1, ev
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    print("events: soft and hard expiry, authentication and source bursts, "
+          "each named with its call and party")
 
 
 def several_media_addresses():
@@ -915,7 +971,7 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   rtpengine_same_shapes, media_both_ways,
                                   srtp_both_legs, reinvite_keeps_rollover,
                                   malformed_requests, dataplane_restart_replays,
-                                  several_media_addresses,
+                                  several_media_addresses, events_from_dataplane,
                                   control_restart_recovers)}
 
 if __name__ == "__main__":

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "events.h"
+
+#define SWEEP_NS 1000000000ull   /* every flow looked at once a second */
+#define SOFT_PERMILLE 900u
+
+/* What the last look at a flow saw (main lcore only). */
+struct mg_flow_watch {
+	const struct mg_flow *flow; /* a new flow under the id starts over */
+	uint64_t auth, source, replay;
+	uint8_t soft[2], hard[2];   /* told, per rx/tx context */
+};
+
+int
+mg_events_init(struct mg_events *ev, uint32_t max_flows, uint32_t burst)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->burst = burst;
+	ev->max_flows = max_flows;
+	ev->cursor = 1;
+	ev->w = calloc((size_t)max_flows + 1, sizeof(*ev->w));
+	return ev->w ? 0 : -ENOMEM;
+}
+
+void
+mg_events_fini(struct mg_events *ev)
+{
+	free(ev->w);
+	ev->w = NULL;
+}
+
+static uint64_t
+rd(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* Send one; false when the ring had no room (the caller keeps it). */
+static bool
+tell(struct mg_events *ev, struct mg_dp_ctl *ctl, uint32_t flow,
+     uint16_t kind, uint16_t dir, uint64_t count, uint64_t total)
+{
+	struct mg_ctl_event e = { .flow = flow, .kind = kind, .dir = dir,
+				  .count = count, .total = total };
+
+	if (mg_dp_ctl_event(ctl, &e) != 0) {
+		ev->deferred++;
+		return false;
+	}
+	ev->sent[kind]++;
+	return true;
+}
+
+/* A counter grown by a burst since the last look: told, then noted. */
+static void
+burst(struct mg_events *ev, struct mg_dp_ctl *ctl, uint32_t id,
+      uint16_t kind, uint64_t now, uint64_t *seen)
+{
+	if (now - *seen >= ev->burst &&
+	    tell(ev, ctl, id, kind, 0, now - *seen, now))
+		*seen = now;
+}
+
+static void
+expiry(struct mg_events *ev, struct mg_dp_ctl *ctl, const struct mg_flow *f,
+       struct mg_flow_watch *w, int dir)
+{
+	const struct mg_srtp_ctx *c = dir ? f->tx_ctx : f->rx_ctx;
+	uint32_t pm;
+
+	if (c == NULL || w->hard[dir])
+		return;
+	pm = mg_srtp_ctx_used_permille(c);
+	/* Soft always comes first, even when a look finds the key used up:
+	 * it is what a control plane acts on (rekey). */
+	if (pm >= SOFT_PERMILLE && !w->soft[dir])
+		w->soft[dir] = tell(ev, ctl, f->id, MG_EV_SOFT_EXPIRY,
+				    (uint16_t)dir, pm, pm);
+	if (pm >= 1000 && w->soft[dir])
+		w->hard[dir] = tell(ev, ctl, f->id, MG_EV_HARD_EXPIRY,
+				    (uint16_t)dir, rd(&f->c.drop_srtp[
+					MG_SRTP_E_LIFETIME]), pm);
+}
+
+static void
+look(struct mg_events *ev, struct mg_dp_ctl *ctl, const struct mg_flow *f)
+{
+	struct mg_flow_watch *w = &ev->w[f->id];
+	const struct mg_flow_counters *c = &f->c;
+
+	if (w->flow != f) {
+		memset(w, 0, sizeof(*w));
+		w->flow = f;
+	}
+	burst(ev, ctl, f->id, MG_EV_AUTH_BURST,
+	      rd(&c->drop_srtp[MG_SRTP_E_AUTH]), &w->auth);
+	burst(ev, ctl, f->id, MG_EV_SOURCE_BURST, rd(&c->drop_source),
+	      &w->source);
+	burst(ev, ctl, f->id, MG_EV_REPLAY_BURST,
+	      rd(&c->drop_srtp[MG_SRTP_E_REPLAY]) +
+	      rd(&c->drop_srtp[MG_SRTP_E_TOO_OLD]), &w->replay);
+	expiry(ev, ctl, f, w, 0);
+	expiry(ev, ctl, f, w, 1);
+}
+
+void
+mg_events_scan(struct mg_events *ev, const struct mg_tables *t,
+	       struct mg_dp_ctl *ctl, uint64_t now_ns)
+{
+	uint64_t due;
+
+	if (ev->burst == 0 || ev->w == NULL)
+		return;
+	if (ev->last_ns == 0 || now_ns < ev->last_ns)
+		ev->last_ns = now_ns;
+	/* The share of a sweep that the time since the last look is due. */
+	due = (now_ns - ev->last_ns) * ev->max_flows / SWEEP_NS;
+	if (due == 0)
+		return;
+	ev->last_ns = now_ns;
+	for (due = due > ev->max_flows ? ev->max_flows : due; due > 0; due--) {
+		const struct mg_flow *f = t->flow_by_id[ev->cursor];
+
+		if (f != NULL)
+			look(ev, ctl, f);
+		ev->cursor = ev->cursor == ev->max_flows ? 1 : ev->cursor + 1;
+	}
+}
