@@ -269,9 +269,11 @@ flush(struct mg_calls *c, const struct mg_install_env *env,
 			refused = false;
 		}
 	}
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(err, errlen, "dataplane gone: %s", strerror(-rc));
-	else if (err[0] != '\0')
+		for (unsigned int i = 0; i < plan.n; i++)
+			plan.call[i]->uncertain = 1;
+	} else if (err[0] != '\0')
 		rc = -EREMOTEIO;
 	for (unsigned int i = 0; i < nu; i++)
 		undo[i].h = (struct mg_ctl_hdr){ .type = MG_CTL_SRTP_DEL,
@@ -343,6 +345,7 @@ mg_calls_install_all(struct mg_calls *c, const struct mg_install_env *env,
 			rc = flush(c, env, st, failed, err, errlen);
 			rc = rc == -EREMOTEIO ? 0 : rc;
 		}
+		call->uncertain = 0; /* a new dataplane has nothing of it */
 		if (rc == 0 && plan_call(c, call, env, true) != 0)
 			(*failed)++;
 		n++;
@@ -351,6 +354,45 @@ mg_calls_install_all(struct mg_calls *c, const struct mg_install_env *env,
 		rc = flush(c, env, st, failed, err, errlen);
 	return rc == -EREMOTEIO ? (int)(n - *failed) :
 	       rc == 0 ? (int)(n - *failed) : rc;
+}
+
+static void
+plan_gone(const struct mg_media_pair *mp, uint32_t m, int s, int k, int pass)
+{
+	if (pass == 0 && mp->flow[s][k] != 0)
+		plan_id(&plan, MG_CTL_FLOW_DEL, mp->flow[s][k], m, s, k);
+	if (pass == 1 && mp->rx_ctx[s][k] != 0)
+		plan_id(&plan, MG_CTL_SRTP_DEL, mp->rx_ctx[s][k], m, s, k);
+	if (pass == 1 && mp->tx_ctx[s][k] != 0)
+		plan_id(&plan, MG_CTL_SRTP_DEL, mp->tx_ctx[s][k], m, s, k);
+}
+
+int
+mg_call_resync(struct mg_calls *c, struct mg_call *call,
+	       const struct mg_install_env *env, struct mg_install_stats *st,
+	       char *err, size_t errlen)
+{
+	uint32_t failed = 0;
+	int rc;
+
+	/* Whatever of it the dataplane took: deleted, flows first (their
+	 * contexts go with them), then contexts left without a flow
+	 * (ENOENT for the rest is fine)... */
+	plan.n = 0;
+	plan.cur = call;
+	for (int pass = 0; pass < 2; pass++)
+		for (uint32_t m = 0; m < call->nb_media; m++)
+			for (int s = 0; s < 2; s++)
+				for (int k = 0; k < 2; k++)
+					plan_gone(&call->media[m], m, s, k,
+						  pass);
+	rc = flush(c, env, st, &failed, err, errlen);
+	if (rc != 0 && rc != -EREMOTEIO)
+		return rc;
+	/* ... then all of it again. */
+	call->uncertain = 0;
+	rc = mg_call_install(c, call, env, true, st, err, errlen);
+	return rc;
 }
 
 int

@@ -52,6 +52,13 @@ int mg_calls_install_all(struct mg_calls *c, const struct mg_install_env *env,
 			 struct mg_install_stats *st, uint32_t *failed,
 			 char *err, size_t errlen);
 
+/* A call marked uncertain (a batch of it got no acks from a dataplane
+ * that is still there): delete every flow id it holds, then install it
+ * whole. 0, or -errno as mg_call_install. */
+int mg_call_resync(struct mg_calls *c, struct mg_call *call,
+		   const struct mg_install_env *env,
+		   struct mg_install_stats *st, char *err, size_t errlen);
+
 /* Delete every flow of the call (its contexts go with them). */
 int mg_call_uninstall(struct mg_calls *c, struct mg_call *call,
 		      const struct mg_install_env *env,

@@ -90,7 +90,9 @@ struct mg_call {
 					* chain, 0: end (rebuilt at load) */
 	uint32_t addr;                 /* media address (index) of all its
 					* ports */
-	uint32_t reserved;
+	uint32_t uncertain;            /* a batch of its requests got no
+					* acks: the dataplane may have any of
+					* them (resynced when it answers) */
 	uint64_t created_s, last_signal_s; /* CLOCK_REALTIME seconds */
 	char call_id[MG_CALL_ID_MAX + 1];
 	char tag[2][MG_CALL_TAG_MAX + 1]; /* [0] the first offer's from-tag */

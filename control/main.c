@@ -451,6 +451,25 @@ pause_or_churn(struct run *r)
 		churn_once(r);
 }
 
+/* The calls whose requests went unacked by this same dataplane (it
+ * stalled): brought in line now that it answers. */
+static void
+resync_uncertain(struct run *r)
+{
+	char err[200];
+
+	for (uint32_t i = 0; i < r->calls.hdr->slots && r->attached_epoch; i++) {
+		struct mg_call *call = &r->calls.slot[i];
+
+		if (!mg_call_live(call) || !call->uncertain)
+			continue;
+		if (mg_call_resync(&r->calls, call, &r->nc.env, &r->nc.ist, err,
+				   sizeof(err)) != 0)
+			fprintf(stderr, PROG ": call %s not resynced: %s\n",
+				call->call_id, err);
+	}
+}
+
 /* A dataplane that just attached: the one that has our calls (the
  * control plane restarted), or a new one that must be given them all. */
 static void
@@ -464,6 +483,7 @@ sync_calls(struct run *r)
 	if (r->ng == NULL || r->attached_epoch == 0)
 		return;
 	if (r->calls.hdr->dp_epoch == r->attached_epoch) {
+		resync_uncertain(r);
 		printf(PROG ": %u calls kept: the dataplane still has them\n",
 		       r->calls.nb_calls);
 		return;
@@ -496,6 +516,10 @@ run_loop(struct run *r)
 			continue;
 		}
 		rc = ping_once(r);
+		/* A dataplane that stopped answering: keep answering ng
+		 * (with errors) a ping interval before trying it again. */
+		if (rc == 0 && r->attached_epoch == 0)
+			serve_for(r, r->cfg->ping_interval_ms);
 		if (rc == 0 && r->cfg->lcore_stats)
 			report_lcores(r);
 		if (rc == 0 && r->attached_epoch != 0)

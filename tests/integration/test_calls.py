@@ -606,6 +606,43 @@ def events_from_dataplane():
           "each named with its call and party")
 
 
+def stalled_dataplane_times_out():
+    """A dataplane that lives but does not answer (SIGSTOP): an answer gets
+    an error reply once --ack-timeout passes, nothing hangs, and when the
+    dataplane runs again (SIGCONT) the next call goes through; the call
+    that timed out is installed too (it stays answered, and a dataplane
+    seen again under the same epoch is brought in line)."""
+    rig = Rig("stall", ctl_extra=["--ack-timeout", "300"])
+    try:
+        o = rig.ng.ask(command="offer", call_id="st", from_tag="ft1", sdp=OFFER_SAVP,
+                       transport_protocol="RTP/AVP")
+        assert o[b"result"] == b"ok", o
+        rig.dp.p.send_signal(signal.SIGSTOP)
+        t0 = time.monotonic()
+        a = rig.ng.ask(command="answer", call_id="st", from_tag="ft1", to_tag="tt1",
+                       sdp=ANSWER_AVP)
+        took = time.monotonic() - t0
+        assert a[b"result"] == b"error" and b"timed out" in a[b"error-reason"], a
+        assert took < 3, took
+        rig.dp.p.send_signal(signal.SIGCONT)
+        rig.ctl.wait_line(r"dataplane attached|calls kept|replayed", 10)
+        offer_answer(rig.ng, call="st2", transport_protocol="RTP/AVP")
+        q = rig.ng.ask(command="query", call_id="st")
+        assert q[b"result"] == b"ok", q
+        # Both calls whole in the dataplane, the stalled one resynced.
+        rig.dp.signal()
+        assert rig.dp.wait(30) == 0
+        assert len(mgproc.flow_stats(rig.dp.text())) == 8, rig.dp.text()
+        assert "not resynced" not in rig.ctl.text(), rig.ctl.text()
+        rig.dp = None
+    finally:
+        if rig.dp is not None:
+            rig.dp.p.send_signal(signal.SIGCONT)
+        assert rig.stop() == 0, rig.ctl.text()
+    print(f"a stalled dataplane: error reply after {took:.1f} s, calls go on "
+          "when it runs again")
+
+
 def several_media_addresses():
     """With two --media-addr, each call takes all its ports on the address
     with the most free: the first call on one, the second on the other,
@@ -972,6 +1009,7 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   srtp_both_legs, reinvite_keeps_rollover,
                                   malformed_requests, dataplane_restart_replays,
                                   several_media_addresses, events_from_dataplane,
+                                  stalled_dataplane_times_out,
                                   control_restart_recovers)}
 
 if __name__ == "__main__":
