@@ -128,6 +128,47 @@ wanted(const struct mg_media_pair *mp, int s, int k)
 	       (k == MG_MF_RTP || !mp->side[s].mux);
 }
 
+/* The context id a replacing flow has for one direction: none, the one
+ * installed (its key did not change: the context goes on), or a fresh one
+ * (the installed one is given back when the dataplane acks). */
+static uint32_t
+mod_ctx(struct mg_calls *c, bool need, bool key_new, uint32_t had)
+{
+	if (!need)
+		return 0;
+	if (had != 0 && !key_new)
+		return had;
+	return mg_idpool_take(&c->ctx_ids);
+}
+
+/* An installed flow that changed: replaced make-before-break (FLOW_MOD),
+ * with new contexts only where a key changed. */
+static int
+plan_mod(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
+	 int k, struct mg_ctl_flow *f)
+{
+	const struct mg_ctl_flow *had = &mp->installed[s][k];
+	bool rx = f->action == MG_FLOW_SRTP_TO_RTP ||
+		  f->action == MG_FLOW_SRTP_TO_SRTP;
+	bool tx = f->action == MG_FLOW_RTP_TO_SRTP ||
+		  f->action == MG_FLOW_SRTP_TO_SRTP;
+
+	f->rx_ctx = mod_ctx(c, rx, mp->keys_new[s] & MG_KEY_IN, had->rx_ctx);
+	f->tx_ctx = mod_ctx(c, tx, mp->keys_new[!s] & MG_KEY_OUT, had->tx_ctx);
+	if ((rx && f->rx_ctx == 0) || (tx && f->tx_ctx == 0))
+		return -ENOSPC;
+	mp->rx_ctx[s][k] = f->rx_ctx;
+	mp->tx_ctx[s][k] = f->tx_ctx;
+	if (memcmp(f, had, sizeof(*f)) == 0)
+		return 0;
+	if (f->rx_ctx && f->rx_ctx != had->rx_ctx)
+		plan_ctx(&plan, f->rx_ctx, &mp->side[s].in, m, s, k);
+	if (f->tx_ctx && f->tx_ctx != had->tx_ctx)
+		plan_ctx(&plan, f->tx_ctx, &mp->side[!s].out, m, s, k);
+	plan_add(&plan, MG_CTL_FLOW_MOD, sizeof(*f), m, s, k)->u.flow = *f;
+	return 0;
+}
+
 /* Plan one flow: left alone, replaced, added or deleted. */
 static int
 plan_flow(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
@@ -144,6 +185,8 @@ plan_flow(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
 		return 0;
 	}
 	flow_of(mp, s, k, env, &env->media[plan.cur->addr], &f);
+	if (have)
+		return plan_mod(c, mp, m, s, k, &f);
 	if (!ctx_id(c, &mp->rx_ctx[s][k], f.action == MG_FLOW_SRTP_TO_RTP ||
 		    f.action == MG_FLOW_SRTP_TO_SRTP) ||
 	    !ctx_id(c, &mp->tx_ctx[s][k], f.action == MG_FLOW_RTP_TO_SRTP ||
@@ -151,11 +194,6 @@ plan_flow(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
 		return -ENOSPC;
 	f.rx_ctx = mp->rx_ctx[s][k];
 	f.tx_ctx = mp->tx_ctx[s][k];
-	if (have && !mp->keys_new[s] && !mp->keys_new[!s] &&
-	    memcmp(&f, &mp->installed[s][k], sizeof(f)) == 0)
-		return 0;
-	if (have)
-		plan_id(&plan, MG_CTL_FLOW_DEL, f.id, m, s, k);
 	if (f.rx_ctx)
 		plan_ctx(&plan, f.rx_ctx, &mp->side[s].in, m, s, k);
 	if (f.tx_ctx)
@@ -182,7 +220,7 @@ what(uint16_t type)
 {
 	return type == MG_CTL_FLOW_ADD ? "flow" : type == MG_CTL_SRTP_ADD ?
 	       "context" : type == MG_CTL_SRTP_DEL ? "context delete" :
-	       "flow delete";
+	       type == MG_CTL_FLOW_MOD ? "flow replacement" : "flow delete";
 }
 
 /* The contexts taken just before refused flow i: nobody owns them now. */
@@ -196,6 +234,27 @@ orphans(unsigned int i, struct mg_ctl_msg *undo, unsigned int nu)
 		if (plan.status[j] == 0)
 			undo[nu++].u.id.id = plan.msg[j].u.srtp_add.id;
 	return nu;
+}
+
+/* A replacement acked: the contexts the old flow had and the new one
+ * does not are free. Refused: the old flow stands, with its ids; the
+ * fresh ids go back (their contexts are deleted as orphans). */
+static void
+settle_mod(struct mg_calls *c, struct mg_media_pair *mp, int s, int k,
+	   const struct mg_ctl_flow *f, bool ok)
+{
+	struct mg_ctl_flow *had = &mp->installed[s][k];
+	const struct mg_ctl_flow *gone = ok ? had : f;
+	const struct mg_ctl_flow *stays = ok ? f : had;
+
+	if (gone->rx_ctx && gone->rx_ctx != stays->rx_ctx)
+		mg_idpool_put(&c->ctx_ids, gone->rx_ctx);
+	if (gone->tx_ctx && gone->tx_ctx != stays->tx_ctx)
+		mg_idpool_put(&c->ctx_ids, gone->tx_ctx);
+	mp->rx_ctx[s][k] = stays->rx_ctx;
+	mp->tx_ctx[s][k] = stays->tx_ctx;
+	if (ok)
+		*had = *f;
 }
 
 /* What one ack says about its call: installed flows are noted. Returns
@@ -225,6 +284,8 @@ settle_one(struct mg_calls *c, unsigned int i, struct mg_install_stats *st,
 	}
 	if (m->h.type == MG_CTL_FLOW_ADD && ok)
 		mp->installed[s][k] = m->u.flow;
+	if (m->h.type == MG_CTL_FLOW_MOD)
+		settle_mod(c, mp, s, k, &m->u.flow, ok);
 	return !ok;
 }
 
@@ -259,7 +320,8 @@ flush(struct mg_calls *c, const struct mg_install_env *env,
 	for (unsigned int i = 0; i < plan.n && rc == 0; i++) {
 		bool no = settle_one(c, i, st, err, errlen);
 
-		if (no && plan.msg[i].h.type == MG_CTL_FLOW_ADD)
+		if (no && (plan.msg[i].h.type == MG_CTL_FLOW_ADD ||
+			   plan.msg[i].h.type == MG_CTL_FLOW_MOD))
 			nu = orphans(i, undo, nu);
 		refused |= no;
 		if (i + 1 == plan.n || plan.call[i + 1] != plan.call[i]) {

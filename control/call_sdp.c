@@ -200,7 +200,7 @@ pick_offered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
 				"(%s)", idx + 1, why), -EINVAL;
 	parse_line(&m->crypto[best], &p, why, sizeof(why));
 	if (!same_key(&p, &s->in))
-		mp->keys_new[si] = 1;
+		mp->keys_new[si] |= MG_KEY_IN;
 	s->in = p;
 	s->in_tag = (uint16_t)m->crypto[best].tag;
 	explicit_bzero(&p, sizeof(p));
@@ -244,8 +244,10 @@ pick_answered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
 	out.nb_masters = 1;
 	memcpy(out.masters[0].key, k->key, sizeof(k->key));
 	memcpy(out.masters[0].salt, k->salt, sizeof(k->salt));
-	if (!same_key(&p, &s->in) || !same_key(&out, &s->out))
-		mp->keys_new[si] = 1;
+	if (!same_key(&p, &s->in))
+		mp->keys_new[si] |= MG_KEY_IN;
+	if (!same_key(&out, &s->out))
+		mp->keys_new[si] |= MG_KEY_OUT;
 	s->in = p;
 	s->in_tag = (uint16_t)m->crypto[0].tag;
 	s->out = out;
@@ -274,7 +276,7 @@ answer_key(struct mg_media_pair *mp, int si)
 	p.flags = flags;
 	p.kdr_log2 = s->in.kdr_log2;
 	s->out = p;
-	mp->keys_new[si] = 1;
+	mp->keys_new[si] |= MG_KEY_OUT;
 	explicit_bzero(&p, sizeof(p));
 	return 0;
 }
@@ -395,7 +397,7 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 		return rc;
 	if (!mg_proto_srtp(x->proto) && x->in.suite) {
 		explicit_bzero(&x->in, sizeof(x->in));
-		mp->keys_new[from] = 1;
+		mp->keys_new[from] |= MG_KEY_IN;
 	}
 	y->proto = (uint8_t)(o->proto >= 0 ? o->proto : x->proto);
 	if (give_port(ports, x) != 0 || give_port(ports, y) != 0)
@@ -490,7 +492,7 @@ answer_media(struct mg_media_pair *mp, int from, int idx,
 	if (!mg_proto_srtp(y->proto) && (y->in.suite || y->out.suite)) {
 		explicit_bzero(&y->in, sizeof(y->in));
 		explicit_bzero(&y->out, sizeof(y->out));
-		mp->keys_new[from] = 1;
+		mp->keys_new[from] |= MG_KEY_IN | MG_KEY_OUT;
 	}
 	wipe_offered(y);
 	/* RTCP-mux holds for both parties or neither: the offerer's RTCP
@@ -503,7 +505,7 @@ answer_media(struct mg_media_pair *mp, int from, int idx,
 	mo->drop_crypto = !mg_proto_srtp(x->proto);
 	if (mo->drop_crypto) {
 		if (x->out.suite)
-			mp->keys_new[!from] = 1;
+			mp->keys_new[!from] |= MG_KEY_OUT;
 		explicit_bzero(&x->out, sizeof(x->out));
 		return 0;
 	}

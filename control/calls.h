@@ -75,10 +75,12 @@ struct mg_media_pair {
 	uint32_t rx_ctx[2][2], tx_ctx[2][2];
 	struct mg_ctl_flow installed[2][2]; /* as sent, to tell what changed */
 	uint8_t rejected;              /* port 0 in the offer or answer */
-	uint8_t keys_new[2];           /* per side: `in` or `out` replaced
-					* since the last install */
+	uint8_t keys_new[2];           /* per side: MG_KEY_IN / MG_KEY_OUT
+					* replaced since the last install */
 	uint8_t reserved[5];
 };
+
+enum { MG_KEY_IN = 1, MG_KEY_OUT = 2 };
 
 enum mg_call_state { MG_CALL_FREE = 0, MG_CALL_OFFERED, MG_CALL_ANSWERED };
 

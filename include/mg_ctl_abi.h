@@ -25,7 +25,7 @@
 
 #include "mg_srtp.h"
 
-#define MG_CTL_ABI_VERSION 3u
+#define MG_CTL_ABI_VERSION 4u
 #define MG_CTL_MAGIC 0x474e495254434d47ull /* "GMCTRING" little-endian */
 #define MG_CTL_SHM_DEFAULT "/mediagate"
 #define MG_CTL_SHM_NAME_MAX 64
@@ -60,6 +60,8 @@ enum mg_ctl_type {
 				 * or ENOENT past the last */
 	MG_CTL_EVENT = 10,     /* dataplane -> control, unasked, seq 0:
 				* struct mg_ctl_event */
+	MG_CTL_FLOW_MOD = 11,  /* struct mg_ctl_flow: replace flow `id`,
+				* make-before-break (see below) */
 	MG_CTL_TYPE_MAX,
 };
 
@@ -130,6 +132,17 @@ struct mg_ctl_flow {
 	struct mg_ctl_addr out_src;
 	struct mg_ctl_addr out_dst;
 };
+
+/*
+ * FLOW_MOD replaces a flow without a moment in which its packets find no
+ * flow: the new one takes the old one's place in the table at once, and
+ * a packet sees either. Same local address (else EINVAL: a move is a
+ * delete and an add). Each context id either stays what the flow has
+ * (the context goes on, rollover counter and replay window with it), or
+ * names a free context the new flow takes (the old one is destroyed once
+ * no lcore can hold it, and its id is free at once), or is 0. Counters
+ * carry over, and a latched source while `remote` stays the same.
+ */
 
 /* Per-flow counters: packets in, out, bytes, and each drop reason. */
 struct mg_ctl_flow_stats {

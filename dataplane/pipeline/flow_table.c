@@ -30,21 +30,27 @@ mg_flow_key_of(const struct mg_ctl_addr *a, struct mg_flow_key *k)
 	memcpy(k->ip, a->ip, a->family == 4 ? 4 : 16);
 }
 
+enum { KEEP_RX = 1, KEEP_TX = 2 };
+
+/* A flow and the contexts it owns, unless `keep` says a replacing flow
+ * took them over. */
 static void
-flow_free(struct mg_tables *t, struct mg_flow *f)
+flow_free(struct mg_tables *t, struct mg_flow *f, uint32_t keep)
 {
-	mg_srtp_ctx_destroy(f->rx_ctx);
-	mg_srtp_ctx_destroy(f->tx_ctx);
+	if (!(keep & KEEP_RX))
+		mg_srtp_ctx_destroy(f->rx_ctx);
+	if (!(keep & KEEP_TX))
+		mg_srtp_ctx_destroy(f->tx_ctx);
 	srtp_secret_free(f, sizeof(*f));
 	t->freed++;
 }
 
 /* What waits out a grace period: the flow and its hash key slot (the
  * hash keeps a deleted key's slot until told, so a reader mid-lookup
- * never sees it reused). */
+ * never sees it reused; -1: the key stays, a replacing flow has it). */
 struct deferred {
 	int32_t pos;
-	uint32_t pad;
+	uint32_t keep;
 	struct mg_flow *f;
 };
 
@@ -56,8 +62,9 @@ deferred_free(void *arg, void *e, unsigned int n)
 	struct deferred *d = e;
 
 	for (unsigned int i = 0; i < n; i++) {
-		rte_hash_free_key_with_position(t->hash, d[i].pos);
-		flow_free(t, d[i].f);
+		if (d[i].pos >= 0)
+			rte_hash_free_key_with_position(t->hash, d[i].pos);
+		flow_free(t, d[i].f, d[i].keep);
 	}
 }
 
@@ -130,7 +137,7 @@ mg_tables_destroy(struct mg_tables *t)
 		rte_rcu_qsbr_dq_delete(t->dq); /* frees what it holds */
 	for (uint32_t i = 1; i <= t->max_flows && t->flow_by_id; i++)
 		if (t->flow_by_id[i] != NULL)
-			flow_free(t, t->flow_by_id[i]);
+			flow_free(t, t->flow_by_id[i], 0);
 	for (uint32_t i = 1; i <= t->max_ctx && t->ctx_by_id; i++)
 		mg_srtp_ctx_destroy(t->ctx_by_id[i]);
 	rte_hash_free(t->hash);
@@ -364,8 +371,109 @@ flow_del(struct mg_tables *t, const struct mg_ctl_msg *req)
 	d.pos = rte_hash_del_key(t->hash, &f->key);
 	d.f = f;
 	if (d.pos < 0)
-		flow_free(t, f); /* not in the hash: no reader can see it */
+		flow_free(t, f, 0); /* not in the hash: no reader can see it */
 	else if (rte_rcu_qsbr_dq_enqueue(t->dq, &d) != 0)
+		defer_the_hard_way(t, &d);
+	return 0;
+}
+
+/* A context of the replacing flow: the old one's (kept), or a free one. */
+static mg_ctl_status_t
+ctx_for_mod(struct mg_tables *t, uint32_t want, uint32_t had)
+{
+	return want == 0 || want == had ? 0 : ctx_takeable(t, want);
+}
+
+/* The replacing flow takes the old one's counters, latch and kept
+ * contexts; what it takes anew leaves the table of free contexts. */
+static uint32_t
+flow_inherit(struct mg_flow *f, const struct mg_flow *o)
+{
+	uint32_t keep = 0;
+
+	f->c = o->c;
+	/* A source learnt stays learnt while the party's address in SDP
+	 * stays; a new address (the party moved) is learnt afresh. */
+	if (f->flags & MG_FLOW_F_LATCH &&
+	    memcmp(&f->remote, &o->remote, sizeof(f->remote)) == 0 &&
+	    __atomic_load_n(&o->learned_valid, __ATOMIC_ACQUIRE)) {
+		f->learned = o->learned;
+		f->learned_valid = 1;
+	}
+	if (f->rx_ctx_id && f->rx_ctx_id == o->rx_ctx_id) {
+		f->rx_ctx = o->rx_ctx;
+		keep |= KEEP_RX;
+	}
+	if (f->tx_ctx_id && f->tx_ctx_id == o->tx_ctx_id) {
+		f->tx_ctx = o->tx_ctx;
+		keep |= KEEP_TX;
+	}
+	return keep;
+}
+
+/* Context ownership after a replacement: ids the old flow let go are
+ * free, ids the new one took are owned. */
+static void
+owners_swap(struct mg_tables *t, const struct mg_flow *f,
+	    const struct mg_flow *o, uint32_t keep)
+{
+	if (o->rx_ctx_id && !(keep & KEEP_RX)) {
+		t->ctx_owner[o->rx_ctx_id] = 0;
+		t->nb_ctx--;
+	}
+	if (o->tx_ctx_id && !(keep & KEEP_TX)) {
+		t->ctx_owner[o->tx_ctx_id] = 0;
+		t->nb_ctx--;
+	}
+	if (f->rx_ctx_id && !(keep & KEEP_RX)) {
+		t->ctx_owner[f->rx_ctx_id] = f->id;
+		t->ctx_by_id[f->rx_ctx_id] = NULL;
+	}
+	if (f->tx_ctx_id && !(keep & KEEP_TX)) {
+		t->ctx_owner[f->tx_ctx_id] = f->id;
+		t->ctx_by_id[f->tx_ctx_id] = NULL;
+	}
+}
+
+static mg_ctl_status_t
+flow_mod(struct mg_tables *t, const struct mg_ctl_msg *req)
+{
+	const struct mg_ctl_flow *m = &req->u.flow;
+	struct deferred d = { .pos = -1 };
+	struct mg_flow *o, *f;
+	struct mg_flow_key k;
+	mg_ctl_status_t st;
+
+	if (req->h.len != sizeof(*m) || m->id == 0 || m->id > t->max_flows ||
+	    !flow_shape_ok(m) || (m->rx_ctx && m->rx_ctx == m->tx_ctx))
+		return EINVAL;
+	o = t->flow_by_id[m->id];
+	if (o == NULL)
+		return ENOENT;
+	mg_flow_key_of(&m->local, &k);
+	if (memcmp(&k, &o->key, sizeof(k)) != 0)
+		return EINVAL;
+	st = ctx_for_mod(t, m->rx_ctx, o->rx_ctx_id);
+	if (st == 0)
+		st = ctx_for_mod(t, m->tx_ctx, o->tx_ctx_id);
+	if (st != 0)
+		return st;
+	f = flow_make(t, m);
+	if (f == NULL)
+		return ENOMEM;
+	d.keep = flow_inherit(f, o);
+	/* The swap: a lookup finds the old flow or the new one. */
+	if (rte_hash_add_key_data(t->hash, &f->key, f) != 0) {
+		srtp_secret_free(f, sizeof(*f));
+		return ENOSPC;
+	}
+	__atomic_store_n(&t->flow_by_id[m->id], f, __ATOMIC_RELEASE);
+	owners_swap(t, f, o, d.keep);
+	if (o->peer != NULL && o->peer->peer == o)
+		__atomic_store_n(&o->peer->peer, NULL, __ATOMIC_RELEASE);
+	flow_link_peer(t, f);
+	d.f = o;
+	if (rte_rcu_qsbr_dq_enqueue(t->dq, &d) != 0)
 		defer_the_hard_way(t, &d);
 	return 0;
 }
@@ -410,6 +518,7 @@ mg_tables_apply(void *arg, const struct mg_ctl_msg *req,
 	case MG_CTL_SRTP_DEL: return srtp_del(t, req);
 	case MG_CTL_FLOW_ADD: return flow_add(t, req);
 	case MG_CTL_FLOW_DEL: return flow_del(t, req);
+	case MG_CTL_FLOW_MOD: return flow_mod(t, req);
 	case MG_CTL_FLOW_STATS: return flow_stats(t, req, ack);
 	case MG_CTL_START:
 		t->started = true;

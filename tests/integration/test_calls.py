@@ -452,6 +452,65 @@ def reinvite_keeps_rollover():
           "a wrap; with a new key: contexts replaced")
 
 
+def reinvite_moves_make_before_break():
+    """A re-INVITE in which the caller moves to another port under the same
+    key: both flows of the call are replaced in place (FLOW_MOD, two ring
+    requests, no context made again), and both directions' SRTP state goes
+    on across it: streams whose sequence numbers wrap exactly across the
+    move still authenticate at libsrtp2 (toward the caller) and at our
+    dataplane (from the caller), so neither context restarted its rollover
+    counter."""
+    from scapy.all import rdpcap, wrpcap, UDP
+    net = Netns()
+    rig = None
+    try:
+        rig = netns_rig(net, "move")
+        offer, answer, pa, pb, to_a, _ = mux_call(rig, "mv", "")
+        (_, _, key_to_a), = crypto_lines(to_a)
+        before = rig.stats()[b"ring requests"]
+
+        def wrapping(src, sport, dport, ssrc):
+            frames = rtp_frames(net, src, sport, dport, 24, ssrc)
+            for i, f in enumerate(frames):
+                pl = bytearray(bytes(f.load))
+                pl[2:4] = ((65524 + i) & 0xffff).to_bytes(2, "big")
+                f.load = bytes(pl)
+            return frames
+        with tempfile.TemporaryDirectory() as tmp:
+            a_pl = wrapping("192.0.2.1", 4000, pa, 0xa1)
+            for f in a_pl[12:]:
+                f[UDP].sport = 4002
+            wrpcap(f"{tmp}/a.pcap", a_pl)
+            srtp_pcap("protect", KEY_A, f"{tmp}/a.pcap", f"{tmp}/a_s.pcap")
+            a_s = rdpcap(f"{tmp}/a_s.pcap")
+            b_pl = wrapping("192.0.2.2", 5000, pb, 0xb2)
+            for half, rng in ((1, slice(0, 12)), (2, slice(12, 24))):
+                wrpcap(f"{tmp}/a{half}.pcap", a_s[rng])
+                wrpcap(f"{tmp}/b{half}.pcap", b_pl[rng])
+                if half == 2:
+                    offer_answer(rig.ng, call="mv", offer=offer.replace(
+                        "m=audio 4000", "m=audio 4002"), answer=answer,
+                        transport_protocol="RTP/AVP")
+                    assert rig.stats()[b"ring requests"] == before + 2
+                assert net.io(f"{tmp}/a{half}.pcap", f"{tmp}/tob{half}.pcap",
+                              MEDIA, 3, 12) == 12, f"A->B half {half}"
+                assert net.io(f"{tmp}/b{half}.pcap", f"{tmp}/toa{half}.pcap",
+                              MEDIA, 3, 12) == 12, f"B->A half {half}"
+            got_b = payloads(f"{tmp}/tob1.pcap") + payloads(f"{tmp}/tob2.pcap")
+            assert got_b == [bytes(f.load) for f in a_pl], "A->B across the move"
+            toa = rdpcap(f"{tmp}/toa1.pcap") + rdpcap(f"{tmp}/toa2.pcap")
+            assert [p[UDP].dport for p in toa] == [4000] * 12 + [4002] * 12
+            wrpcap(f"{tmp}/toa.pcap", toa)
+            srtp_pcap("unprotect", b64(key_to_a), f"{tmp}/toa.pcap", f"{tmp}/toa_p.pcap")
+            assert payloads(f"{tmp}/toa_p.pcap") == [bytes(f.load) for f in b_pl]
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    print("a move under the same key: flows replaced in place, both SRTP "
+          "directions keep their rollover counter across a wrap")
+
+
 def bad(ng, why, **kw):
     r = ng.ask(**kw)
     assert r[b"result"] == b"error", (kw, r)
@@ -1010,6 +1069,7 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   malformed_requests, dataplane_restart_replays,
                                   several_media_addresses, events_from_dataplane,
                                   stalled_dataplane_times_out,
+                                  reinvite_moves_make_before_break,
                                   control_restart_recovers)}
 
 if __name__ == "__main__":

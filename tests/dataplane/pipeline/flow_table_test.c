@@ -205,6 +205,60 @@ stats_and_delete_after_grace(void **state)
 	assert_int_equal(apply(id_msg(MG_CTL_FLOW_DEL, 1)), 0);
 }
 
+/* FLOW_MOD: a flow replaced in place. The hash gives the new flow at
+ * once; a context id it keeps is the same context (state goes on); one it
+ * takes anew frees the old id at once and the old context after grace. */
+static void
+replace_in_place(void **state)
+{
+	struct mg_ctl_msg m = flow_msg(3, MG_FLOW_SRTP_TO_RTP, 1, 0, 4010);
+	struct mg_flow_key k;
+	struct mg_srtp_ctx *kept;
+	struct mg_flow *f = NULL;
+	uint64_t freed;
+
+	(void)state;
+	rte_rcu_qsbr_quiescent(t.rcu, 0); /* what earlier tests deleted */
+	mg_tables_reclaim(&t);
+	freed = t.freed;
+	assert_int_equal(apply(srtp_msg(1, 1)), 0);
+	assert_int_equal(apply(srtp_msg(2, 1)), 0);
+	assert_int_equal(apply(m), 0);
+	kept = t.flow_by_id[3]->rx_ctx;
+	m.h.type = MG_CTL_FLOW_MOD;
+	m.u.flow.id = 4;
+	assert_int_equal(apply(m), ENOENT);
+	m.u.flow.id = 3;
+	addr4(&m.u.flow.local, "10.0.0.1", 4012);
+	assert_int_equal(apply(m), EINVAL);       /* a move is del + add */
+	addr4(&m.u.flow.local, "10.0.0.1", 4010);
+	m.u.flow.rx_ctx = 5;
+	assert_int_equal(apply(m), ENOENT);
+	m.u.flow.rx_ctx = 1;
+	addr4(&m.u.flow.out_dst, "10.0.1.3", 6002);
+	assert_int_equal(apply(m), 0);            /* same context: kept */
+	assert_ptr_equal(t.flow_by_id[3]->rx_ctx, kept);
+	assert_int_equal(t.ctx_owner[1], 3);
+	mg_flow_key_of(&m.u.flow.local, &k);
+	assert_true(rte_hash_lookup_data(t.hash, &k, (void **)&f) >= 0);
+	assert_ptr_equal(f, t.flow_by_id[3]);
+	assert_int_equal(f->out_dst.port, htons(6002));
+	m.u.flow.rx_ctx = 2;                      /* a new key */
+	assert_int_equal(apply(m), 0);
+	assert_int_equal(t.ctx_owner[1], 0);      /* free at once */
+	assert_int_equal(t.ctx_owner[2], 3);
+	assert_int_equal(t.nb_flows, 1);
+	assert_int_equal(t.nb_ctx, 1);
+	assert_int_equal(apply(srtp_msg(1, 1)), 0); /* the id, reused */
+	rte_rcu_qsbr_quiescent(t.rcu, 0);
+	mg_tables_reclaim(&t);
+	assert_int_equal(t.freed, freed + 2);     /* both replaced flows */
+	assert_int_equal(apply(id_msg(MG_CTL_FLOW_DEL, 3)), 0);
+	assert_int_equal(apply(id_msg(MG_CTL_SRTP_DEL, 1)), 0);
+	rte_rcu_qsbr_quiescent(t.rcu, 0);
+	mg_tables_reclaim(&t);
+}
+
 /* A frame: Ethernet (+ VLAN), IPv4, UDP, payload. */
 static struct rte_mbuf *
 frame4(bool vlan, uint8_t proto, uint16_t frag, const uint8_t *pl,
@@ -336,6 +390,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(srtp_refusals),
 		cmocka_unit_test(flow_refusals),
 		cmocka_unit_test(stats_and_delete_after_grace),
+		cmocka_unit_test(replace_in_place),
 		cmocka_unit_test(classify),
 		cmocka_unit_test(truncated_frames),
 	};
