@@ -18,7 +18,9 @@
 
 #define MG_NG_MSG_MAX 65535
 #define MG_NG_COOKIE_MAX 64
-#define MG_NG_CACHE_SLOTS 4096
+/* Replies kept for retransmissions: at 20,000 requests a second a slot
+ * lives about 3 s, past Kamailio's 1 s retransmission timer. */
+#define MG_NG_CACHE_SLOTS 65536
 #define MG_NG_CACHE_NS (30ull * 1000000000ull) /* as rtpengine keeps them */
 
 struct mg_ng_stats {
