@@ -404,7 +404,7 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 		return snprintf(err, errlen, "no free media ports"), -ENOSPC;
 	mo->port = y->port;
 	mo->proto = proto_names[y->proto];
-	mo->rtcp_mux = x->mux;
+	mo->rtcp_mux = x->mux && !o->demux;
 	mo->drop_crypto = !mg_proto_srtp(y->proto) || o->sdes_off;
 	if (mo->drop_crypto)
 		return 0;

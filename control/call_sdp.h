@@ -29,6 +29,9 @@ struct mg_call_opts {
 				 * enum mg_proto, or -1: as offered */
 	bool replace_origin;    /* replace: [origin] */
 	bool sdes_off;          /* SDES: [off]: offer no a=crypto */
+	bool demux;             /* rtcp-mux: [demux] or [reject]: offer the
+				 * other side no rtcp-mux */
+	const char *warning;    /* for the reply: a flag not acted on */
 	uint32_t suites;        /* bit per enum mg_srtp_suite we may use */
 };
 

@@ -87,6 +87,36 @@ replace_flag(void *arg, const char *s, size_t len)
 	return 0; /* session-connection and the rest: we always do those */
 }
 
+/* rtcp-mux: demux and reject are honoured (the other side is offered
+ * none); offer, require and accept would make one side mux and the other
+ * not, which the flows do not do: said in a warning. */
+static int
+mux_flag(void *arg, const char *s, size_t len)
+{
+	struct mg_call_opts *o = arg;
+
+	if (str_eq(s, len, "demux") || str_eq(s, len, "reject"))
+		o->demux = true;
+	else if (str_eq(s, len, "offer") || str_eq(s, len, "require"))
+		o->warning = "rtcp-mux offer/require not supported: rtcp-mux "
+			     "as offered";
+	return 0;
+}
+
+/* ICE: we do not speak it and always remove candidates (they would send
+ * the parties around us); asking to force it gets a warning. */
+static void
+ice_flag(const struct mg_bdoc *doc, const struct mg_bnode *req,
+	 struct mg_call_opts *o)
+{
+	const char *p;
+	size_t len;
+
+	if (get_str(doc, req, "ICE", &p, &len) == 1 &&
+	    (str_eq(p, len, "force") || str_eq(p, len, "force-relay")))
+		o->warning = "ICE not supported: candidates removed";
+}
+
 /* transport-protocol and the list keys that shape the SDP. */
 static int
 read_opts(const struct mg_bdoc *doc, const struct mg_bnode *req,
@@ -118,6 +148,10 @@ read_opts(const struct mg_bdoc *doc, const struct mg_bnode *req,
 	if (each_str(doc, req, "replace", replace_flag, o) < 0)
 		return snprintf(err, errlen, "replace must be a list of "
 				"strings"), -EINVAL;
+	if (each_str(doc, req, "rtcp-mux", mux_flag, o) < 0)
+		return snprintf(err, errlen, "rtcp-mux must be a list of "
+				"strings"), -EINVAL;
+	ice_flag(doc, req, o);
 	return 0;
 }
 
@@ -186,9 +220,11 @@ offer_side(struct mg_call *call, const struct req *r)
 }
 
 static void
-reply_sdp(struct mg_benc *e, long n)
+reply_sdp(struct mg_benc *e, long n, const struct mg_call_opts *o)
 {
 	mg_benc_kv_cstr(e, "result", "ok");
+	if (o->warning != NULL)
+		mg_benc_kv_cstr(e, "warning", o->warning);
 	mg_benc_kv_str(e, "sdp", sdp_out, (size_t)n);
 	explicit_bzero(sdp_out, (size_t)n);
 }
@@ -235,7 +271,7 @@ do_offer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	}
 	call->last_signal_s = wall_s();
 	nc->offers++;
-	reply_sdp(e, n);
+	reply_sdp(e, n, &o);
 	return true;
 }
 
@@ -280,7 +316,7 @@ do_answer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 		return fail(e, err);
 	}
 	nc->answers++;
-	reply_sdp(e, n);
+	reply_sdp(e, n, &o);
 	return true;
 }
 

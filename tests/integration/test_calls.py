@@ -511,6 +511,36 @@ def reinvite_moves_make_before_break():
           "directions keep their rollover counter across a wrap")
 
 
+def ng_flags_honoured_or_ignored():
+    """The ng keys that shape a call do so (rtcp-mux demux: the offerer's
+    rtcp-mux is not passed on, and both sides end up on separate RTCP
+    ports); ICE force gets a warning (we remove candidates); the keys
+    rtpengine knows that do not apply here (received-from, direction,
+    supports, DTLS, unknown ones) are ignored, as rtpengine ignores keys it
+    does not know."""
+    rig = Rig("flags")
+    try:
+        offer = OFFER_SAVP.replace("a=sendrecv\r\n", "a=sendrecv\r\na=rtcp-mux\r\n")
+        o = rig.ng.ask(command="offer", call_id="fl", from_tag="ft1", sdp=offer,
+                       transport_protocol="RTP/AVP", rtcp_mux=["demux"], ICE="force",
+                       received_from=["IP4", "198.51.100.1"],
+                       direction=["internal", "external"], supports=["load limit"],
+                       DTLS="off", frobnicate={"x": 1})
+        assert o[b"result"] == b"ok" and b"ICE not supported" in o[b"warning"], o
+        to_b = sdp_lines(o[b"sdp"])
+        pb = m_line(to_b)[1]
+        assert "a=rtcp-mux" not in to_b and f"a=rtcp:{pb + 1}" in to_b, to_b
+        a = rig.ng.ask(command="answer", call_id="fl", from_tag="ft1", to_tag="tt1",
+                       sdp=ANSWER_AVP)
+        to_a = sdp_lines(a[b"sdp"])
+        pa = m_line(to_a)[1]
+        assert "a=rtcp-mux" not in to_a and f"a=rtcp:{pa + 1}" in to_a, to_a
+        assert rig.stats()[b"ring requests"] == 8  # 4 flows: RTCP apart
+    finally:
+        assert rig.stop() == 0, rig.ctl.text()
+    print("ng flags: rtcp-mux demux honoured, ICE force warned, others ignored")
+
+
 def bad(ng, why, **kw):
     r = ng.ask(**kw)
     assert r[b"result"] == b"error", (kw, r)
@@ -1070,6 +1100,7 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   several_media_addresses, events_from_dataplane,
                                   stalled_dataplane_times_out,
                                   reinvite_moves_make_before_break,
+                                  ng_flags_honoured_or_ignored,
                                   control_restart_recovers)}
 
 if __name__ == "__main__":
