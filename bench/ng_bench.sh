@@ -19,8 +19,12 @@ mg_port=22301
 re_port=22302
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Last started first: the dataplane detaches before the control plane
+  # exits, so the control plane removes the segment.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
   rm -f "/dev/shm$shm.calls"
 }
 trap cleanup EXIT

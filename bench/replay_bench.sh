@@ -20,9 +20,10 @@ log=$(mktemp /tmp/mg-replay.XXXXXX)
 ctl=
 dp=
 cleanup() {
-  [ -n "$dp" ] && kill -TERM "$dp" 2>/dev/null || true
-  [ -n "$ctl" ] && kill -TERM "$ctl" 2>/dev/null || true
-  wait 2>/dev/null || true
+  # The dataplane first: it detaches, then the control plane removes the
+  # segment as it exits.
+  [ -n "$dp" ] && { kill -TERM "$dp" 2>/dev/null; wait "$dp" 2>/dev/null; } || true
+  [ -n "$ctl" ] && { kill -TERM "$ctl" 2>/dev/null; wait "$ctl" 2>/dev/null; } || true
   rm -f "$log" "/dev/shm$shm.calls"
 }
 trap cleanup EXIT
