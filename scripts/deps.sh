@@ -11,6 +11,7 @@ PKGS=(
   libsrtp2-dev                # oracle and baseline for SRTP (tests, bench only)
   libcmocka-dev               # unit tests
   libpcap-dev                 # net_pcap ports for tests and the demo
+  libssl-dev                  # OpenSSL libcrypto: HKDF of ESP key epochs
   python3 python3-scapy python3-cryptography   # integration tests, ESP oracle
   kamailio sip-tester         # a SIP proxy and UAs driving calls over ng (tests)
   rtpengine-daemon            # the engine whose ng replies ours must match (tests)
