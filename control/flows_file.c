@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esp_spec.h"
 #include "flows_file.h"
 #include "hostport.h"
 #include "sdes.h"
@@ -167,6 +168,19 @@ parse_srtp(char *rest, struct mg_ctl_msg *m, char *why, size_t wl)
 }
 
 static int
+parse_esp(char *rest, struct mg_ctl_msg *m, char *why, size_t wl)
+{
+	struct mg_ctl_esp_add *a = &m->u.esp_add;
+	char *save = NULL, *tok = strtok_r(rest, " \t", &save);
+
+	m->h.type = MG_CTL_ESP_ADD;
+	m->h.len = sizeof(*a);
+	if (tok == NULL || parse_u32(tok, UINT32_MAX, &a->id) != 0 || !a->id)
+		return snprintf(why, wl, "esp needs an id"), -1;
+	return mg_esp_spec_parse(save ? save : (char *)"", a, why, wl);
+}
+
+static int
 parse_line(char *line, struct mg_ctl_msg *m, uint8_t *churn, char *why,
 	   size_t wl)
 {
@@ -178,7 +192,9 @@ parse_line(char *line, struct mg_ctl_msg *m, uint8_t *churn, char *why,
 		return parse_srtp(p + 5, m, why, wl);
 	if (strncmp(p, "flow ", 5) == 0)
 		return parse_flow(p + 5, m, churn, why, wl);
-	snprintf(why, wl, "a line is 'srtp ...' or 'flow ...'");
+	if (strncmp(p, "esp ", 4) == 0)
+		return parse_esp(p + 4, m, why, wl);
+	snprintf(why, wl, "a line is 'srtp ...', 'esp ...' or 'flow ...'");
 	return -1;
 }
 
@@ -236,10 +252,11 @@ mg_flows_file_load(const char *path, struct mg_flows_file *f, char *err,
 			rc = -EINVAL;
 			break;
 		}
-		if (f->msgs[f->nb_msgs++].h.type == MG_CTL_SRTP_ADD)
-			f->nb_srtp++;
-		else
-			f->nb_flows++;
+		switch (f->msgs[f->nb_msgs++].h.type) {
+		case MG_CTL_SRTP_ADD: f->nb_srtp++; break;
+		case MG_CTL_ESP_ADD: f->nb_esp++; break;
+		default: f->nb_flows++; break;
+		}
 	}
 	explicit_bzero(line, sizeof(line));
 	fclose(fp);

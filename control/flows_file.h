@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Static flows: a file of SRTP contexts and flows the control plane
+ * Static flows: a file of SRTP contexts, ESP SAs and flows the control plane
  * installs in the dataplane when it attaches (and again after every
  * dataplane restart). For tests, benchmarks and fixed trunks; calls from
  * a SIP server come over the ng protocol instead. One object a line:
  *
  *   srtp ID [ssrc=HEX|any] [roc=N] [window=N] SUITE inline:KEY[|LT][|MKI:LEN] [PARAMS]
+ *   esp ID in|out SUITE spi=HEX key=HEX ... (control/esp_spec.h)
  *   flow ID local=IP:PORT action=relay|srtp-to-rtp|rtp-to-srtp|srtp-to-srtp|drop
  *        [remote=IP:PORT] [rx=SRTP_ID] [tx=SRTP_ID] [peer=FLOW_ID]
  *        out-port=N out-src=IP:PORT out-dst=IP:PORT out-dmac=MAC [out-smac=MAC]
@@ -29,7 +30,7 @@ struct mg_flows_file {
 	struct mg_ctl_msg *msgs;  /* SRTP_ADD and FLOW_ADD, in file order */
 	uint8_t *churn;           /* per message: a `churn` flow */
 	uint32_t nb_msgs;
-	uint32_t nb_srtp, nb_flows;
+	uint32_t nb_srtp, nb_flows, nb_esp;
 };
 
 /* Read and check the whole file. Returns 0, or -errno with "FILE:LINE:

@@ -159,6 +159,12 @@ ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
 			       (int64_t)r->events[MG_EV_REPLAY_BURST]);
 		mg_benc_kv_int(e, "soft-expiry", (int64_t)r->events[MG_EV_SOFT_EXPIRY]);
 		mg_benc_kv_int(e, "hard-expiry", (int64_t)r->events[MG_EV_HARD_EXPIRY]);
+		mg_benc_kv_int(e, "esp-soft-expiry",
+			       (int64_t)r->events[MG_EV_ESP_SOFT_EXPIRY]);
+		mg_benc_kv_int(e, "esp-hard-expiry",
+			       (int64_t)r->events[MG_EV_ESP_HARD_EXPIRY]);
+		mg_benc_kv_int(e, "esp-seq-exhausted",
+			       (int64_t)r->events[MG_EV_ESP_SEQ_EXHAUSTED]);
 		mg_benc_close(e);
 		mg_benc_close(e);
 		return true;
@@ -171,6 +177,9 @@ static const char *const event_names[MG_EV_KIND_MAX] = {
 	[MG_EV_REPLAY_BURST] = "replayed or too old packets",
 	[MG_EV_SOFT_EXPIRY] = "SRTP key soft expiry (permille of lifetime used)",
 	[MG_EV_HARD_EXPIRY] = "SRTP key hard expiry (packets refused)",
+	[MG_EV_ESP_SOFT_EXPIRY] = "ESP SA soft expiry (packets so far)",
+	[MG_EV_ESP_HARD_EXPIRY] = "ESP SA hard expiry, stopped (packets so far)",
+	[MG_EV_ESP_SEQ_EXHAUSTED] = "ESP SA out of sequence numbers (packets so far)",
 };
 
 /* What the dataplane tells unasked: counted, and said once per event
@@ -185,6 +194,11 @@ on_event(void *arg, const struct mg_ctl_event *e)
 	if (e->kind == 0 || e->kind >= MG_EV_KIND_MAX)
 		return;
 	r->events[e->kind]++;
+	if (e->kind >= MG_EV_ESP_SOFT_EXPIRY) {
+		printf(PROG ": event: esp SA %u: %llu %s\n", e->flow,
+		       (unsigned long long)e->count, event_names[e->kind]);
+		return;
+	}
 	if (r->ng != NULL)
 		call = mg_calls_by_flow(&r->calls, e->flow, &side);
 	if (call != NULL)
@@ -317,7 +331,7 @@ static const char *
 what(uint16_t type)
 {
 	return type == MG_CTL_SRTP_ADD ? "srtp" : type == MG_CTL_FLOW_ADD ?
-	       "flow" : "start";
+	       "flow" : type == MG_CTL_ESP_ADD ? "esp" : "start";
 }
 
 /* One request of the static set; 0, or -1 when the dataplane is gone. */
@@ -352,6 +366,9 @@ install_static(struct run *r)
 	for (uint32_t i = 0; i < r->flows.nb_msgs; i++)
 		if (install_one(r, &r->flows.msgs[i]) != 0)
 			return;
+	if (r->cfg->flows_path && r->flows.nb_esp)
+		printf(PROG ": installed %u esp SAs from %s\n", r->flows.nb_esp,
+		       r->cfg->flows_path);
 	if (r->cfg->flows_path)
 		printf(PROG ": installed %u srtp contexts and %u flows from %s "
 		       "(%u refused)\n", r->flows.nb_srtp, r->flows.nb_flows,

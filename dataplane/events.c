@@ -15,22 +15,34 @@ struct mg_flow_watch {
 	uint8_t soft[2], hard[2];   /* told, per rx/tx context */
 };
 
+/* What has been told of an ESP SA (main lcore only). */
+struct mg_esp_watch {
+	const struct mg_esp_sa *sa; /* a new SA under the id starts over */
+	uint32_t told;              /* enum mg_esp_sa_state bits */
+};
+
 int
-mg_events_init(struct mg_events *ev, uint32_t max_flows, uint32_t burst)
+mg_events_init(struct mg_events *ev, uint32_t max_flows, uint32_t max_esp,
+	       uint32_t burst)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->burst = burst;
 	ev->max_flows = max_flows;
 	ev->cursor = 1;
+	ev->max_esp = max_esp;
+	ev->esp_cursor = 1;
 	ev->w = calloc((size_t)max_flows + 1, sizeof(*ev->w));
-	return ev->w ? 0 : -ENOMEM;
+	ev->ew = calloc((size_t)max_esp + 1, sizeof(*ev->ew));
+	return ev->w && ev->ew ? 0 : -ENOMEM;
 }
 
 void
 mg_events_fini(struct mg_events *ev)
 {
 	free(ev->w);
+	free(ev->ew);
 	ev->w = NULL;
+	ev->ew = NULL;
 }
 
 static uint64_t
@@ -107,6 +119,63 @@ look(struct mg_events *ev, struct mg_dp_ctl *ctl, const struct mg_flow *f)
 	expiry(ev, ctl, f, w, 1);
 }
 
+/* The ESP state bits in the order they are told, and their events. */
+static const struct {
+	uint32_t bit;
+	uint16_t kind;
+} esp_kinds[] = {
+	{ MG_ESP_SA_SOFT, MG_EV_ESP_SOFT_EXPIRY },
+	{ MG_ESP_SA_HARD, MG_EV_ESP_HARD_EXPIRY },
+	{ MG_ESP_SA_SEQ_EXHAUSTED, MG_EV_ESP_SEQ_EXHAUSTED },
+};
+
+static void
+look_esp(struct mg_events *ev, struct mg_dp_ctl *ctl, uint32_t id,
+	 struct mg_esp_sa *sa)
+{
+	struct mg_esp_watch *w = &ev->ew[id];
+	uint64_t pkts = rd(&mg_esp_sa_stats(sa)->packets);
+	uint32_t state;
+
+	if (w->sa != sa) {
+		w->sa = sa;
+		w->told = 0;
+	}
+	/* This look is also what stops an SA at its hard time limit. */
+	state = mg_esp_sa_poll(sa, mg_esp_now_ms());
+	for (size_t i = 0; i < sizeof(esp_kinds) / sizeof(esp_kinds[0]); i++) {
+		uint32_t bit = esp_kinds[i].bit;
+
+		if (!(state & bit) || (w->told & bit))
+			continue;
+		if (!tell(ev, ctl, id, esp_kinds[i].kind, 0, pkts, pkts))
+			return; /* in order: soft is told before hard */
+		w->told |= bit;
+	}
+}
+
+/* How many of n objects are due a look by now (each is looked at once a
+ * sweep), at most n; the clock moves on only when some are. */
+static uint64_t
+due_now(uint64_t *last_ns, uint64_t now_ns, uint32_t n)
+{
+	uint64_t due;
+
+	if (*last_ns == 0 || now_ns < *last_ns)
+		*last_ns = now_ns;
+	due = (now_ns - *last_ns) * n / SWEEP_NS;
+	if (due != 0)
+		*last_ns = now_ns;
+	return due > n ? n : due;
+}
+
+/* The ids 1 .. max in turn. */
+static uint32_t
+next_id(uint32_t id, uint32_t max)
+{
+	return id == max ? 1 : id + 1;
+}
+
 void
 mg_events_scan(struct mg_events *ev, const struct mg_tables *t,
 	       struct mg_dp_ctl *ctl, uint64_t now_ns)
@@ -115,18 +184,21 @@ mg_events_scan(struct mg_events *ev, const struct mg_tables *t,
 
 	if (ev->burst == 0 || ev->w == NULL)
 		return;
-	if (ev->last_ns == 0 || now_ns < ev->last_ns)
-		ev->last_ns = now_ns;
-	/* The share of a sweep that the time since the last look is due. */
-	due = (now_ns - ev->last_ns) * ev->max_flows / SWEEP_NS;
-	if (due == 0)
-		return;
-	ev->last_ns = now_ns;
-	for (due = due > ev->max_flows ? ev->max_flows : due; due > 0; due--) {
+	/* The ESP SAs at a pace of their own. */
+	due = t->esp.by_id ? due_now(&ev->esp_last_ns, now_ns, ev->max_esp) : 0;
+	for (; due > 0; due--) {
+		struct mg_esp_sa *sa = t->esp.by_id[ev->esp_cursor].sa;
+
+		if (sa != NULL)
+			look_esp(ev, ctl, ev->esp_cursor, sa);
+		ev->esp_cursor = next_id(ev->esp_cursor, ev->max_esp);
+	}
+	for (due = due_now(&ev->last_ns, now_ns, ev->max_flows); due > 0;
+	     due--) {
 		const struct mg_flow *f = t->flow_by_id[ev->cursor];
 
 		if (f != NULL)
 			look(ev, ctl, f);
-		ev->cursor = ev->cursor == ev->max_flows ? 1 : ev->cursor + 1;
+		ev->cursor = next_id(ev->cursor, ev->max_flows);
 	}
 }

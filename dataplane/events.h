@@ -3,7 +3,9 @@
  * Events for the control plane (MG_CTL_EVENT on the response ring): the
  * main lcore looks at every flow about once a second, a slice per poll,
  * and tells of bursts of refused packets (authentication, source, replay)
- * and of SRTP keys nearing or at the end of their lifetime. Counters are
+ * and of SRTP keys nearing or at the end of their lifetime; ESP SAs are
+ * looked at as often, for their soft and hard lifetimes (the seconds ones
+ * are enforced by that look) and sequence numbers. Counters are
  * compared with what the last look saw; an event that finds the ring
  * without room is not lost, only later.
  */
@@ -16,6 +18,7 @@
 #include "pipeline/flow.h"
 
 struct mg_flow_watch;
+struct mg_esp_watch;
 
 struct mg_events {
 	uint32_t burst;            /* packets that make a burst; 0: off */
@@ -23,15 +26,21 @@ struct mg_events {
 	uint32_t cursor;           /* next flow id to look at */
 	uint64_t last_ns;
 	struct mg_flow_watch *w;   /* [1 .. max_flows] */
+	uint32_t max_esp;
+	uint32_t esp_cursor;
+	uint64_t esp_last_ns;
+	struct mg_esp_watch *ew;   /* [1 .. max_esp] */
 	uint64_t sent[MG_EV_KIND_MAX];
 	uint64_t deferred;         /* events the ring had no room for yet */
 };
 
 /* 0, or -ENOMEM. */
-int mg_events_init(struct mg_events *ev, uint32_t max_flows, uint32_t burst);
+int mg_events_init(struct mg_events *ev, uint32_t max_flows,
+		   uint32_t max_esp, uint32_t burst);
 void mg_events_fini(struct mg_events *ev);
 
-/* Look at the flows due by now (main lcore, attached to control). */
+/* Look at the flows and SAs due by now (main lcore, attached to
+ * control). */
 void mg_events_scan(struct mg_events *ev, const struct mg_tables *t,
 		    struct mg_dp_ctl *ctl, uint64_t now_ns);
 

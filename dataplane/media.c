@@ -127,7 +127,8 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 			      errlen);
 	if (rc != 0)
 		return rc;
-	if (mg_events_init(&m->events, cfg->max_flows, cfg->event_burst) != 0) {
+	if (mg_events_init(&m->events, cfg->max_flows, m->t.max_ctx,
+			   cfg->event_burst) != 0) {
 		snprintf(err, errlen, "no memory to watch %u flows",
 			 cfg->max_flows);
 		return -ENOMEM;

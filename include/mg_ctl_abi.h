@@ -23,9 +23,10 @@
 
 #include <stdint.h>
 
+#include "mg_esp.h"
 #include "mg_srtp.h"
 
-#define MG_CTL_ABI_VERSION 4u
+#define MG_CTL_ABI_VERSION 5u
 #define MG_CTL_MAGIC 0x474e495254434d47ull /* "GMCTRING" little-endian */
 #define MG_CTL_SHM_DEFAULT "/mediagate"
 #define MG_CTL_SHM_NAME_MAX 64
@@ -62,6 +63,9 @@ enum mg_ctl_type {
 				* struct mg_ctl_event */
 	MG_CTL_FLOW_MOD = 11,  /* struct mg_ctl_flow: replace flow `id`,
 				* make-before-break (see below) */
+	MG_CTL_ESP_ADD = 12,   /* struct mg_ctl_esp_add: an ESP SA by id */
+	MG_CTL_ESP_DEL = 13,   /* struct mg_ctl_id */
+	MG_CTL_ESP_STATS = 14, /* struct mg_ctl_id; ack: mg_ctl_esp_stats */
 	MG_CTL_TYPE_MAX,
 };
 
@@ -82,6 +86,30 @@ struct mg_ctl_srtp_add {
 	uint32_t id;
 	uint32_t reserved;
 	struct mg_srtp_policy policy;
+};
+
+/*
+ * An ESP SA (RFC 4303), ids 1 to twice --max-flows as for contexts. An
+ * inbound one goes into the SA database under its SPI and policy.local
+ * (of `family`): a SPI taken there is EEXIST. Secret: the dataplane wipes
+ * the ring slot it read this from. Deleting an inbound SA wipes it once
+ * no lcore can hold it; make-before-break rekeying installs the new SA
+ * under its own SPI before the old one is deleted.
+ */
+struct mg_ctl_esp_add {
+	uint32_t id;
+	uint8_t family;   /* of policy.local: 4 or 6 */
+	uint8_t reserved[3];
+	struct mg_esp_sa_policy policy;
+};
+
+/* An SA's state (enum mg_esp_sa_state bits) and counters. */
+struct mg_ctl_esp_stats {
+	uint32_t id;
+	uint32_t state;
+	uint64_t seq;             /* outbound: last sent; inbound: highest */
+	uint64_t packets, bytes, late;
+	uint64_t drops[MG_ESP_STATUS_MAX]; /* by enum mg_esp_status */
 };
 
 /* An IPv4 or IPv6 address and UDP port, network byte order. */
@@ -170,6 +198,10 @@ enum mg_ctl_event_kind {
 	MG_EV_REPLAY_BURST,     /* count: replayed or too old */
 	MG_EV_SOFT_EXPIRY,      /* count: permille of the lifetime used */
 	MG_EV_HARD_EXPIRY,      /* count: packets refused for lifetime */
+	/* ESP SAs: `flow` is the SA id; count: its packets so far. */
+	MG_EV_ESP_SOFT_EXPIRY,  /* a soft lifetime (packets, bytes, time) */
+	MG_EV_ESP_HARD_EXPIRY,  /* a hard one: the SA is stopped */
+	MG_EV_ESP_SEQ_EXHAUSTED, /* outbound: no sequence number left */
 	MG_EV_KIND_MAX,
 };
 
@@ -233,6 +265,8 @@ struct mg_ctl_msg {
 		struct mg_ctl_flow_stats flow_stats;
 		struct mg_ctl_lcore_stats lcore_stats;
 		struct mg_ctl_event event;
+		struct mg_ctl_esp_add esp_add;
+		struct mg_ctl_esp_stats esp_stats;
 		uint8_t raw[MG_CTL_PAYLOAD_MAX];
 	} u;
 };
@@ -243,6 +277,8 @@ _Static_assert(sizeof(struct mg_ctl_flow) == 116, "ABI");
 _Static_assert(sizeof(struct mg_ctl_flow_stats) == 192, "ABI");
 _Static_assert(sizeof(struct mg_ctl_lcore_stats) == 240, "ABI");
 _Static_assert(sizeof(struct mg_ctl_event) == 24, "ABI");
+_Static_assert(sizeof(struct mg_ctl_esp_stats) == 168, "ABI");
+_Static_assert(sizeof(struct mg_ctl_esp_add) == 192, "ABI");
 _Static_assert(sizeof(struct mg_ctl_msg) == MG_CTL_MSG_SIZE,
 	       "ring element size is ABI");
 _Static_assert(MG_CTL_MSG_SIZE % 4 == 0, "rte_ring elements are 4-byte units");

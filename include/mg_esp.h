@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 
-/* Names as ../docs/esp-in-sdp.md and the IANA IKEv2 registry spell them. */
+/* Names as docs/esp-in-sdp.md and the IANA IKEv2 registry spell them. */
 enum mg_esp_suite {
 	MG_ESP_AES_GCM_16_128 = 1,          /* RFC 4106: key 16, salt 4 */
 	MG_ESP_AES_GCM_16_256,              /* key 32, salt 4 */

@@ -6,6 +6,8 @@
  * next header, the window moved and the lifetimes charged only for a
  * packet that passed every check, so a rejected one changes nothing.
  */
+#include <rte_ip.h>
+
 #include "esp_priv.h"
 
 /*
@@ -87,6 +89,9 @@ outer_parse(const struct mg_esp_sa *sa, struct mg_esp_pkt *pkt,
 		if (esp_get_be16(p + 6) & 0x3fff) /* a fragment */
 			return MG_ESP_E_IP;
 		s->l3_len = (uint16_t)((p[0] & 0x0f) * 4u);
+		/* Not covered by the ICV, and transport mode hands it on. */
+		if (rte_raw_cksum(p, s->l3_len) != 0xffff)
+			return MG_ESP_E_IP;
 		s->nh_off = 9;
 	}
 	*proto = p[s->nh_off];

@@ -31,7 +31,6 @@ enum esp_cipher { ESP_C_NULL, ESP_C_GCM, ESP_C_CHACHA, ESP_C_CBC, ESP_C_CTR };
 enum esp_auth { ESP_A_AEAD, ESP_A_SHA256, ESP_A_SHA1, ESP_A_MD5 };
 
 struct esp_suite_desc {
-	struct mg_esp_suite_info info;
 	uint8_t cipher;   /* enum esp_cipher */
 	uint8_t auth;     /* enum esp_auth */
 };

@@ -26,49 +26,21 @@
 #include "../srtp/srtp_arena.h"
 #include "esp_priv.h"
 
-#define INFO(n, k, s, a, icv, iv, blk, ae, io) \
-	{ .name = (n), .key_len = (k), .salt_len = (s), .auth_key_len = (a), \
-	  .icv_len = (icv), .iv_len = (iv), .block = (blk), .aead = (ae), \
-	  .integrity_only = (io) }
-
-/* Chosen once per SA from this table, never per packet. */
+/* How each suite runs on IPsec-MB; chosen once per SA, never per packet.
+ * The lengths are in esp_suites.c, which the control plane shares. */
 const struct esp_suite_desc esp_suites[MG_ESP_SUITE_MAX] = {
-	[MG_ESP_AES_GCM_16_128] = {
-		INFO("ESP_AES_GCM_16_128", 16, 4, 0, 16, 8, 4, 1, 0),
-		ESP_C_GCM, ESP_A_AEAD },
-	[MG_ESP_AES_GCM_16_256] = {
-		INFO("ESP_AES_GCM_16_256", 32, 4, 0, 16, 8, 4, 1, 0),
-		ESP_C_GCM, ESP_A_AEAD },
-	[MG_ESP_CHACHA20_POLY1305] = {
-		INFO("ESP_CHACHA20_POLY1305", 32, 4, 0, 16, 8, 4, 1, 0),
-		ESP_C_CHACHA, ESP_A_AEAD },
-	[MG_ESP_AES_CBC_128_HMAC_SHA256_128] = {
-		INFO("ESP_AES_CBC_128_HMAC_SHA256_128", 16, 0, 32, 16, 16, 16,
-		     0, 0), ESP_C_CBC, ESP_A_SHA256 },
-	[MG_ESP_AES_CBC_256_HMAC_SHA256_128] = {
-		INFO("ESP_AES_CBC_256_HMAC_SHA256_128", 32, 0, 32, 16, 16, 16,
-		     0, 0), ESP_C_CBC, ESP_A_SHA256 },
-	[MG_ESP_AES_CTR_128_HMAC_SHA256_128] = {
-		INFO("ESP_AES_CTR_128_HMAC_SHA256_128", 16, 4, 32, 16, 8, 4,
-		     0, 0), ESP_C_CTR, ESP_A_SHA256 },
-	[MG_ESP_AES_CTR_256_HMAC_SHA256_128] = {
-		INFO("ESP_AES_CTR_256_HMAC_SHA256_128", 32, 4, 32, 16, 8, 4,
-		     0, 0), ESP_C_CTR, ESP_A_SHA256 },
-	[MG_ESP_NULL_HMAC_SHA256_128] = {
-		INFO("ESP_NULL_HMAC_SHA256_128", 0, 0, 32, 16, 0, 4, 0, 1),
-		ESP_C_NULL, ESP_A_SHA256 },
-	[MG_ESP_AES_CBC_128_HMAC_SHA1_96] = {
-		INFO("ESP_AES_CBC_128_HMAC_SHA1_96", 16, 0, 20, 12, 16, 16,
-		     0, 0), ESP_C_CBC, ESP_A_SHA1 },
-	[MG_ESP_NULL_HMAC_SHA1_96] = {
-		INFO("ESP_NULL_HMAC_SHA1_96", 0, 0, 20, 12, 0, 4, 0, 1),
-		ESP_C_NULL, ESP_A_SHA1 },
-	[MG_ESP_AES_CBC_128_HMAC_MD5_96] = {
-		INFO("ESP_AES_CBC_128_HMAC_MD5_96", 16, 0, 16, 12, 16, 16,
-		     0, 0), ESP_C_CBC, ESP_A_MD5 },
-	[MG_ESP_NULL_HMAC_MD5_96] = {
-		INFO("ESP_NULL_HMAC_MD5_96", 0, 0, 16, 12, 0, 4, 0, 1),
-		ESP_C_NULL, ESP_A_MD5 },
+	[MG_ESP_AES_GCM_16_128] = { ESP_C_GCM, ESP_A_AEAD },
+	[MG_ESP_AES_GCM_16_256] = { ESP_C_GCM, ESP_A_AEAD },
+	[MG_ESP_CHACHA20_POLY1305] = { ESP_C_CHACHA, ESP_A_AEAD },
+	[MG_ESP_AES_CBC_128_HMAC_SHA256_128] = { ESP_C_CBC, ESP_A_SHA256 },
+	[MG_ESP_AES_CBC_256_HMAC_SHA256_128] = { ESP_C_CBC, ESP_A_SHA256 },
+	[MG_ESP_AES_CTR_128_HMAC_SHA256_128] = { ESP_C_CTR, ESP_A_SHA256 },
+	[MG_ESP_AES_CTR_256_HMAC_SHA256_128] = { ESP_C_CTR, ESP_A_SHA256 },
+	[MG_ESP_NULL_HMAC_SHA256_128] = { ESP_C_NULL, ESP_A_SHA256 },
+	[MG_ESP_AES_CBC_128_HMAC_SHA1_96] = { ESP_C_CBC, ESP_A_SHA1 },
+	[MG_ESP_NULL_HMAC_SHA1_96] = { ESP_C_NULL, ESP_A_SHA1 },
+	[MG_ESP_AES_CBC_128_HMAC_MD5_96] = { ESP_C_CBC, ESP_A_MD5 },
+	[MG_ESP_NULL_HMAC_MD5_96] = { ESP_C_NULL, ESP_A_MD5 },
 };
 
 static const char *const status_names[MG_ESP_STATUS_MAX] = {
@@ -121,23 +93,6 @@ mg_esp_status_key(enum mg_esp_status s)
 	return (unsigned)s < MG_ESP_STATUS_MAX ? status_keys[s] : "unknown";
 }
 
-const struct mg_esp_suite_info *
-mg_esp_suite(enum mg_esp_suite s)
-{
-	if ((unsigned)s == 0 || (unsigned)s >= MG_ESP_SUITE_MAX)
-		return NULL;
-	return &esp_suites[s].info;
-}
-
-enum mg_esp_suite
-mg_esp_suite_by_name(const char *name)
-{
-	for (int s = 1; s < MG_ESP_SUITE_MAX; s++)
-		if (strcmp(esp_suites[s].info.name, name) == 0)
-			return (enum mg_esp_suite)s;
-	return 0;
-}
-
 uint64_t
 mg_esp_now_ms(void)
 {
@@ -154,7 +109,7 @@ window_buckets(uint16_t window)
 
 	/* One more bucket than the window spans, so the bucket being
 	 * filled never shares a slot with the oldest one still in it. */
-	while (b <= window / 64)
+	while (b <= (window + 62u) / 64u)
 		b <<= 1;
 	return b;
 }
@@ -287,7 +242,7 @@ keys_load(IMB_MGR *mgr, const struct mg_esp_sa *sa, struct esp_keys *k,
 	}
 	if (sa->auth != ESP_A_AEAD)
 		hmac_precompute(mgr, sa, k, auth,
-				esp_suites[sa->suite].info.auth_key_len);
+				mg_esp_suite(sa->suite)->auth_key_len);
 }
 
 /*
@@ -302,7 +257,7 @@ hkdf_epoch(const struct mg_esp_sa *sa, uint64_t e, uint8_t *out, size_t len)
 	static const char label[] = "mediagate esp";
 	uint8_t info[sizeof(label) - 1 + 8];
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
-	size_t salt_len = esp_suites[sa->suite].info.salt_len;
+	size_t salt_len = mg_esp_suite(sa->suite)->salt_len;
 	int ok;
 
 	memcpy(info, label, sizeof(label) - 1);
@@ -326,7 +281,7 @@ esp_keys_epoch(IMB_MGR *mgr, struct mg_esp_sa *sa, uint64_t e,
 {
 	uint8_t mat[MG_ESP_KEY_MAX + MG_ESP_AUTH_KEY_MAX];
 	size_t klen = sa->key_len;
-	size_t alen = esp_suites[sa->suite].info.auth_key_len;
+	size_t alen = mg_esp_suite(sa->suite)->auth_key_len;
 	int rc = hkdf_epoch(sa, e, mat, klen + alen);
 
 	if (rc == 0) {
@@ -359,7 +314,7 @@ keys_init(IMB_MGR *mgr, struct mg_esp_sa *sa,
 	  const struct mg_esp_sa_policy *p)
 {
 	size_t klen = sa->key_len;
-	size_t alen = esp_suites[sa->suite].info.auth_key_len;
+	size_t alen = mg_esp_suite(sa->suite)->auth_key_len;
 	int rc = 0;
 
 	memcpy(sa->salt, p->salt, sizeof(sa->salt));
@@ -392,16 +347,17 @@ sa_fill(struct mg_esp_sa *sa, const struct mg_esp_sa_policy *p,
 	uint16_t buckets)
 {
 	const struct esp_suite_desc *d = &esp_suites[p->suite];
+	const struct mg_esp_suite_info *si = mg_esp_suite(p->suite);
 
 	sa->spi = p->spi;
 	sa->flags = p->flags;
 	sa->suite = (uint8_t)p->suite;
 	sa->cipher = d->cipher;
 	sa->auth = d->auth;
-	sa->key_len = d->info.key_len;
-	sa->iv_len = d->info.iv_len;
-	sa->icv_len = d->info.icv_len;
-	sa->block = d->info.block;
+	sa->key_len = si->key_len;
+	sa->iv_len = si->iv_len;
+	sa->icv_len = si->icv_len;
+	sa->block = si->block;
 	sa->ttl = p->ttl ? p->ttl : MG_ESP_TTL_DEFAULT;
 	sa->kdr_log2 = p->kdr_log2;
 	sa->inbound = p->flags & MG_ESP_F_INBOUND;

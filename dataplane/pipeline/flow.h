@@ -19,6 +19,7 @@
 
 #include <rte_ether.h>
 
+#include "esp_table.h"
 #include "mg_ctl_abi.h"
 #include "mg_srtp.h"
 
@@ -85,6 +86,7 @@ struct mg_tables {
 	uint32_t *ctx_owner;          /* flow id holding the context, 0 */
 	bool started;                 /* MG_CTL_START seen (--hold-rx) */
 	uint64_t freed;               /* flows reclaimed after grace */
+	struct mg_esp_table esp;      /* ESP SAs, ids [1 .. max_ctx] */
 };
 
 /* Create the tables for up to max_flows flows, readable by up to
@@ -94,7 +96,8 @@ int mg_tables_create(struct mg_tables *t, uint32_t max_flows,
 
 void mg_tables_destroy(struct mg_tables *t);
 
-/* The ring's entry point for SRTP_ADD/DEL, FLOW_ADD/DEL/STATS, START. */
+/* The ring's entry point for SRTP_ADD/DEL, FLOW_ADD/DEL/MOD/STATS,
+ * ESP_ADD/DEL/STATS, START. */
 mg_ctl_status_t mg_tables_apply(void *tables, const struct mg_ctl_msg *req,
 				struct mg_ctl_msg *ack);
 

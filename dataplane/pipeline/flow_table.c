@@ -126,7 +126,7 @@ mg_tables_create(struct mg_tables *t, uint32_t max_flows,
 			 max_flows, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
-	return 0;
+	return mg_esp_table_init(&t->esp, t->max_ctx, t->rcu, err, errlen);
 }
 
 /* Workers have stopped and gone offline: every deferred flow can go. */
@@ -135,6 +135,7 @@ mg_tables_destroy(struct mg_tables *t)
 {
 	if (t->dq != NULL)
 		rte_rcu_qsbr_dq_delete(t->dq); /* frees what it holds */
+	mg_esp_table_fini(&t->esp);
 	for (uint32_t i = 1; i <= t->max_flows && t->flow_by_id; i++)
 		if (t->flow_by_id[i] != NULL)
 			flow_free(t, t->flow_by_id[i], 0);
@@ -156,6 +157,7 @@ mg_tables_reclaim(struct mg_tables *t)
 	/* Enqueueing reclaims in batches; this makes the flows deleted in a
 	 * quiet period go too. */
 	(void)rte_rcu_qsbr_dq_reclaim(t->dq, 256, NULL, NULL, NULL);
+	mg_esp_table_reclaim(&t->esp);
 }
 
 static mg_ctl_status_t
@@ -520,6 +522,10 @@ mg_tables_apply(void *arg, const struct mg_ctl_msg *req,
 	case MG_CTL_FLOW_DEL: return flow_del(t, req);
 	case MG_CTL_FLOW_MOD: return flow_mod(t, req);
 	case MG_CTL_FLOW_STATS: return flow_stats(t, req, ack);
+	case MG_CTL_ESP_ADD:
+	case MG_CTL_ESP_DEL:
+	case MG_CTL_ESP_STATS:
+		return mg_esp_table_apply(&t->esp, t->mgr, req, ack);
 	case MG_CTL_START:
 		t->started = true;
 		return 0;

@@ -36,7 +36,7 @@ struct mg_sadb {
 };
 
 /* What waits out a grace period: the SA and its hash key slot (kept
- * until then so a reader mid-lookup never sees it reused). */
+ * until then so a reader mid-lookup never sees it reused; -1: none). */
 struct deferred {
 	int32_t pos;
 	struct mg_esp_sa *sa;
@@ -65,7 +65,8 @@ deferred_free(void *arg, void *e, unsigned int n)
 	struct deferred *d = e;
 
 	for (unsigned int i = 0; i < n; i++) {
-		rte_hash_free_key_with_position(db->hash, d[i].pos);
+		if (d[i].pos >= 0)
+			rte_hash_free_key_with_position(db->hash, d[i].pos);
 		mg_esp_sa_destroy(d[i].sa); /* wipes the keys */
 	}
 }
@@ -189,6 +190,17 @@ mg_sadb_find(const struct mg_sadb *db, uint32_t spi, const uint8_t local[16],
 	return rte_hash_lookup_data(db->hash, &k, &data) >= 0 ? data : NULL;
 }
 
+static void
+defer(struct mg_sadb *db, struct deferred *d)
+{
+	if (rte_rcu_qsbr_dq_enqueue(db->dq, d) != 0) {
+		/* Sized for every SA, so only for a bug: wait it out here
+		 * rather than free under a reader. */
+		rte_rcu_qsbr_synchronize(db->rcu, RTE_QSBR_THRID_INVALID);
+		deferred_free(db, d, 1);
+	}
+}
+
 int
 mg_sadb_del(struct mg_sadb *db, uint32_t spi, const uint8_t local[16],
 	    bool v6)
@@ -206,13 +218,16 @@ mg_sadb_del(struct mg_sadb *db, uint32_t spi, const uint8_t local[16],
 	}
 	d.pos = rte_hash_del_key(db->hash, &k);
 	db->count--;
-	if (rte_rcu_qsbr_dq_enqueue(db->dq, &d) != 0) {
-		/* Sized for every SA, so only for a bug: wait it out here
-		 * rather than free under a reader. */
-		rte_rcu_qsbr_synchronize(db->rcu, RTE_QSBR_THRID_INVALID);
-		deferred_free(db, &d, 1);
-	}
+	defer(db, &d);
 	return 0;
+}
+
+void
+mg_sadb_retire(struct mg_sadb *db, struct mg_esp_sa *sa)
+{
+	struct deferred d = { .pos = -1, .sa = sa };
+
+	defer(db, &d);
 }
 
 uint32_t

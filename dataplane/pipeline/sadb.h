@@ -41,6 +41,10 @@ int mg_sadb_add(struct mg_sadb *db, struct mg_esp_sa *sa,
 int mg_sadb_del(struct mg_sadb *db, uint32_t spi, const uint8_t local[16],
 		bool v6);
 
+/* Main lcore only: destroy an SA that is not in the database (an
+ * outbound one) after the grace period, as deleted ones are. */
+void mg_sadb_retire(struct mg_sadb *db, struct mg_esp_sa *sa);
+
 struct mg_esp_sa *mg_sadb_find(const struct mg_sadb *db, uint32_t spi,
 			       const uint8_t local[16], bool v6);
 

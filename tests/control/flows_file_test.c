@@ -35,6 +35,41 @@ write_file(const char *text)
 	fclose(f);
 }
 
+#define AUTH "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+static void
+esp_line_fields(const struct mg_ctl_msg *m)
+{
+	const struct mg_ctl_esp_add *a = &m->u.esp_add;
+	const struct mg_esp_sa_policy *p = &a->policy;
+	uint8_t v6[16];
+
+	assert_int_equal(m->h.type, MG_CTL_ESP_ADD);
+	assert_int_equal(m->h.len, sizeof(*a));
+	assert_int_equal(a->id, 9);
+	assert_int_equal(a->family, 6);
+	assert_int_equal(p->suite, MG_ESP_AES_CBC_128_HMAC_SHA256_128);
+	assert_int_equal(p->spi, 0x1f00);
+	assert_int_equal(p->flags, MG_ESP_F_INBOUND | MG_ESP_F_TUNNEL |
+			 MG_ESP_F_ESN | MG_ESP_F_UDP_ENCAP | MG_ESP_F_OUTER_V6);
+	assert_int_equal(p->local_port, 4501);
+	assert_int_equal(p->remote_port, 4500);
+	assert_int_equal(p->window, 4096);
+	assert_int_equal(p->kdr_log2, 20);
+	assert_int_equal(p->ttl, 9);
+	assert_int_equal(p->seq, 77);
+	assert_int_equal(p->soft.packets, 900);
+	assert_int_equal(p->soft.seconds, 5);
+	assert_int_equal(p->hard.packets, 1000);
+	assert_int_equal(p->hard.bytes, 1048576);
+	assert_memory_equal(p->enc_key, "\x00\x01\x02\x03\x04\x05\x06\x07"
+			    "\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f", 16);
+	assert_int_equal(p->auth_key[0], 0x00);
+	assert_int_equal(p->auth_key[31], 0xff);
+	inet_pton(AF_INET6, "2001:db8::2", v6);
+	assert_memory_equal(p->remote, v6, 16);
+}
+
 static void
 good_file(void **state)
 {
@@ -52,11 +87,18 @@ good_file(void **state)
 		   "peer=4 out-port=1 out-src=[2001:db8::1]:5004 "
 		   "out-dst=[2001:db8::2]:6000 out-dmac=02:00:00:00:00:02 "
 		   "out-smac=02:00:00:00:00:01 latch strict "
-		   "remote=192.0.2.1:7000\n");
+		   "remote=192.0.2.1:7000\n"
+		   "esp 9 in ESP_AES_CBC_128_HMAC_SHA256_128 spi=1f00 "
+		   "key=000102030405060708090a0b0c0d0e0f auth=" AUTH " "
+		   "local=2001:db8::1 remote=2001:db8::2 tunnel esn udp=4501:4500 "
+		   "window=4096 kdr=20 ttl=9 seq=77 soft=900p soft=5s hard=1000p "
+		   "hard=1048576b\n");
 	assert_int_equal(mg_flows_file_load(path, &ff, err, sizeof(err)), 0);
-	assert_int_equal(ff.nb_msgs, 3);
+	assert_int_equal(ff.nb_msgs, 4);
 	assert_int_equal(ff.nb_srtp, 2);
 	assert_int_equal(ff.nb_flows, 1);
+	assert_int_equal(ff.nb_esp, 1);
+	esp_line_fields(&ff.msgs[3]);
 	assert_int_equal(ff.msgs[0].h.type, MG_CTL_SRTP_ADD);
 	assert_int_equal(ff.msgs[0].u.srtp_add.id, 7);
 	assert_int_equal(ff.msgs[0].u.srtp_add.policy.ssrc, 0x11223344);
@@ -87,7 +129,17 @@ static const struct {
 	const char *text;
 	const char *why;
 } bad[] = {
-	{ "bogus line\n", ":1: a line is 'srtp ...' or 'flow ...'" },
+	{ "bogus line\n", ":1: a line is 'srtp ...', 'esp ...' or 'flow ...'" },
+	{ "esp 1 in ESP_NULL_HMAC_MD5_96 spi=1000 auth=00 local=10.0.0.1\n",
+	  "bad esp field 'auth'" },
+	{ "esp 1 in ESP_NULL_HMAC_MD5_96 spi=xyz local=10.0.0.1\n",
+	  "bad esp field 'spi'" },
+	{ "esp 1 out ESP_AES_GCM_16_128 spi=1000 local=10.0.0.1\n",
+	  "esp needs key= (16 bytes)" },
+	{ "esp 1 out ESP_AES_GCM_16_128 spi=1000 local=10.0.0.1 udp=0:4500\n",
+	  "bad esp field 'udp'" },
+	{ "esp 1 out ESP_AES_GCM_16_128 spi=1000 local=10.0.0.1 window=5000\n",
+	  "bad esp field 'window'" },
 	{ "\nsrtp x AES_CM_128_HMAC_SHA1_80 inline:" KEY "\n", ":2: srtp needs an id" },
 	{ "srtp 0 AES_CM_128_HMAC_SHA1_80 inline:" KEY "\n", "srtp needs an id" },
 	{ "srtp 1 ssrc=zz AES_CM_128_HMAC_SHA1_80 inline:" KEY "\n",
