@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "bencode.h"
 #include "hostport.h"
 
@@ -69,14 +70,6 @@ static const char answer_sdp[] =
 	"c=IN IP4 192.0.2.7\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0\r\n"
 	"a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n";
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* "<round>-<call>-<stage> d...e": the cookie says whose reply it is. */
 static size_t

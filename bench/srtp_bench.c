@@ -32,6 +32,7 @@
 #include <intel-ipsec-mb.h>
 #include <srtp2/srtp.h>
 
+#include "bench_clock.h"
 #include "mg_srtp.h"
 
 #define BURST 32
@@ -75,24 +76,7 @@ struct engine {
 
 static uint64_t tsc_hz;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void
-measure_tsc(void)
-{
-	uint64_t t0 = now_ns(), c0 = __rdtsc();
-	struct timespec d = { 0, 200000000 };
-
-	nanosleep(&d, NULL);
-	tsc_hz = (__rdtsc() - c0) * 1000000000ull / (now_ns() - t0);
-}
 
 static void
 master_of(uint32_t ctx, uint8_t master[30])
@@ -836,7 +820,7 @@ main(int argc, char **argv)
 	}
 	if (srtp_init() != srtp_err_status_ok)
 		return 1;
-	measure_tsc();
+	tsc_hz = tsc_rate();
 	run_all(&o);
 	if (!o.json) {
 		for (int k = 0; k < o.nsuites; k++)

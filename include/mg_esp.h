@@ -114,7 +114,8 @@ enum mg_esp_status {
 			       * not 1, 2, 3, ... (RFC 4303 §2.4) */
 	MG_ESP_E_NEXT_HEADER, /* next header not what the mode carries */
 	MG_ESP_E_DUMMY,       /* next header 59: TFC dummy, discarded */
-	MG_ESP_E_NO_ROOM,     /* outbound: too little head- or tailroom */
+	MG_ESP_E_NO_ROOM,     /* outbound: too little head- or tailroom, or
+			       * the result would pass 65535 bytes */
 	MG_ESP_E_SEQ_EXHAUSTED, /* outbound without ESN: 2^32 would be next */
 	MG_ESP_E_LIFETIME,    /* hard lifetime reached: the SA is stopped */
 	MG_ESP_E_CRYPTO,      /* IPsec-MB refused the job */
@@ -204,7 +205,12 @@ uint32_t mg_esp_sa_poll(struct mg_esp_sa *sa, uint64_t now_ms);
  * leaves the inner packet, transport mode the IP header with ESP removed.
  * Every packet gets a status; returns the number with MG_ESP_OK. A packet
  * that fails is left for the caller to drop; its SA's state is unchanged
- * by it (its buffer may not be).
+ * by it (its buffer may not be), save that an outbound MG_ESP_E_CRYPTO
+ * (IPsec-MB refusing a job it was built to take) spends its sequence
+ * number: a gap, which receivers take. A packet refused after its ICV
+ * verified (padding, next header, inner packet) does not move the window
+ * either. With ESN, a sequence number left of the window is read as one
+ * of the next 2^32 (RFC 4303 A2.2) and so fails as MG_ESP_E_ICV.
  */
 #define MG_ESP_BURST_MAX 64
 uint16_t mg_esp_outbound_burst(struct IMB_MGR *mgr, struct mg_esp_pkt *pkts,

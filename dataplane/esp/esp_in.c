@@ -6,8 +6,6 @@
  * next header, the window moved and the lifetimes charged only for a
  * packet that passed every check, so a rejected one changes nothing.
  */
-#include <rte_ip.h>
-
 #include "esp_priv.h"
 
 /*
@@ -63,7 +61,9 @@ replay_commit(struct mg_esp_sa *sa, uint64_t seq)
 			bm[b & sa->bucket_mask] = 0;
 		sa->seq = seq;
 	} else {
-		sa->stats.late++;
+		/* The right edge itself is unmarked on an SA started at a
+		 * given sequence number: taking it is not late. */
+		sa->stats.late += seq != sa->seq;
 	}
 	bm[to & sa->bucket_mask] |= 1ull << (seq & 63);
 }
@@ -90,7 +90,7 @@ outer_parse(const struct mg_esp_sa *sa, struct mg_esp_pkt *pkt,
 			return MG_ESP_E_IP;
 		s->l3_len = (uint16_t)((p[0] & 0x0f) * 4u);
 		/* Not covered by the ICV, and transport mode hands it on. */
-		if (rte_raw_cksum(p, s->l3_len) != 0xffff)
+		if (esp_ip4_sum(p, s->l3_len) != 0xffff)
 			return MG_ESP_E_IP;
 		s->nh_off = 9;
 	}
@@ -370,12 +370,11 @@ transport_decap(struct mg_esp_pkt *pkt, struct esp_slot *s, uint16_t body,
 	uint16_t total = (uint16_t)(s->l3_len + body);
 
 	memmove(p, pkt->data, s->l3_len);
-	p[s->nh_off] = nh;
 	if (s->v6) {
+		p[s->nh_off] = nh;
 		esp_put_be16(p + 4, (uint16_t)(total - IPV6_HDR_LEN));
 	} else {
-		esp_put_be16(p + 2, total);
-		esp_ipv4_cksum(p);
+		esp_ipv4_set(p, nh, total);
 	}
 	pkt->data = p;
 	pkt->len = total;
@@ -411,7 +410,7 @@ in_finish(IMB_MGR *mgr, struct mg_esp_pkt *pkt, struct esp_slot *s)
 	if (st != MG_ESP_OK)
 		return st;
 	replay_commit(sa, s->seq);
-	esp_count(sa, body);
+	esp_count(sa, sa->tunnel ? pkt->len : body); /* without TFC padding */
 	if (s->epoch > sa->epoch)
 		epoch_advance(mgr, sa, s->epoch);
 	return MG_ESP_OK;

@@ -130,14 +130,18 @@ outer_put(struct mg_esp_sa *sa, uint8_t *o, const uint8_t *inner,
 	o[0] = 0x45;
 	o[1] = tos;
 	esp_put_be16(o + 2, total);
-	esp_put_be16(o + 4, sa->ip_id++);
+	esp_put_be16(o + 4, sa->ip_id);
 	o[6] = in_v6 ? 0 : (inner[6] & 0x40); /* DF */
 	o[7] = 0;
 	o[8] = sa->ttl;
 	o[9] = proto;
 	memcpy(o + 12, sa->local, 4);
 	memcpy(o + 16, sa->remote, 4);
-	esp_ipv4_cksum(o);
+	/* Summed from the values, not read back from the bytes just
+	 * written (that stalled store forwarding: 8 % of a packet). */
+	esp_put_be16(o + 10, esp_fold(sa->ip4_sum + tos + total +
+				      sa->ip_id + ((uint32_t)o[6] << 8)));
+	sa->ip_id++;
 }
 
 static uint8_t
@@ -154,9 +158,11 @@ room_ok(const struct mg_esp_sa *sa, const struct mg_esp_pkt *pkt,
 	uint16_t hdr, uint16_t iplen, uint8_t pad)
 {
 	uint32_t after = (uint32_t)pkt->tailroom + pkt->len - iplen;
+	uint32_t trailer = (uint32_t)pad + ESP_TRAILER_LEN + sa->icv_len;
 
-	return pkt->headroom >= hdr &&
-	       after >= (uint32_t)pad + ESP_TRAILER_LEN + sa->icv_len;
+	/* And the result must still be an IP packet: 65535 bytes at most. */
+	return pkt->headroom >= hdr && after >= trailer &&
+	       (uint32_t)hdr + iplen + trailer <= UINT16_MAX;
 }
 
 static uint16_t
@@ -220,14 +226,13 @@ transport_frame(IMB_MGR *mgr, struct mg_esp_sa *sa, struct mg_esp_pkt *pkt,
 	s->nh = p[nh_off];
 	memmove(p - ins, p, l3);
 	p -= ins;
-	p[nh_off] = sa->udp ? IPPROTO_UDP_ : IPPROTO_ESP_;
 	total = (uint16_t)(l3 + ins + body + pad + ESP_TRAILER_LEN +
 			   sa->icv_len);
 	if (v6) {
+		p[nh_off] = sa->udp ? IPPROTO_UDP_ : IPPROTO_ESP_;
 		esp_put_be16(p + 4, (uint16_t)(total - IPV6_HDR_LEN));
 	} else {
-		esp_put_be16(p + 2, total);
-		esp_ipv4_cksum(p);
+		esp_ipv4_set(p, sa->udp ? IPPROTO_UDP_ : IPPROTO_ESP_, total);
 	}
 	if (udp)
 		udp_put(sa, p + l3, (uint16_t)(total - l3));
@@ -268,9 +273,10 @@ out_finish(struct mg_esp_pkt *pkt, struct esp_slot *s)
 	if (sa->udp && s->v6) {
 		uint8_t *u = pkt->data + s->l3_len;
 		uint16_t ulen = (uint16_t)(pkt->len - s->l3_len);
+		/* Summed in network order: stored as it is. */
 		uint16_t ck = esp_udp6_cksum(pkt->data, u, ulen);
 
-		esp_put_be16(u + 6, ck);
+		memcpy(u + 6, &ck, 2);
 	}
 	return MG_ESP_OK;
 }

@@ -381,6 +381,10 @@ sa_fill(struct mg_esp_sa *sa, const struct mg_esp_sa_policy *p,
 	memcpy(sa->local, p->local, sizeof(sa->local));
 	memcpy(sa->remote, p->remote, sizeof(sa->remote));
 	sa->born_ms = mg_esp_now_ms();
+	sa->ip4_sum = 0x4500u + ((uint32_t)sa->ttl << 8) +
+		(sa->udp ? IPPROTO_UDP_ : IPPROTO_ESP_) +
+		esp_get_be16(p->local) + esp_get_be16(p->local + 2) +
+		esp_get_be16(p->remote) + esp_get_be16(p->remote + 2);
 }
 
 /* Point the SA at the parts of its tail. */
@@ -515,15 +519,7 @@ esp_ipv6_walk(const uint8_t *p, uint16_t len, uint16_t *nh_off)
 	return off;
 }
 
-void
-esp_ipv4_cksum(uint8_t *ip)
-{
-	struct rte_ipv4_hdr *h = (struct rte_ipv4_hdr *)ip;
-
-	h->hdr_checksum = 0;
-	h->hdr_checksum = rte_ipv4_cksum(h);
-}
-
+/* In network byte order, as it goes in the packet. */
 uint16_t
 esp_udp6_cksum(const uint8_t *ip6, const uint8_t *udp, uint16_t len)
 {

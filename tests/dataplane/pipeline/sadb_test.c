@@ -61,7 +61,22 @@ sa_new(uint32_t spi, uint16_t flags, bool v6)
 	return sa;
 }
 
-/* A tunnel packet to local from the peer's outbound SA of that SPI. */
+/* RFC 1071 over an IPv4 header, written into it. */
+static void
+ip4_sum(uint8_t *h)
+{
+	uint32_t sum = 0;
+
+	h[10] = h[11] = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	h[10] = (uint8_t)(~sum >> 8);
+	h[11] = (uint8_t)~sum;
+}
+
+/* A packet to local from the peer's outbound SA of that SPI. */
 static uint16_t
 esp_packet(uint8_t *buf, uint32_t spi, uint16_t flags, bool v6,
 	   struct mg_esp_pkt *out)
@@ -78,6 +93,7 @@ esp_packet(uint8_t *buf, uint32_t spi, uint16_t flags, bool v6,
 	d[9] = 17;
 	memcpy(d + 12, remote4, 4);
 	memcpy(d + 16, local4, 4);
+	ip4_sum(d);
 	assert_int_equal(mg_esp_outbound_burst(mgr, &pk, 1), 1);
 	mg_esp_sa_destroy(o);
 	*out = pk;
@@ -248,6 +264,7 @@ test_kdr_block(void **state)
 			d[9] = 17;
 			memcpy(d + 12, remote4, 4);
 			memcpy(d + 16, local4, 4);
+			ip4_sum(d);
 			pk[j] = (struct mg_esp_pkt){ .data = d, .len = 48,
 				.headroom = 128, .tailroom = 256, .sa = out };
 		}
