@@ -17,16 +17,16 @@ gcm_one(IMB_MGR *mgr, const struct mg_esp_sa *sa, struct esp_slot *s,
 	uint8_t *tag = encrypt ? s->icv : s->tag;
 
 	if (sa->key_len == 16 && encrypt)
-		IMB_AES128_GCM_ENC(mgr, s->k->gcm, g, p, p, s->cipher_len, s->iv,
+		IMB_AES128_GCM_ENC(mgr, &s->k->gcm, g, p, p, s->cipher_len, s->iv,
 				   s->aad, s->aad_len, tag, ESP_ICV_MAX);
 	else if (sa->key_len == 16)
-		IMB_AES128_GCM_DEC(mgr, s->k->gcm, g, p, p, s->cipher_len, s->iv,
+		IMB_AES128_GCM_DEC(mgr, &s->k->gcm, g, p, p, s->cipher_len, s->iv,
 				   s->aad, s->aad_len, tag, ESP_ICV_MAX);
 	else if (encrypt)
-		IMB_AES256_GCM_ENC(mgr, s->k->gcm, g, p, p, s->cipher_len, s->iv,
+		IMB_AES256_GCM_ENC(mgr, &s->k->gcm, g, p, p, s->cipher_len, s->iv,
 				   s->aad, s->aad_len, tag, ESP_ICV_MAX);
 	else
-		IMB_AES256_GCM_DEC(mgr, s->k->gcm, g, p, p, s->cipher_len, s->iv,
+		IMB_AES256_GCM_DEC(mgr, &s->k->gcm, g, p, p, s->cipher_len, s->iv,
 				   s->aad, s->aad_len, tag, ESP_ICV_MAX);
 	s->ok = true;
 }

@@ -282,7 +282,7 @@ in_prepare(IMB_MGR *mgr, struct mg_esp_pkt *pkt, struct esp_slot *s)
 	esp = pkt->data + off;
 	s->cipher_len = (uint32_t)(pkt->len - off - ESP_HDR_LEN - sa->iv_len -
 				   sa->icv_len);
-	if (s->cipher_len % sa->block && sa->cipher == ESP_C_CBC)
+	if ((s->cipher_len & (sa->block - 1u)) && sa->cipher == ESP_C_CBC)
 		return MG_ESP_E_TRUNCATED;
 	s->seq = sa->esn ? esn_infer(sa, esp_get_be32(esp + 4)) :
 			   esp_get_be32(esp + 4);
@@ -423,6 +423,7 @@ mg_esp_inbound_burst(IMB_MGR *mgr, struct mg_esp_pkt *pkts, uint16_t n)
 
 	if (n > MG_ESP_BURST_MAX)
 		n = MG_ESP_BURST_MAX;
+	esp_prefetch_burst(pkts, n);
 	esp_pass++;
 	for (uint16_t i = 0; i < n; i++) {
 		pkts[i].status = in_prepare(mgr, &pkts[i], &b.slot[i]);

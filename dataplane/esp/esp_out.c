@@ -147,8 +147,8 @@ outer_put(struct mg_esp_sa *sa, uint8_t *o, const uint8_t *inner,
 static uint8_t
 pad_len(const struct mg_esp_sa *sa, uint16_t body)
 {
-	return (uint8_t)((sa->block - (body + ESP_TRAILER_LEN) % sa->block) %
-			 sa->block);
+	/* Blocks are 4 or 16: a mask, not a division (6 % of a packet). */
+	return (uint8_t)(-(body + ESP_TRAILER_LEN) & (sa->block - 1));
 }
 
 /* Room for hdr bytes in front and the trailer after the packet's own
@@ -288,6 +288,7 @@ mg_esp_outbound_burst(IMB_MGR *mgr, struct mg_esp_pkt *pkts, uint16_t n)
 
 	if (n > MG_ESP_BURST_MAX)
 		n = MG_ESP_BURST_MAX;
+	esp_prefetch_burst(pkts, n);
 	for (uint16_t i = 0; i < n; i++) {
 		pkts[i].status = out_prepare(mgr, &pkts[i], &b.slot[i]);
 		b.slot[i].ready = pkts[i].status == MG_ESP_OK;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <intel-ipsec-mb.h>
+#include <rte_prefetch.h>
 
 #include "mg_esp.h"
 
@@ -37,13 +38,20 @@ struct esp_suite_desc {
 
 extern const struct esp_suite_desc esp_suites[MG_ESP_SUITE_MAX];
 
-/* The keys of one epoch, in the forms IPsec-MB takes. */
+/* The keys of one epoch, in the forms IPsec-MB takes. GCM's key data
+ * (expanded key, then GHASH powers) overlays the AES-CBC/CTR and HMAC
+ * forms, so a GCM packet reads the lines right after the SA header and
+ * no pointer to them. */
 struct esp_keys {
-	uint8_t enc[16 * 15] __attribute__((aligned(16))); /* AES, or ChaCha key */
-	uint8_t dec[16 * 15] __attribute__((aligned(16))); /* AES-CBC decrypt */
-	uint8_t ipad[32] __attribute__((aligned(16))); /* HMAC inner state */
-	uint8_t opad[32] __attribute__((aligned(16))); /* HMAC outer state */
-	struct gcm_key_data *gcm;  /* GCM suites: in the SA's tail */
+	union {
+		struct gcm_key_data gcm;
+		struct {
+			uint8_t enc[16 * 15]; /* AES, or the ChaCha20 key */
+			uint8_t dec[16 * 15]; /* AES-CBC decrypt */
+			uint8_t ipad[32];     /* HMAC inner state */
+			uint8_t opad[32];     /* HMAC outer state */
+		};
+	} __attribute__((aligned(64)));
 	uint64_t epoch;            /* KDR: the epoch these are for, or
 				    * UINT64_MAX */
 	uint32_t pass;             /* KDR inbound: the burst that made them */
@@ -100,8 +108,8 @@ struct mg_esp_sa {
 	 * a random key of their own: unpredictable and never repeated. */
 	uint8_t iv_nonce[8];
 	uint8_t iv_enc[16 * 11] __attribute__((aligned(16)));
-	/* keys[nb_keys]; GCM: gcm_key_data[nb_keys]; KDR: the master;
-	 * inbound: bucket_mask + 1 buckets. */
+	/* keys[nb_keys]; KDR: the master; inbound: bucket_mask + 1
+	 * buckets. */
 	uint64_t tail[] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 
@@ -239,6 +247,32 @@ esp_count(struct mg_esp_sa *sa, uint32_t bytes)
 	if (__builtin_expect(!esp_lifetime_ok(sa), 0))
 		__atomic_fetch_or(&sa->state, MG_ESP_SA_HARD,
 				  __ATOMIC_RELAXED);
+}
+
+/*
+ * Ask for the SA lines a burst will read (the header's first three, and
+ * the first key set's first seven: GCM's expanded key and the GHASH
+ * powers a media packet uses) before framing any of it. With many SAs
+ * their misses then overlap instead of stalling one packet at a time.
+ * The key set sits right after the header, so no pointer is followed.
+ */
+static inline void
+esp_prefetch_burst(const struct mg_esp_pkt *pkts, uint16_t n)
+{
+	const struct mg_esp_sa *last = NULL;
+
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *p = (const uint8_t *)pkts[i].sa;
+
+		if (pkts[i].sa == last) /* a trunk's burst: one SA */
+			continue;
+		last = pkts[i].sa;
+		for (int l = 0; l < 3; l++)
+			rte_prefetch0(p + 64 * l);
+		p += sizeof(struct mg_esp_sa);
+		for (int l = 0; l < 7; l++)
+			rte_prefetch0(p + 64 * l);
+	}
 }
 
 /* Count each failed packet's drop on its SA; the number that passed. */

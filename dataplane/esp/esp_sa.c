@@ -163,7 +163,7 @@ policy_check(const struct mg_esp_sa_policy *p)
 /* Where the parts of an SA's tail start, in bytes from the tail. */
 struct sa_layout {
 	uint8_t nb_keys;
-	size_t gcm, master, buckets, size;
+	size_t master, buckets, size;
 };
 
 static void
@@ -178,9 +178,6 @@ sa_layout(const struct mg_esp_sa_policy *p, uint16_t buckets,
 	 * one for a later epoch after a long loss (esp_in.c). */
 	l->nb_keys = p->kdr_log2 == 0 ? 1 : inbound ? 4 : 2;
 	at = l->nb_keys * sizeof(struct esp_keys);
-	l->gcm = at;
-	if (esp_suites[p->suite].cipher == ESP_C_GCM)
-		at += l->nb_keys * sizeof(struct gcm_key_data);
 	l->master = at;
 	if (p->kdr_log2)
 		at += (sizeof(struct esp_master) + 7) & ~(size_t)7;
@@ -223,9 +220,9 @@ keys_load(IMB_MGR *mgr, const struct mg_esp_sa *sa, struct esp_keys *k,
 	switch (sa->cipher) {
 	case ESP_C_GCM:
 		if (sa->key_len == 16)
-			IMB_AES128_GCM_PRE(mgr, enc, k->gcm);
+			IMB_AES128_GCM_PRE(mgr, enc, &k->gcm);
 		else
-			IMB_AES256_GCM_PRE(mgr, enc, k->gcm);
+			IMB_AES256_GCM_PRE(mgr, enc, &k->gcm);
 		break;
 	case ESP_C_CHACHA:
 		memcpy(k->enc, enc, 32);
@@ -395,8 +392,6 @@ sa_link(struct mg_esp_sa *sa, const struct sa_layout *l)
 
 	sa->nb_keys = l->nb_keys;
 	sa->keys = (struct esp_keys *)t;
-	for (uint8_t i = 0; i < l->nb_keys && sa->cipher == ESP_C_GCM; i++)
-		sa->keys[i].gcm = (struct gcm_key_data *)(t + l->gcm) + i;
 	if (sa->kdr_log2)
 		sa->master = (struct esp_master *)(t + l->master);
 	if (sa->inbound)
