@@ -63,6 +63,7 @@ seq_take(IMB_MGR *mgr, struct mg_esp_sa *sa, struct esp_slot *s)
 		sa->epoch = e;
 	}
 	s->k = esp_keys_of(sa, e);
+	s->epoch = e;
 	sa->seq = next;
 	s->seq = next;
 	return MG_ESP_OK;
@@ -78,7 +79,7 @@ esp_frame(IMB_MGR *mgr, struct mg_esp_sa *sa, struct esp_slot *s,
 
 	s->esp = esp;
 	s->payload = esp + ESP_HDR_LEN + sa->iv_len;
-	esp_put_be32(esp, (uint32_t)(sa->spi + sa->epoch)); /* KDR: SPI_e */
+	esp_put_be32(esp, (uint32_t)(sa->spi + s->epoch)); /* KDR: SPI_e */
 	esp_put_be32(esp + 4, (uint32_t)s->seq);
 	iv_make(mgr, sa, s, esp + ESP_HDR_LEN);
 	t = s->payload + body;

@@ -141,7 +141,7 @@ struct esp_slot {
 	uint8_t *icv;          /* ICV in the packet */
 	uint8_t *payload;      /* first byte after the IV */
 	const struct esp_keys *k; /* of the packet's epoch */
-	uint64_t epoch;        /* KDR inbound: the packet's */
+	uint64_t epoch;        /* KDR: the packet's (0 without) */
 	uint64_t seq;
 	uint32_t cipher_len;   /* payload through next header */
 	uint16_t l3_len;       /* IP header (and extensions) before ESP/UDP */
@@ -194,11 +194,12 @@ esp_get_be32(const uint8_t *p)
 	       ((uint32_t)p[2] << 8) | p[3];
 }
 
-/* AEAD AAD (RFC 4106 §5, RFC 7634 §2.1): SPI || [seq high ||] seq low. */
+/* AEAD AAD (RFC 4106 §5, RFC 7634 §2.1): SPI || [seq high ||] seq low,
+ * the SPI as on the wire (with KDR, the epoch's). */
 static inline void
 esp_aad(const struct mg_esp_sa *sa, struct esp_slot *s)
 {
-	esp_put_be32(s->aad, sa->spi);
+	esp_put_be32(s->aad, (uint32_t)(sa->spi + s->epoch));
 	if (sa->esn) {
 		esp_put_be32(s->aad + 4, (uint32_t)(s->seq >> 32));
 		esp_put_be32(s->aad + 8, (uint32_t)s->seq);

@@ -8,7 +8,7 @@
  *   esp_tool --dir out|in --suite NAME --spi N [--key HEX] [--salt HEX]
  *            [--auth-key HEX] [--tunnel --local IP --remote IP] [--esn]
  *            [--udp LPORT:RPORT] [--seq N] [--window N] [--ttl N]
- *            [--headroom N] [--tailroom N]
+ *            [--kdr N] [--headroom N] [--tailroom N]
  *
  * One SA, one IPsec-MB manager. Each stdin line is one IP packet in hex
  * (outbound: the packet to protect; inbound: the ESP packet from its IP
@@ -300,6 +300,7 @@ static const struct option lopts[] = {
 	{"seq", required_argument, NULL, 'q'},
 	{"window", required_argument, NULL, 'w'},
 	{"ttl", required_argument, NULL, 'T'},
+	{"kdr", required_argument, NULL, 'K'},
 	{"headroom", required_argument, NULL, 'H'},
 	{"tailroom", required_argument, NULL, 'R'},
 	{"help", no_argument, NULL, 'h'},
@@ -335,6 +336,9 @@ parse_policy_opt(int opt, const char *arg, struct opts *o)
 		break;
 	case 'T':
 		p->ttl = (uint8_t)parse_num("--ttl", arg, 0, 255);
+		break;
+	case 'K':
+		p->kdr_log2 = (uint8_t)parse_num("--kdr", arg, 0, 255);
 		break;
 	case 'H':
 		o->headroom = (unsigned)parse_num("--headroom", arg, 0,
