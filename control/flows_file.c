@@ -83,6 +83,8 @@ flow_field(const char *tok, struct mg_ctl_flow *f, uint32_t *out_port,
 			return f->flags |= MG_FLOW_F_RTCP, 0;
 		if (KEY("churn"))
 			return *churn = 1, 0;
+		if (KEY("esp-udp"))
+			return f->flags |= MG_FLOW_F_ESP_UDP, 0;
 		return -1;
 	}
 	if (KEY("local"))
@@ -105,6 +107,12 @@ flow_field(const char *tok, struct mg_ctl_flow *f, uint32_t *out_port,
 		return parse_u32(v, UINT32_MAX, &f->tx_ctx);
 	if (KEY("peer"))
 		return parse_u32(v, UINT32_MAX, &f->peer);
+	if (KEY("rx-esp"))
+		return parse_u32(v, UINT32_MAX, &f->rx_esp);
+	if (KEY("tx-esp"))
+		return parse_u32(v, UINT32_MAX, &f->tx_esp);
+	if (KEY("rx-esp2"))
+		return parse_u32(v, UINT32_MAX, &f->rx_esp2);
 	if (KEY("out-port"))
 		return parse_u32(v, 65535, out_port);
 #undef KEY

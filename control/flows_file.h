@@ -10,6 +10,7 @@
  *   flow ID local=IP:PORT action=relay|srtp-to-rtp|rtp-to-srtp|srtp-to-srtp|drop
  *        [remote=IP:PORT] [rx=SRTP_ID] [tx=SRTP_ID] [peer=FLOW_ID]
  *        out-port=N out-src=IP:PORT out-dst=IP:PORT out-dmac=MAC [out-smac=MAC]
+ *        [rx-esp=ESP_ID [rx-esp2=ESP_ID]] [tx-esp=ESP_ID] [esp-udp]
  *        [latch] [strict] [rtcp] [churn]
  *
  * `churn` marks a flow that --churn deletes and installs again, with its

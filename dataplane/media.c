@@ -214,6 +214,33 @@ mg_media_apply(void *media, const struct mg_ctl_msg *req,
 	return mg_tables_apply(&m->t, req, ack);
 }
 
+/* Per ESP SA (up to 256): its counters and each drop reason. */
+static void
+print_esp_final(const struct mg_esp_table *e)
+{
+	for (uint32_t id = 1, shown = 0; id <= e->max && shown < 256; id++) {
+		const struct mg_esp_sa *sa = e->by_id[id].sa;
+		const struct mg_esp_stats *c;
+
+		if (sa == NULL)
+			continue;
+		shown++;
+		c = mg_esp_sa_stats(sa);
+		printf("mg-esp id=%u spi=0x%x %s packets=%llu bytes=%llu "
+		       "late=%llu seq=%llu", id, mg_esp_sa_spi(sa),
+		       e->by_id[id].inbound ? "in" : "out",
+		       (unsigned long long)c->packets,
+		       (unsigned long long)c->bytes,
+		       (unsigned long long)c->late,
+		       (unsigned long long)mg_esp_sa_seq(sa));
+		for (int st = 1; st < MG_ESP_STATUS_MAX; st++)
+			if (c->drops[st])
+				printf(" esp_%s=%llu", mg_esp_status_key(st),
+				       (unsigned long long)c->drops[st]);
+		printf("\n");
+	}
+}
+
 /* Lines the tests read: per lcore, then per flow (up to 256 of them). */
 void
 mg_media_print_final(const struct mg_media *m)
@@ -227,7 +254,9 @@ mg_media_print_final(const struct mg_media *m)
 		       "drop_action=%llu drop_source=%llu drop_srtp=%llu "
 		       "drop_tx=%llu drop_room=%llu to_kernel=%llu "
 		       "from_kernel=%llu drop_kernel=%llu handed_off=%llu "
-		       "from_peers=%llu drop_handoff=%llu arp_replies=%llu", lc,
+		       "from_peers=%llu drop_handoff=%llu arp_replies=%llu "
+		       "esp_rx=%llu esp_tx=%llu drop_esp=%llu esp_no_sa=%llu "
+		       "esp_not_through=%llu", lc,
 		       (unsigned long long)s->rx_pkts,
 		       (unsigned long long)s->tx_pkts,
 		       (unsigned long long)s->no_flow,
@@ -242,7 +271,12 @@ mg_media_print_final(const struct mg_media *m)
 		       (unsigned long long)s->handed_off,
 		       (unsigned long long)s->from_peers,
 		       (unsigned long long)s->drop_handoff,
-		       (unsigned long long)s->arp_replies);
+		       (unsigned long long)s->arp_replies,
+		       (unsigned long long)s->esp_rx,
+		       (unsigned long long)s->esp_tx,
+		       (unsigned long long)s->drop_esp,
+		       (unsigned long long)s->esp_no_sa,
+		       (unsigned long long)s->esp_not_through);
 		for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 			printf(" %s=%llu", mg_pkt_class_name(c),
 			       (unsigned long long)s->cls[c]);
@@ -266,8 +300,12 @@ mg_media_print_final(const struct mg_media *m)
 			if (f->c.drop_srtp[st])
 				printf(" srtp_%s=%llu", mg_srtp_status_key(st),
 				       (unsigned long long)f->c.drop_srtp[st]);
+		if (f->c.drop_esp)
+			printf(" drop_esp=%llu",
+			       (unsigned long long)f->c.drop_esp);
 		printf("\n");
 	}
+	print_esp_final(&m->t.esp);
 }
 
 void

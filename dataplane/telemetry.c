@@ -40,6 +40,11 @@ lcore_dict(struct rte_tel_data *d, const struct mg_pipe_stats *s)
 	U64(d, "from_peers", s->from_peers);
 	U64(d, "arp_replies", s->arp_replies);
 	U64(d, "drop_handoff", s->drop_handoff);
+	U64(d, "esp_rx", s->esp_rx);
+	U64(d, "esp_tx", s->esp_tx);
+	U64(d, "drop_esp", s->drop_esp);
+	U64(d, "esp_no_sa", s->esp_no_sa);
+	U64(d, "esp_not_through", s->esp_not_through);
 	for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 		U64(d, mg_pkt_class_name(c), s->cls[c]);
 }

@@ -134,6 +134,9 @@ enum mg_flow_flags {
 	MG_FLOW_F_LATCH = 1u << 0, /* learn `remote` from the first good packet */
 	MG_FLOW_F_RTCP = 1u << 1,  /* an RTCP-only port (no rtcp-mux) */
 	MG_FLOW_F_STRICT = 1u << 2, /* drop packets not from `remote` */
+	MG_FLOW_F_ESP_UDP = 1u << 3, /* UDP to `local` is ESP-in-UDP (RFC
+				      * 3948): decapsulated first, its inner
+				      * packet then finds its own flow */
 };
 
 /*
@@ -159,6 +162,22 @@ struct mg_ctl_flow {
 	uint16_t reserved;
 	struct mg_ctl_addr out_src;
 	struct mg_ctl_addr out_dst;
+	/* ESP (ids of SAs installed by ESP_ADD, 0: none). rx_esp: an inbound
+	 * SA the packets of this flow must have come through (decapsulated
+	 * by it; a packet that did not is dropped). tx_esp: an outbound SA
+	 * what the flow sends goes out through, after the header rewrite
+	 * (transport mode: to out_dst; tunnel mode: inside the SA's tunnel).
+	 * Several flows may share an SA (one SA pair for a session's media);
+	 * an SA a flow holds is not deleted (EBUSY). rx_esp2: a second
+	 * inbound SA the flow takes, the old one of a make-before-break
+	 * rekey while it drains (FLOW_MOD moves it there, and later away).
+	 * The flows of one SA run on one lcore, chosen by the SPI's block
+	 * of 256: a rekey's new inbound SA takes an SPI in the old one's
+	 * block (the receiver picks its SPIs). */
+	uint32_t rx_esp;
+	uint32_t tx_esp;
+	uint32_t rx_esp2;
+	uint32_t reserved2;
 };
 
 /*
@@ -182,6 +201,8 @@ struct mg_ctl_flow_stats {
 	uint64_t drop_source;     /* from an address the flow does not take */
 	uint64_t drop_srtp[MG_SRTP_STATUS_MAX]; /* by enum mg_srtp_status */
 	uint64_t drop_tx;         /* port tx queue full */
+	uint64_t drop_esp;        /* not through rx_esp, or tx_esp refused
+				   * (why: the SA's own counters) */
 };
 
 /* What the dataplane tells without being asked. A burst is at least the
@@ -273,8 +294,8 @@ struct mg_ctl_msg {
 
 _Static_assert(sizeof(struct mg_ctl_hdr) == 24, "ring header is ABI");
 _Static_assert(sizeof(struct mg_ctl_srtp_add) == 240, "ABI");
-_Static_assert(sizeof(struct mg_ctl_flow) == 116, "ABI");
-_Static_assert(sizeof(struct mg_ctl_flow_stats) == 192, "ABI");
+_Static_assert(sizeof(struct mg_ctl_flow) == 132, "ABI");
+_Static_assert(sizeof(struct mg_ctl_flow_stats) == 200, "ABI");
 _Static_assert(sizeof(struct mg_ctl_lcore_stats) == 240, "ABI");
 _Static_assert(sizeof(struct mg_ctl_event) == 24, "ABI");
 _Static_assert(sizeof(struct mg_ctl_esp_stats) == 168, "ABI");

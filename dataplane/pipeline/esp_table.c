@@ -90,6 +90,8 @@ esp_del(struct mg_esp_table *e, const struct mg_ctl_msg *req)
 	ent = &e->by_id[id];
 	if (ent->sa == NULL)
 		return ENOENT;
+	if (ent->refs != 0)
+		return EBUSY;
 	/* Unlinked now, wiped once no lcore can hold it. */
 	if (ent->inbound)
 		mg_sadb_del(e->sadb, mg_esp_sa_spi(ent->sa), ent->local,
@@ -99,6 +101,30 @@ esp_del(struct mg_esp_table *e, const struct mg_ctl_msg *req)
 	memset(ent, 0, sizeof(*ent));
 	e->count--;
 	return 0;
+}
+
+struct mg_esp_sa *
+mg_esp_table_hold(struct mg_esp_table *e, uint32_t id, bool inbound)
+{
+	struct mg_esp_entry *ent;
+
+	if (id == 0 || id > e->max)
+		return NULL;
+	ent = &e->by_id[id];
+	if (ent->sa == NULL || ent->inbound != inbound)
+		return NULL;
+	ent->refs++;
+	return ent->sa;
+}
+
+/* A flow is unlinked before its SA can be deleted, and both are freed
+ * after grace periods that start in that order: a reader that still
+ * holds the flow is waited for before the SA goes. */
+void
+mg_esp_table_release(struct mg_esp_table *e, uint32_t id)
+{
+	if (id != 0 && id <= e->max && e->by_id[id].refs > 0)
+		e->by_id[id].refs--;
 }
 
 static mg_ctl_status_t

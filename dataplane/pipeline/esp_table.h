@@ -21,6 +21,7 @@ struct mg_esp_entry {
 	struct mg_esp_sa *sa;
 	uint8_t local[16];   /* inbound: its key in the SA database */
 	bool v6, inbound;
+	uint32_t refs;       /* flows holding it: not deleted while > 0 */
 };
 
 struct mg_esp_table {
@@ -41,5 +42,20 @@ mg_ctl_status_t mg_esp_table_apply(struct mg_esp_table *e,
 
 /* Free what every reader has moved past; main lcore, between polls. */
 void mg_esp_table_reclaim(struct mg_esp_table *e);
+
+/* A flow takes (or lets go of) SA id: the SA, or NULL if there is none
+ * of that direction (inbound: true for an rx_esp). */
+struct mg_esp_sa *mg_esp_table_hold(struct mg_esp_table *e, uint32_t id,
+				    bool inbound);
+void mg_esp_table_release(struct mg_esp_table *e, uint32_t id);
+
+/* The worker that handles the flows of an SA, given its SPI: one per SA
+ * so its sequence numbers and window are never shared. */
+static inline uint32_t
+mg_esp_owner_hash(uint32_t spi)
+{
+	/* Epochs of a KDR SA share the block's owner. */
+	return (spi / MG_ESP_KDR_EPOCHS) * 2654435761u;
+}
 
 #endif /* MG_DP_ESP_TABLE_H */

@@ -46,6 +46,7 @@ struct mg_flow_counters {
 	uint64_t drop_source;
 	uint64_t drop_tx;
 	uint64_t drop_srtp[MG_SRTP_STATUS_MAX];
+	uint64_t drop_esp;
 };
 
 struct mg_flow {
@@ -57,6 +58,10 @@ struct mg_flow {
 	struct mg_srtp_ctx *rx_ctx; /* owned: wiped when the flow is freed */
 	struct mg_srtp_ctx *tx_ctx;
 	struct mg_flow *peer;       /* read with acquire: NULL when gone */
+	struct mg_esp_sa *rx_esp;   /* held, not owned: packets came through */
+	struct mg_esp_sa *tx_esp;   /* held, not owned: packets go out by */
+	struct mg_esp_sa *rx_esp2;  /* held: a draining one, also taken */
+	uint32_t esp_owner;         /* with an SA: mg_esp_owner_hash */
 	struct rte_ether_addr out_src_mac, out_dst_mac;
 	struct mg_ctl_addr out_src, out_dst;
 	struct mg_ctl_addr remote;  /* configured source, family 0: any */
@@ -68,6 +73,7 @@ struct mg_flow {
 	uint32_t id;
 	uint32_t peer_id;
 	uint32_t rx_ctx_id, tx_ctx_id;
+	uint32_t rx_esp_id, tx_esp_id, rx_esp2_id;
 	struct mg_flow_key key;
 	struct mg_flow_counters c __attribute__((aligned(64)));
 };

@@ -208,13 +208,25 @@ addr_ok(const struct mg_ctl_addr *a, bool may_be_unset)
 }
 
 /* What an action needs: the contexts it names and nothing else. */
+/* Let go of the SAs a flow held (at its unlinking: see
+ * mg_esp_table_release for why not later). */
+static void
+flow_release_esp(struct mg_tables *t, struct mg_flow *f)
+{
+	mg_esp_table_release(&t->esp, f->rx_esp_id);
+	mg_esp_table_release(&t->esp, f->tx_esp_id);
+	mg_esp_table_release(&t->esp, f->rx_esp2_id);
+	f->rx_esp_id = f->tx_esp_id = f->rx_esp2_id = 0;
+}
+
 static bool
 flow_shape_ok(const struct mg_ctl_flow *f)
 {
 	bool rx = f->rx_ctx != 0, tx = f->tx_ctx != 0;
 
 	if (f->action == 0 || f->action >= MG_FLOW_ACTION_MAX ||
-	    (f->flags & ~(MG_FLOW_F_LATCH | MG_FLOW_F_RTCP | MG_FLOW_F_STRICT)))
+	    (f->flags & ~(MG_FLOW_F_LATCH | MG_FLOW_F_RTCP | MG_FLOW_F_STRICT |
+			  MG_FLOW_F_ESP_UDP)))
 		return false;
 	if (!addr_ok(&f->local, false) || !addr_ok(&f->remote, true))
 		return false;
@@ -274,6 +286,43 @@ flow_make(struct mg_tables *t, const struct mg_ctl_flow *m)
 	return f;
 }
 
+/* The SAs a flow names, held for it: 0, or ENOENT (no such SA of that
+ * direction). The lcore that runs them follows from the SA. */
+static mg_ctl_status_t
+flow_hold_esp(struct mg_tables *t, struct mg_flow *f,
+	      const struct mg_ctl_flow *m)
+{
+	const struct mg_esp_sa *by;
+
+	if (m->rx_esp) {
+		f->rx_esp = mg_esp_table_hold(&t->esp, m->rx_esp, true);
+		if (f->rx_esp == NULL)
+			return ENOENT;
+		f->rx_esp_id = m->rx_esp;
+	}
+	if (m->tx_esp) {
+		f->tx_esp = mg_esp_table_hold(&t->esp, m->tx_esp, false);
+		if (f->tx_esp == NULL) {
+			flow_release_esp(t, f);
+			return ENOENT;
+		}
+		f->tx_esp_id = m->tx_esp;
+	}
+	if (m->rx_esp2) {
+		f->rx_esp2 = mg_esp_table_hold(&t->esp, m->rx_esp2, true);
+		if (f->rx_esp2 == NULL || !m->rx_esp) {
+			flow_release_esp(t, f);
+			return f->rx_esp2 ? EINVAL : ENOENT;
+		}
+		f->rx_esp2_id = m->rx_esp2;
+	}
+	/* Where it came in decides, else where it goes out. */
+	by = f->rx_esp ? f->rx_esp : f->tx_esp;
+	if (by != NULL)
+		f->esp_owner = mg_esp_owner_hash(mg_esp_sa_spi(by));
+	return 0;
+}
+
 /* Tie the two directions of a call, whichever came second. */
 static void
 flow_link_peer(struct mg_tables *t, struct mg_flow *f)
@@ -312,13 +361,15 @@ flow_add(struct mg_tables *t, const struct mg_ctl_msg *req)
 	f = flow_make(t, m);
 	if (f == NULL)
 		return ENOMEM;
-	if (rte_hash_lookup(t->hash, &f->key) >= 0) {
-		srtp_secret_free(f, sizeof(*f));
-		return EEXIST; /* another flow has this local address */
+	st = rte_hash_lookup(t->hash, &f->key) >= 0 ? EEXIST : /* taken */
+	     flow_hold_esp(t, f, m);
+	if (st == 0 && rte_hash_add_key_data(t->hash, &f->key, f) != 0) {
+		flow_release_esp(t, f);
+		st = ENOSPC;
 	}
-	if (rte_hash_add_key_data(t->hash, &f->key, f) != 0) {
+	if (st != 0) {
 		srtp_secret_free(f, sizeof(*f));
-		return ENOSPC;
+		return st;
 	}
 	__atomic_store_n(&t->flow_by_id[m->id], f, __ATOMIC_RELEASE);
 	t->nb_flows++;
@@ -369,6 +420,7 @@ flow_del(struct mg_tables *t, const struct mg_ctl_msg *req)
 	}
 	__atomic_store_n(&t->flow_by_id[id], NULL, __ATOMIC_RELEASE);
 	t->nb_flows--;
+	flow_release_esp(t, f);
 	/* Freed once every reader is past it. */
 	d.pos = rte_hash_del_key(t->hash, &f->key);
 	d.f = f;
@@ -463,12 +515,20 @@ flow_mod(struct mg_tables *t, const struct mg_ctl_msg *req)
 	f = flow_make(t, m);
 	if (f == NULL)
 		return ENOMEM;
+	st = flow_hold_esp(t, f, m);
+	if (st != 0) {
+		srtp_secret_free(f, sizeof(*f));
+		return st;
+	}
 	d.keep = flow_inherit(f, o);
-	/* The swap: a lookup finds the old flow or the new one. */
+	/* The swap: a lookup finds the old flow or the new one. An SA
+	 * changed here is the atomic outbound switch of a rekey. */
 	if (rte_hash_add_key_data(t->hash, &f->key, f) != 0) {
+		flow_release_esp(t, f);
 		srtp_secret_free(f, sizeof(*f));
 		return ENOSPC;
 	}
+	flow_release_esp(t, o);
 	__atomic_store_n(&t->flow_by_id[m->id], f, __ATOMIC_RELEASE);
 	owners_swap(t, f, o, d.keep);
 	if (o->peer != NULL && o->peer->peer == o)
@@ -502,6 +562,7 @@ flow_stats(struct mg_tables *t, const struct mg_ctl_msg *req,
 	s->latched = __atomic_load_n(&f->c.latched, __ATOMIC_RELAXED);
 	s->drop_source = __atomic_load_n(&f->c.drop_source, __ATOMIC_RELAXED);
 	s->drop_tx = __atomic_load_n(&f->c.drop_tx, __ATOMIC_RELAXED);
+	s->drop_esp = __atomic_load_n(&f->c.drop_esp, __ATOMIC_RELAXED);
 	for (int i = 0; i < MG_SRTP_STATUS_MAX; i++)
 		s->drop_srtp[i] = __atomic_load_n(&f->c.drop_srtp[i],
 						  __ATOMIC_RELAXED);

@@ -14,6 +14,7 @@ static const char *const class_names[MG_PKT_CLASS_MAX] = {
 	[MG_PKT_DTLS] = "dtls", [MG_PKT_OTHER_UDP] = "other_udp",
 	[MG_PKT_NOT_IP] = "not_ip", [MG_PKT_NOT_UDP] = "not_udp",
 	[MG_PKT_FRAGMENT] = "fragment", [MG_PKT_MALFORMED] = "malformed",
+	[MG_PKT_ESP] = "esp",
 };
 
 const char *
@@ -78,6 +79,8 @@ parse_ipv4(const uint8_t *p, uint16_t len, uint16_t l3, struct mg_pkt_meta *m,
 	if (rte_be_to_cpu_16(ip->fragment_offset) &
 	    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
 		return MG_PKT_FRAGMENT;
+	if (ip->next_proto_id == IPPROTO_ESP)
+		return MG_PKT_ESP;
 	if (ip->next_proto_id != IPPROTO_UDP)
 		return MG_PKT_NOT_UDP;
 	m->key.family = m->src.family = 4;
@@ -104,6 +107,8 @@ parse_ipv6(const uint8_t *p, uint16_t len, uint16_t l3, struct mg_pkt_meta *m,
 		return MG_PKT_MALFORMED;
 	if (ip->proto == IPPROTO_FRAGMENT)
 		return MG_PKT_FRAGMENT;
+	if (ip->proto == IPPROTO_ESP)
+		return MG_PKT_ESP;
 	if (ip->proto != IPPROTO_UDP) /* extension headers: not media */
 		return MG_PKT_NOT_UDP;
 	m->key.family = m->src.family = 6;
@@ -125,11 +130,13 @@ parse_one(struct rte_mbuf *mb, struct mg_pkt_meta *m)
 
 	memset(&m->key, 0, sizeof(m->key));
 	m->src.family = 0;
+	m->esp = NULL;
 	if (mb->nb_segs != 1)
 		return MG_PKT_MALFORMED; /* media is small: one segment */
 	l3 = l2_len(p, len, &type);
 	if (l3 == 0)
 		return MG_PKT_MALFORMED;
+	m->l3_off = l3;
 	if (type == RTE_ETHER_TYPE_IPV4)
 		cls = parse_ipv4(p, len, l3, m, &l4);
 	else if (type == RTE_ETHER_TYPE_IPV6)

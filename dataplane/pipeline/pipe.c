@@ -14,13 +14,7 @@
 #include "dp.h"
 #include "arp.h"
 #include "pipe.h"
-
-/* A packet's way through the burst. */
-struct pkt_state {
-	struct mg_flow *flow;   /* NULL: dropped (counted where decided) */
-	uint16_t pl_len;        /* the payload as it is now */
-	bool kernel;            /* not ours: to the exception TAP */
-};
+#include "pipe_priv.h"
 
 struct srtp_list {
 	struct mg_srtp_pkt pk[MG_MAX_BURST];
@@ -28,12 +22,6 @@ struct srtp_list {
 	uint16_t n;
 };
 
-struct burst {
-	struct rte_mbuf *mb[MG_MAX_BURST];
-	struct mg_pkt_meta meta[MG_MAX_BURST];
-	struct pkt_state ps[MG_MAX_BURST];
-	uint16_t n;
-};
 
 int
 mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
@@ -99,19 +87,50 @@ kernels(uint8_t cls)
 	       cls == MG_PKT_FRAGMENT;
 }
 
+/* The flows of packets at[0..k): one bulk lookup. To no flow: the
+ * kernel's (SIP, DNS, anything to an address that is not a call's). */
+void
+pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
+		 const uint8_t *at, uint16_t k)
+{
+	const void *keys[MG_MAX_BURST];
+	void *data[MG_MAX_BURST];
+	uint64_t hits = 0;
+
+	if (k == 0)
+		return;
+	for (uint16_t j = 0; j < k; j++)
+		keys[j] = &b->meta[at[j]].key;
+	rte_hash_lookup_bulk_data(pl->t->hash, keys, k, &hits, data);
+	for (uint16_t j = 0; j < k; j++) {
+		struct mg_flow *f = data[j];
+		uint16_t i = at[j];
+		uint8_t cls = b->meta[i].cls;
+
+		if (!(hits & (1ull << j))) {
+			pl->st.no_flow++;
+			b->ps[i].kernel = true;
+		} else if (cls > MG_PKT_RTCP && !(f->flags & MG_FLOW_F_ESP_UDP)) {
+			pl->st.cls[cls]++;
+		} else {
+			/* Its header and counters: read and written next. */
+			rte_prefetch0(f);
+			rte_prefetch0(&f->c);
+			b->ps[i].flow = f;
+		}
+	}
+}
+
 /*
- * Every UDP packet is looked up. To no flow: the kernel's (SIP, DNS, and
- * anything to an address that is not a call's). To a flow: RTP and RTCP
- * go on; what else reaches a media port (STUN, DTLS, other first bytes:
- * we do not speak ICE or DTLS-SRTP yet) is counted by class and dropped.
+ * Every UDP packet is looked up. To a flow: RTP and RTCP go on (and
+ * anything to an ESP-in-UDP port, for the ESP step); what else reaches a
+ * media port (STUN, DTLS, other first bytes: we do not speak ICE or
+ * DTLS-SRTP yet) is counted by class and dropped. ESP goes to its step.
  */
 static void
 lookup(struct mg_pipe_lcore *pl, struct burst *b)
 {
-	const void *keys[MG_MAX_BURST];
-	void *data[MG_MAX_BURST];
 	uint8_t at[MG_MAX_BURST];
-	uint64_t hits = 0;
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < b->n; i++) {
@@ -120,36 +139,20 @@ lookup(struct mg_pipe_lcore *pl, struct burst *b)
 		b->ps[i].flow = NULL;
 		b->ps[i].pl_len = b->meta[i].pl_len;
 		b->ps[i].kernel = kernels(cls);
+		b->ps[i].gone = false;
 		if (cls > MG_PKT_OTHER_UDP) {
 			pl->st.cls[cls]++;
 			continue;
 		}
-		at[k] = (uint8_t)i;
-		keys[k++] = &b->meta[i].key;
+		at[k++] = (uint8_t)i;
 	}
-	if (k == 0)
-		return;
-	rte_hash_lookup_bulk_data(pl->t->hash, keys, k, &hits, data);
-	for (uint16_t j = 0; j < k; j++) {
-		struct mg_flow *f = data[j];
-		uint8_t cls = b->meta[at[j]].cls;
-
-		if (!(hits & (1ull << j))) {
-			pl->st.no_flow++;
-			b->ps[at[j]].kernel = true;
-		} else if (cls > MG_PKT_RTCP) {
-			pl->st.cls[cls]++;
-		} else {
-			/* Its header and counters: read and written next. */
-			rte_prefetch0(f);
-			rte_prefetch0(&f->c);
-			b->ps[at[j]].flow = f;
-		}
-	}
+	pipe_lookup_some(pl, b, at, k);
 }
 
-/* Count what came in on each flow; refuse what its source or action
- * refuses; latch plain flows (SRTP ones latch once authenticated). */
+/* Hand a flow held to an SA to the lcore that runs the SA; count what
+ * came in on each flow; refuse what did not come through its SA, or
+ * what its source or action refuses; latch plain flows (SRTP ones latch
+ * once authenticated). */
 static void
 admit(struct mg_pipe_lcore *pl, struct burst *b)
 {
@@ -158,9 +161,21 @@ admit(struct mg_pipe_lcore *pl, struct burst *b)
 
 		if (f == NULL)
 			continue;
+		/* A flow sending through an SA runs on the SA's lcore. */
+		if (f->tx_esp && !f->rx_esp &&
+		    pipe_hand_off(pl, b, i, f->esp_owner))
+			continue;
 		f->c.rx_pkts++;
 		f->c.rx_bytes += b->meta[i].pl_len;
-		if (!source_ok(f, &b->meta[i].src)) {
+		if (b->meta[i].esp != f->rx_esp &&
+		    (b->meta[i].esp == NULL || b->meta[i].esp != f->rx_esp2)) {
+			/* Not through the SA the flow takes (plain to an ESP
+			 * flow, or through another SA): refused. */
+			f->c.drop_esp++;
+			pl->st.drop_esp++;
+			pl->st.esp_not_through++;
+			b->ps[i].flow = NULL;
+		} else if (!source_ok(f, &b->meta[i].src)) {
 			f->c.drop_source++;
 			pl->st.drop_source++;
 			b->ps[i].flow = NULL;
@@ -507,6 +522,30 @@ mg_pipe_from_kernel(struct mg_pipe_lcore *pl, uint16_t tap, uint16_t port)
 		rte_pktmbuf_free_bulk(&mb[sent], n - sent);
 }
 
+bool
+pipe_hand_off(struct mg_pipe_lcore *pl, struct burst *b, uint16_t i,
+	      uint32_t owner_hash)
+{
+	uint16_t w;
+
+	if (pl->nb_workers <= 1)
+		return false;
+	w = (uint16_t)(owner_hash % pl->nb_workers);
+	if (w == pl->worker)
+		return false;
+	if (rte_ring_enqueue(pl->inboxes[w], b->mb[i]) == 0) {
+		pl->st.handed_off++;
+	} else {
+		pl->st.drop_handoff++;
+		rte_pktmbuf_free(b->mb[i]);
+	}
+	b->mb[i] = NULL;
+	b->ps[i].flow = NULL;
+	b->ps[i].kernel = false;
+	b->ps[i].gone = true;
+	return true;
+}
+
 /*
  * The distribution stage, for a port whose packets all arrive on one rx
  * queue while several workers run: a flow belongs to the worker its key
@@ -551,21 +590,25 @@ process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t port,
 	if (spread)
 		distribute(pl, b);
 	lookup(pl, b);
+	pipe_esp_rx(pl, b);
 	admit(pl, b);
 	crypt(pl, b);
 	to_kernel(pl, b, port, tap);
 	for (uint16_t i = 0; i < b->n; i++) {
-		if (b->mb[i] == NULL)
-			continue; /* the kernel's now */
-		if (b->ps[i].flow != NULL &&
-		    !rewrite(b->mb[i], &b->meta[i], b->ps[i].flow,
+		if (b->mb[i] == NULL || b->ps[i].flow == NULL)
+			continue;
+		if (!rewrite(b->mb[i], &b->meta[i], b->ps[i].flow,
 			     b->ps[i].pl_len)) {
 			pl->st.drop_room++;
 			b->ps[i].flow = NULL;
 		}
-		if (b->ps[i].flow == NULL)
-			rte_pktmbuf_free(b->mb[i]);
 	}
+	pipe_esp_tx(pl, b);
+	for (uint16_t i = 0; i < b->n; i++)
+		if (b->mb[i] != NULL && b->ps[i].flow == NULL) {
+			rte_pktmbuf_free(b->mb[i]);
+			b->mb[i] = NULL;
+		}
 	*sent = tx_out(pl, b);
 	return b->n;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The media pipeline of one lcore: rx burst -> classify -> bulk flow
- * lookup -> SRTP unprotect (one engine burst for RTP, one for RTCP) ->
- * latch -> SRTP protect -> header rewrite for the other leg -> tx burst
+ * lookup -> ESP decapsulation (and a second lookup for what came out) ->
+ * SRTP unprotect (one engine burst for RTP, one for RTCP) -> latch ->
+ * SRTP protect -> header rewrite for the other leg -> ESP -> tx burst
  * per port. Packets the pipeline does not own are counted and dropped
  * (the kernel exception path comes with the TAP port).
  */
@@ -33,6 +34,12 @@ struct mg_pipe_stats {
 	uint64_t drop_handoff;   /* that worker's inbox full */
 	uint64_t from_peers;     /* taken from this lcore's inbox */
 	uint64_t arp_replies;    /* ARP requests for --addr answered */
+	uint64_t esp_rx;         /* ESP packets decapsulated */
+	uint64_t esp_tx;         /* packets sent out through an ESP SA */
+	uint64_t drop_esp;       /* refused by ESP (why: per SA), or not
+				  * through the SA its flow takes */
+	uint64_t esp_no_sa;      /* of those: no SA has the SPI */
+	uint64_t esp_not_through; /* of those: not through the flow's SA */
 	uint64_t cls[MG_PKT_CLASS_MAX]; /* packets not media, by class */
 };
 

@@ -126,3 +126,34 @@ def flow_stats(text):
         out[int(m.group(1))] = {k: int(v) for k, v in
                                 (f.split("=", 1) for f in m.group(2).split())}
     return out
+
+
+def static_run(tag, tmp, lines, dp_args, lcores="0"):
+    """A control plane installing the static flows file `lines` and a
+    dataplane on one pcap port ({tmp}/in.pcap in, {tmp}/out.pcap out),
+    both stopped; returns (control's output, dataplane's output)."""
+    with open(f"{tmp}/flows", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    shm = "/" + unique(tag)
+    ctl = control(["--shm", shm, "--flows", f"{tmp}/flows", "--start",
+                   "--ping-interval", "50", "--remove-on-exit"])
+    try:
+        dp = dataplane(unique(tag), ["--shm", shm, "--media"] + dp_args,
+                       lcores=lcores,
+                       vdevs=[f"net_pcap0,rx_pcap={tmp}/in.pcap,"
+                              f"tx_pcap={tmp}/out.pcap"])
+        assert dp.wait(60) == 0, dp.text()
+    finally:
+        ctl.signal()
+        ctl.wait(20)
+        shm_cleanup(shm)
+    return ctl.text(), dp.text()
+
+
+def esp_stats(text):
+    """{SA id: {counter: value}} from the dataplane's mg-esp lines."""
+    out = {}
+    for m in re.finditer(r"^mg-esp id=(\d+) spi=\S+ (?:in|out) (.*)$", text, re.M):
+        out[int(m.group(1))] = {k: int(v) for k, v in
+                                (f.split("=", 1) for f in m.group(2).split())}
+    return out

@@ -33,24 +33,9 @@ LINES = [
 
 
 def run(tmp, lines, seconds):
-    with open(f"{tmp}/flows", "w") as f:
-        f.write("\n".join(lines) + "\n")
     wrpcap(f"{tmp}/in.pcap", [Ether() / IP(dst="10.0.0.1") / UDP(dport=9)])
-    shm = "/" + mgproc.unique("espring")
-    ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows", "--start",
-                          "--ping-interval", "50", "--remove-on-exit"])
-    try:
-        dp = mgproc.dataplane(mgproc.unique("espring"),
-                              ["--shm", shm, "--media", "--duration",
-                               str(seconds), "--stats-interval", "0"],
-                              vdevs=[f"net_pcap0,rx_pcap={tmp}/in.pcap,"
-                                     f"tx_pcap={tmp}/out.pcap"])
-        assert dp.wait(60) == 0, dp.text()
-    finally:
-        ctl.signal()
-        ctl.wait(20)
-        mgproc.shm_cleanup(shm)
-    return ctl.text(), dp.text()
+    return mgproc.static_run("espring", tmp, lines,
+                             ["--duration", str(seconds), "--stats-interval", "0"])
 
 
 def installs_refuses_and_tells_expiry():
