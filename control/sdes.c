@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 
+#include "b64.h"
 #include "sdes.h"
 
 struct suite_name {
@@ -45,53 +46,6 @@ mg_sdes_suite(const char *name, size_t len)
 	const struct suite_name *s = suite_by_name(name, len);
 
 	return s ? s->suite : 0;
-}
-
-static int
-b64_val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Base64 (RFC 4648, '=' padding optional) into out; returns the length or
- * -1 on a bad character, bad padding or more than max bytes. */
-static int
-b64_decode(const char *s, size_t len, uint8_t *out, size_t max)
-{
-	uint32_t acc = 0;
-	size_t n = 0, bits = 0, i = 0;
-
-	for (; i < len && s[i] != '='; i++) {
-		int v = b64_val(s[i]);
-
-		if (v < 0)
-			return -1;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n == max)
-				return -1;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	for (; i < len; i++)
-		if (s[i] != '=')
-			return -1;
-	/* Leftover bits must be zero: else the text is not canonical. */
-	if ((acc & ((1u << bits) - 1)) != 0)
-		return -1;
-	return (int)n;
 }
 
 /* "2^n" or a decimal count. */
@@ -166,7 +120,7 @@ parse_key_param(const char *s, size_t len, const struct suite_name *sn,
 				"inline:"), -EINVAL;
 	s += 7;
 	bar = memchr(s, '|', (size_t)(end - s));
-	n = b64_decode(s, (size_t)((bar ? bar : end) - s), raw, sizeof(raw));
+	n = mg_b64_decode(s, (size_t)((bar ? bar : end) - s), raw, sizeof(raw));
 	if (n != sn->key_len + sn->salt_len) {
 		explicit_bzero(raw, sizeof(raw));
 		return snprintf(err, errlen, "%s needs a %u-byte inline key, "
@@ -396,29 +350,6 @@ mg_sdes_keygen(enum mg_srtp_suite suite, struct mg_srtp_policy *p)
 	return 0;
 }
 
-static size_t
-b64_encode(const uint8_t *in, size_t len, char *out)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		size_t left = len - i;
-
-		if (left > 1)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (left > 2)
-			v |= in[i + 2];
-		out[n++] = tab[v >> 18 & 63];
-		out[n++] = tab[v >> 12 & 63];
-		out[n++] = left > 1 ? tab[v >> 6 & 63] : '=';
-		out[n++] = left > 2 ? tab[v & 63] : '=';
-	}
-	return n;
-}
-
 int
 mg_sdes_format(const struct mg_srtp_policy *p, uint32_t tag, char *out,
 	       size_t cap)
@@ -433,7 +364,7 @@ mg_sdes_format(const struct mg_srtp_policy *p, uint32_t tag, char *out,
 		return -EINVAL;
 	memcpy(raw, p->masters[0].key, sn->key_len);
 	memcpy(raw + sn->key_len, p->masters[0].salt, sn->salt_len);
-	n = b64_encode(raw, (size_t)sn->key_len + sn->salt_len, b64);
+	n = mg_b64_encode(raw, (size_t)sn->key_len + sn->salt_len, b64);
 	explicit_bzero(raw, sizeof(raw));
 	w = snprintf(out, cap, "a=crypto:%u %s inline:%.*s%s%s%s", tag,
 		     sn->name, (int)n, b64,
