@@ -49,6 +49,7 @@ struct run {
 	struct mg_ctl_seg *seg;
 	uint64_t start_ns;
 	uint64_t attached_epoch; /* 0 while no dataplane */
+	uint64_t static_epoch;   /* the dataplane the static set went into */
 	int32_t dp_pid;
 	uint32_t seq;
 	uint32_t acks;
@@ -356,6 +357,29 @@ install_one(struct run *r, struct mg_ctl_msg *req)
 	return 0;
 }
 
+/*
+ * A static outbound ESP SA starts at sequence number 1 in every dataplane
+ * it is installed in, and its counter-mode IVs are the sequence numbers:
+ * installed again under the same key in a restarted dataplane, it would
+ * send the same IVs again (for GCM that gives the key away; RFC 4106 §8
+ * warns against static keys for this reason). So it goes into the first
+ * dataplane only: a seq= start would only move the repeat along.
+ */
+static bool
+reused_sequence(struct run *r, const struct mg_ctl_msg *m)
+{
+	const struct mg_esp_sa_policy *p = &m->u.esp_add.policy;
+
+	if (m->h.type != MG_CTL_ESP_ADD || (p->flags & MG_ESP_F_INBOUND) ||
+	    r->static_epoch == 0 || r->static_epoch == r->attached_epoch)
+		return false;
+	r->refused++;
+	fprintf(stderr, PROG ": esp %u not installed again in a restarted "
+		"dataplane: it would send its sequence numbers (and IVs) again "
+		"under the same key; give it a new key\n", m->u.esp_add.id);
+	return true;
+}
+
 /* The static flows, on every new dataplane: a restarted one has none. */
 static void
 install_static(struct run *r)
@@ -363,9 +387,13 @@ install_static(struct run *r)
 	struct mg_ctl_msg start;
 
 	r->refused = 0;
-	for (uint32_t i = 0; i < r->flows.nb_msgs; i++)
+	for (uint32_t i = 0; i < r->flows.nb_msgs; i++) {
+		if (reused_sequence(r, &r->flows.msgs[i]))
+			continue;
 		if (install_one(r, &r->flows.msgs[i]) != 0)
 			return;
+	}
+	r->static_epoch = r->attached_epoch;
 	if (r->cfg->flows_path && r->flows.nb_esp)
 		printf(PROG ": installed %u esp SAs from %s\n", r->flows.nb_esp,
 		       r->cfg->flows_path);

@@ -90,5 +90,39 @@ def bad_lines_refused_at_load():
     print(f"esp lines: {len(cases)} bad lines refused at load, naming the field")
 
 
+def restart_keeps_ivs_unique():
+    """A restarted dataplane gets the static inbound SAs again, but not the
+    outbound ones: they would start over at sequence number 1 under the
+    same key, and so send the same GCM IVs twice."""
+    lines = [LINES[0], LINES[1]]
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(f"{tmp}/flows", "w") as f:
+            f.write("\n".join(lines) + "\n")
+        wrpcap(f"{tmp}/in.pcap", [Ether() / IP(dst="10.0.0.1") / UDP(dport=9)])
+        shm = "/" + mgproc.unique("esprestart")
+        ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows",
+                              "--ping-interval", "50", "--remove-on-exit"])
+        try:
+            for run_ in range(2):
+                dp = mgproc.dataplane(mgproc.unique("esprestart"),
+                                      ["--shm", shm, "--media", "--duration",
+                                       "1", "--stats-interval", "0"],
+                                      vdevs=[f"net_pcap0,rx_pcap={tmp}/in.pcap,"
+                                             f"tx_pcap={tmp}/out{run_}.pcap"])
+                assert dp.wait(60) == 0, dp.text()
+                esp = mgproc.esp_stats(dp.text())
+                assert sorted(esp) == ([1, 2] if run_ == 0 else [2]), (run_, esp)
+        finally:
+            ctl.signal()
+            ctl.wait(20)
+            mgproc.shm_cleanup(shm)
+    text = ctl.text()
+    assert len(re.findall(r"esp 1 not installed again in a restarted "
+                          r"dataplane", text)) == 1, text
+    assert "esp 2 not installed" not in text, text
+    print("esp restart: the inbound SA installed again, the outbound one "
+          "refused with its reason (no IV reused)")
+
+
 if __name__ == "__main__":
     globals()[sys.argv[1]]()
