@@ -344,6 +344,10 @@ finish_sdp(long n, const struct mg_sdp *sdp, const struct mg_call_opts *o,
 	so->addr = o->addr;
 	so->family = o->family;
 	so->replace_origin = o->replace_origin;
+	/* Security attributes are per leg: none is relayed (sec_refused). */
+	so->replace_sec = true;
+	for (int i = 0; i < sdp->nmedia; i++)
+		so->media[i].replace_sec = true;
 	so->strip_ice = true; /* we do not speak ICE: candidates would
 			       * send the parties around us */
 	n = mg_sdp_write(sdp, so, out, cap);
@@ -417,6 +421,46 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 	return 0;
 }
 
+static bool
+mandatory_sec(const struct mg_sdp *sdp, const struct mg_sdp_sec *sec)
+{
+	static const char des[] = "a=des:sec mandatory ";
+
+	for (uint8_t i = 0; i < sec->nprec; i++) {
+		struct mg_sdp_str l = sdp->lines[sec->prec[i]];
+
+		if (l.len >= sizeof(des) - 1 &&
+		    memcmp(l.p, des, sizeof(des) - 1) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * ESP in SDP and the "sec" precondition are not negotiated yet. An offer
+ * that asks for either cannot be met, so it is refused (the SIP server
+ * answers 488 or 580), never relayed: relaying would hand one party's
+ * keys to the other. Optional sec preconditions are dropped from what we
+ * write (finish_sdp), as a party that does not know the type would.
+ */
+static bool
+sec_refused(const struct mg_sdp *sdp, char *err, size_t errlen)
+{
+	bool ipsec = sdp->sec.nipsec != 0, must = mandatory_sec(sdp, &sdp->sec);
+
+	for (uint8_t i = 0; i < sdp->nmedia; i++) {
+		ipsec = ipsec || sdp->media[i].sec.nipsec != 0;
+		must = must || mandatory_sec(sdp, &sdp->media[i].sec);
+	}
+	if (ipsec)
+		snprintf(err, errlen, "a=ipsec: ESP in SDP is not negotiated "
+			 "yet (docs/esp-in-sdp.md)");
+	else if (must)
+		snprintf(err, errlen, "a mandatory sec precondition (RFC 5027) "
+			 "cannot be met yet");
+	return ipsec || must;
+}
+
 static long
 negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
 		const struct mg_sdp *sdp, const struct mg_call_opts *o,
@@ -432,6 +476,8 @@ negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
 		return snprintf(err, errlen, "an offer may not remove m= lines "
 				"(RFC 3264 §8.2): had %u, now %u", t->nb_media,
 				sdp->nmedia), -EINVAL;
+	if (sec_refused(sdp, err, errlen))
+		return -ENOTSUP;
 	memset(&so, 0, sizeof(so));
 	t->nb_media = sdp->nmedia;
 	for (int i = 0; i < sdp->nmedia && n == 0; i++)

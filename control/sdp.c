@@ -178,13 +178,39 @@ parse_crypto(struct sdp_parse *ps, uint16_t l, struct mg_sdp_media *m)
 	return 0;
 }
 
+/* a=ipsec: and a=curr:sec / a=des:sec / a=conf:sec: noted where they
+ * are; 1 if the line was one of them. */
+static int
+sec_attr(struct sdp_parse *ps, uint16_t l, struct mg_sdp_sec *sec)
+{
+	struct mg_sdp_str a = ps->sdp->lines[l];
+
+	if (is(a, "a=ipsec:")) {
+		if (sec->nipsec == MG_SDP_IPSEC_MAX)
+			return bad(ps, l, "too many a=ipsec lines");
+		sec->ipsec[sec->nipsec++] = l;
+		return 1;
+	}
+	if (is(a, "a=curr:sec ") || is(a, "a=des:sec ") ||
+	    is(a, "a=conf:sec ")) {
+		if (sec->nprec == MG_SDP_PREC_MAX)
+			return bad(ps, l, "too many sec precondition lines");
+		sec->prec[sec->nprec++] = l;
+		return 1;
+	}
+	return 0;
+}
+
 /* An a= line of a media section that the engine owns. */
 static int
 media_attr(struct sdp_parse *ps, uint16_t l, struct mg_sdp_media *m)
 {
 	struct mg_sdp_str a = ps->sdp->lines[l];
 	unsigned long v;
+	int rc = sec_attr(ps, l, &m->sec);
 
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
 	if (is(a, "a=crypto:"))
 		return parse_crypto(ps, l, m);
 	if (is(a, "a=rtcp-mux") && a.len == 10)
@@ -241,6 +267,8 @@ parse_line(struct sdp_parse *ps, uint16_t l)
 	}
 	if (s.p[0] == 'a' && m != NULL)
 		return media_attr(ps, l, m);
+	if (s.p[0] == 'a')
+		return sec_attr(ps, l, &sdp->sec) < 0 ? -EINVAL : 0;
 	return 0;
 }
 
@@ -321,18 +349,10 @@ ice_line(struct mg_sdp_str s)
 	       is(s, "a=end-of-candidates") || is(s, "a=remote-candidates:");
 }
 
-/* What the engine adds at the end of a section it rewrote: RTCP's port
- * (or rtcp-mux) and the a=crypto lines it chose. */
+/* '\n'-separated lines, each with the SDP's own line end. */
 static void
-section_tail(struct wr *w, const struct mg_sdp_media_out *mo)
+put_lines(struct wr *w, const char *c)
 {
-	const char *c = mo->drop_crypto ? NULL : mo->crypto;
-
-	if (mo->rtcp_mux)
-		put(w, "a=rtcp-mux", 10);
-	else
-		putf(w, "a=rtcp:%u", mo->port + 1u);
-	endl(w);
 	while (c != NULL && *c) {
 		const char *nl = strchr(c, '\n');
 		size_t n = nl ? (size_t)(nl - c) : strlen(c);
@@ -341,6 +361,29 @@ section_tail(struct wr *w, const struct mg_sdp_media_out *mo)
 		endl(w);
 		c += n + (nl != NULL);
 	}
+}
+
+/* What the engine adds at the end of a section it rewrote: RTCP's port
+ * (or rtcp-mux), the a=crypto lines it chose, and its a=ipsec and sec
+ * precondition lines. */
+static void
+section_tail(struct wr *w, const struct mg_sdp_media_out *mo)
+{
+	if (mo->rtcp_mux)
+		put(w, "a=rtcp-mux", 10);
+	else
+		putf(w, "a=rtcp:%u", mo->port + 1u);
+	endl(w);
+	put_lines(w, mo->drop_crypto ? NULL : mo->crypto);
+	put_lines(w, mo->replace_sec ? mo->ipsec : NULL);
+	put_lines(w, mo->replace_sec ? mo->prec : NULL);
+}
+
+static bool
+sec_line(struct mg_sdp_str s)
+{
+	return is(s, "a=ipsec:") || is(s, "a=curr:sec ") ||
+	       is(s, "a=des:sec ") || is(s, "a=conf:sec ");
 }
 
 /* The line as the engine writes it; false: leave it out. */
@@ -384,6 +427,8 @@ line_out(struct wr *w, const struct mg_sdp *sdp, const struct mg_sdp_out *o,
 		return false; /* written again at the section's end */
 	if (m != NULL && is(s, "a=crypto:") && (mo->crypto || mo->drop_crypto))
 		return false;
+	if (sec_line(s) && (m != NULL ? mo->replace_sec : o->replace_sec))
+		return false;
 	if (o->strip_ice && ice_line(s))
 		return false;
 	put(w, s.p, s.len);
@@ -398,12 +443,21 @@ mg_sdp_write(const struct mg_sdp *sdp, const struct mg_sdp_out *o, char *out,
 	int mi = -1;
 
 	for (uint16_t l = 0; l < sdp->nlines; l++) {
-		if (mi + 1 < sdp->nmedia && l == sdp->media[mi + 1].first_line)
+		if (mi + 1 < sdp->nmedia && l == sdp->media[mi + 1].first_line) {
+			if (mi < 0 && o->replace_sec) {
+				put_lines(&w, o->ipsec);
+				put_lines(&w, o->prec);
+			}
 			mi++;
+		}
 		if (line_out(&w, sdp, o, l, mi))
 			endl(&w);
 		if (mi >= 0 && l + 1 == sdp->media[mi].end_line)
 			section_tail(&w, &o->media[mi]);
+	}
+	if (sdp->nmedia == 0 && o->replace_sec) {
+		put_lines(&w, o->ipsec);
+		put_lines(&w, o->prec);
 	}
 	return w.full ? -ENOSPC : (long)w.len;
 }

@@ -17,6 +17,8 @@
 #define MG_SDP_MEDIA_MAX 16
 #define MG_SDP_CRYPTO_MAX 16   /* a=crypto lines per m= section */
 #define MG_SDP_LINE_LEN_MAX 4096
+#define MG_SDP_IPSEC_MAX 8     /* a=ipsec lines per level */
+#define MG_SDP_PREC_MAX 8      /* sec precondition lines per level */
 
 struct mg_sdp_str {
 	const char *p;
@@ -33,6 +35,16 @@ struct mg_sdp_crypto {
 	uint16_t line;
 };
 
+/* The a=ipsec lines (docs/esp-in-sdp.md) and the "sec" precondition
+ * lines (a=curr:sec, a=des:sec, a=conf:sec; RFC 5027) of one level, the
+ * session's or a media section's: where they are, for the negotiation to
+ * read and the writer to replace. The values are parsed there. */
+struct mg_sdp_sec {
+	uint8_t nipsec, nprec;
+	uint16_t ipsec[MG_SDP_IPSEC_MAX];  /* line indices */
+	uint16_t prec[MG_SDP_PREC_MAX];
+};
+
 struct mg_sdp_media {
 	uint16_t first_line, end_line;  /* [m= line, next section) */
 	struct mg_sdp_str type;         /* audio, video, ... */
@@ -47,6 +59,7 @@ struct mg_sdp_media {
 	enum mg_sdp_dir dir;
 	uint8_t ncrypto;
 	struct mg_sdp_crypto crypto[MG_SDP_CRYPTO_MAX];
+	struct mg_sdp_sec sec;
 };
 
 struct mg_sdp {
@@ -57,13 +70,15 @@ struct mg_sdp {
 	struct mg_sdp_str origin_addr;
 	struct mg_sdp_str session_addr; /* session-level c=, or empty */
 	uint8_t session_family;
+	struct mg_sdp_sec sec;            /* session level */
 	uint8_t nmedia;
 	struct mg_sdp_media media[MG_SDP_MEDIA_MAX];
 };
 
 /* Parse; 0 or -EINVAL with a one-line reason in err (first line not v=0,
  * a line that is not x=, too many lines or sections, a bad m= or c=, a
- * media section with no address, a bad or duplicate a=crypto tag). */
+ * media section with no address, a bad or duplicate a=crypto tag, too
+ * many a=ipsec or sec precondition lines at one level). */
 int mg_sdp_parse(const char *buf, size_t len, struct mg_sdp *sdp, char *err,
 		 size_t errlen);
 
@@ -76,6 +91,12 @@ struct mg_sdp_media_out {
 				      * keep the section's own */
 	bool drop_crypto;            /* write none (plain RTP leg) */
 	bool rtcp_mux;               /* write a=rtcp-mux; else a=rtcp:port+1 */
+	/* a=ipsec and sec precondition lines: with `replace_sec` the
+	 * section's own are left out and these written (each without its
+	 * line end, '\n'-separated; NULL: none). */
+	bool replace_sec;
+	const char *ipsec;
+	const char *prec;
 };
 
 struct mg_sdp_out {
@@ -83,6 +104,10 @@ struct mg_sdp_out {
 	uint8_t family;
 	bool replace_origin;
 	bool strip_ice;              /* drop a=candidate, a=ice-*, a=end-of-candidates */
+	/* The same at session level, written before the first m= line. */
+	bool replace_sec;
+	const char *ipsec;
+	const char *prec;
 	struct mg_sdp_media_out media[MG_SDP_MEDIA_MAX];
 };
 

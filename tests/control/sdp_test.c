@@ -57,6 +57,98 @@ static const char rfc4568[] =
 	"inline:QUJjZGVmMTIzNDU2Nzg5QUJDREUwMTIzNDU2Nzg5|2^20|2:4 "
 	"FEC_ORDER=FEC_SRTP\n";
 
+/* ../shared/SDP-IPSEC.md's example offer, with a qos precondition (not
+ * ours) and a media-level a=ipsec on a second m= line. */
+static const char ipsec_offer[] =
+	"v=0\n"
+	"o=- 1 1 IN IP4 192.0.2.1\n"
+	"s=-\n"
+	"c=IN IP4 192.0.2.1\n"
+	"t=0 0\n"
+	"a=ipsec:1 ESP_AES_GCM_16_128 inline:KEY1|2^30 spi=1000 kdr=24\n"
+	"a=ipsec:2 ESP_AES_CBC_128_HMAC_SHA256_128 inline:KEY2 spi=1000\n"
+	"a=curr:sec e2e none\n"
+	"a=des:sec mandatory e2e sendrecv\n"
+	"m=application 40000 udp vnd.example.sensor\n"
+	"m=audio 40002 RTP/AVP 0\n"
+	"a=curr:qos e2e none\n"
+	"a=ipsec:3 ESP_AES_GCM_16_256 inline:KEY3 spi=2000\n"
+	"a=conf:sec e2e sendrecv\n";
+
+static void
+ipsec_and_sec_preconditions(void **state)
+{
+	struct mg_sdp_out o;
+	long n;
+	static const char want[] =
+		"v=0\n"
+		"o=- 1 1 IN IP4 192.0.2.1\n"
+		"s=-\n"
+		"c=IN IP4 203.0.113.9\n"
+		"t=0 0\n"
+		"a=ipsec:1 OURS\n"
+		"a=curr:sec e2e none\n"
+		"a=des:sec mandatory e2e sendrecv\n"
+		"m=application 50000 udp vnd.example.sensor\n"
+		"a=rtcp:50001\n"
+		"m=audio 50002 RTP/AVP 0\n"
+		"a=curr:qos e2e none\n"
+		"a=rtcp:50003\n"
+		"a=ipsec:3 MINE\n"
+		"a=curr:sec e2e sendrecv\n";
+
+	(void)state;
+	assert_int_equal(mg_sdp_parse(ipsec_offer, strlen(ipsec_offer), &sdp,
+				      err, sizeof(err)), 0);
+	assert_int_equal(sdp.sec.nipsec, 2);
+	assert_int_equal(sdp.sec.ipsec[0], 5);
+	assert_int_equal(sdp.sec.nprec, 2);
+	assert_int_equal(sdp.media[0].sec.nipsec, 0);
+	assert_int_equal(sdp.media[1].sec.nipsec, 1);
+	assert_int_equal(sdp.media[1].sec.ipsec[0], 12);
+	assert_int_equal(sdp.media[1].sec.nprec, 1); /* conf:sec, not qos */
+	assert_int_equal(sdp.media[1].sec.prec[0], 13);
+	memset(&o, 0, sizeof(o));
+	o.addr = "203.0.113.9";
+	o.family = 4;
+	o.replace_sec = true;
+	o.ipsec = "a=ipsec:1 OURS";
+	o.prec = "a=curr:sec e2e none\na=des:sec mandatory e2e sendrecv";
+	for (int i = 0; i < 2; i++) {
+		o.media[i].port = (uint16_t)(50000 + 2 * i);
+		o.media[i].drop_crypto = true;
+		o.media[i].replace_sec = i == 1;
+	}
+	o.media[1].ipsec = "a=ipsec:3 MINE";
+	o.media[1].prec = "a=curr:sec e2e sendrecv";
+	n = mg_sdp_write(&sdp, &o, out, sizeof(out));
+	assert_true(n > 0);
+	out[n] = '\0';
+	if (strcmp(out, want) != 0)
+		fail_msg("got:\n%s\nwant:\n%s", out, want);
+}
+
+static void
+too_many_sec_lines(void **state)
+{
+	char buf[2048];
+	size_t len = 0;
+
+	(void)state;
+	len += (size_t)sprintf(buf, "v=0\nc=IN IP4 192.0.2.1\n");
+	for (int i = 0; i <= MG_SDP_IPSEC_MAX; i++)
+		len += (size_t)sprintf(buf + len, "a=ipsec:%d X\n", i + 1);
+	assert_int_equal(mg_sdp_parse(buf, len, &sdp, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "too many a=ipsec lines"));
+	len = (size_t)sprintf(buf, "v=0\nc=IN IP4 192.0.2.1\nm=audio 1 RTP/AVP 0\n");
+	for (int i = 0; i <= MG_SDP_PREC_MAX; i++)
+		len += (size_t)sprintf(buf + len, "a=des:sec optional e2e send\n");
+	assert_int_equal(mg_sdp_parse(buf, len, &sdp, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "too many sec precondition lines"));
+}
+
 static bool
 str_is(struct mg_sdp_str s, const char *lit)
 {
@@ -239,6 +331,8 @@ main(void)
 		cmocka_unit_test(rfc4568_crypto_and_conversion),
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(limits_and_prefixes),
+		cmocka_unit_test(ipsec_and_sec_preconditions),
+		cmocka_unit_test(too_many_sec_lines),
 	};
 
 	return cmocka_run_group_tests_name("sdp", tests, NULL, NULL);

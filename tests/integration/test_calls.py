@@ -662,6 +662,14 @@ def malformed_requests():
                                                transport_protocol="RTP/SAVP",
                                                SDES=["only-AES_CM_128_HMAC_SHA1_80",
                                                      "no-AES_CM_128_HMAC_SHA1_80"])),
+            # Not negotiated yet, so refused rather than relayed with the
+            # offerer's keys in it.
+            ("a=ipsec: ESP in SDP is not negotiated yet", dict(
+                call_id="b", from_tag="f", sdp=good + "a=ipsec:1 ESP_AES_GCM_16_128 "
+                "inline:AAECAwQFBgcICQoLDA0ODxAREhM= spi=1000\r\n")),
+            ("mandatory sec precondition", dict(
+                call_id="b", from_tag="f", sdp=good + "a=curr:sec e2e none\r\n"
+                "a=des:sec mandatory e2e sendrecv\r\n")),
         ]
         for why, kw in cases:
             bad(ng, why, command="offer", **kw)
@@ -714,6 +722,36 @@ def malformed_requests():
         assert rig.stop() == 0, rig.ctl.text()
     print(f"{len(cases)} bad offers, {len(acases) + 2} bad answers/re-offers "
           "refused with no state change")
+
+
+def sec_lines_not_relayed():
+    """Security attributes are per leg: an optional sec precondition of one
+    party is not passed to the other (it would speak of another leg), and
+    other preconditions (qos) and unknown lines go through byte for byte,
+    both ways."""
+    rig = Rig("secrelay")
+    ng = rig.ng
+    try:
+        extra = ("a=curr:qos e2e none\r\na=des:qos optional e2e sendrecv\r\n"
+                 "a=curr:sec e2e none\r\na=des:sec optional e2e sendrecv\r\n"
+                 "a=x-unknown:keep me\r\n")
+        o = ng.ask(command="offer", call_id="s", from_tag="f",
+                   sdp=sdp("192.0.2.1", 4000, "RTP/AVP", extra))
+        assert o[b"result"] == b"ok", o
+        lines = sdp_lines(o[b"sdp"])
+        assert not [ln for ln in lines if ":sec " in ln], lines
+        for keep in ("a=curr:qos e2e none", "a=des:qos optional e2e sendrecv",
+                     "a=x-unknown:keep me"):
+            assert keep in lines, (keep, lines)
+        a = ng.ask(command="answer", call_id="s", from_tag="f", to_tag="t",
+                   sdp=sdp("192.0.2.2", 5000, "RTP/AVP",
+                           "a=curr:sec e2e sendrecv\r\na=conf:sec e2e recv\r\n"))
+        assert a[b"result"] == b"ok", a
+        assert not [ln for ln in sdp_lines(a[b"sdp"]) if ":sec " in ln]
+    finally:
+        assert rig.stop() == 0, rig.ctl.text()
+    print("sec preconditions: not relayed to the other leg; qos and unknown "
+          "lines kept")
 
 
 def events_from_dataplane():
@@ -1166,7 +1204,8 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   stalled_dataplane_times_out,
                                   reinvite_moves_make_before_break,
                                   ng_flags_honoured_or_ignored, fuzzed_requests,
-                                  control_restart_recovers)}
+                                  control_restart_recovers,
+                                  sec_lines_not_relayed)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
