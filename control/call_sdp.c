@@ -31,8 +31,100 @@ mg_call_default_suites(void)
 
 	for (unsigned int s = 1; s < MG_SRTP_SUITE_MAX; s++)
 		all |= 1u << s;
-	return all & ~(1u << MG_SRTP_NULL_HMAC_SHA1_80 |
-		       1u << MG_SRTP_NULL_HMAC_SHA1_32);
+	return all;
+}
+
+/* What makes a suite weak (enum mg_weak). */
+static uint32_t
+suite_weakness(unsigned int suite)
+{
+	switch (suite) {
+	case MG_SRTP_AES_CM_128_HMAC_SHA1_32:
+	case MG_SRTP_AES_192_CM_HMAC_SHA1_32:
+	case MG_SRTP_AES_256_CM_HMAC_SHA1_32:
+		return MG_WEAK_32BIT;
+	case MG_SRTP_NULL_HMAC_SHA1_80:
+		return MG_WEAK_NULL;
+	case MG_SRTP_NULL_HMAC_SHA1_32:
+		return MG_WEAK_NULL | MG_WEAK_32BIT;
+	default:
+		return 0;
+	}
+}
+
+/* ... and what its session parameters add. */
+static uint32_t
+policy_weakness(const struct mg_srtp_policy *p)
+{
+	uint32_t w = suite_weakness(p->suite);
+
+	if (p->flags & (MG_SRTP_F_UNENCRYPTED_SRTP | MG_SRTP_F_UNENCRYPTED_SRTCP))
+		w |= MG_WEAK_NULL;
+	if (p->flags & MG_SRTP_F_UNAUTHENTICATED_SRTP)
+		w |= MG_WEAK_UNAUTH;
+	return w;
+}
+
+static const char *
+weakness_name(uint32_t w)
+{
+	if (w & MG_WEAK_NULL)
+		return "no encryption";
+	if (w & MG_WEAK_UNAUTH)
+		return "no authentication";
+	return "32-bit tags";
+}
+
+/* May we use this suite, with these weaknesses, under o's policy? */
+static bool
+allowed(const struct mg_call_opts *o, unsigned int suite, uint32_t weak)
+{
+	if (!(o->suites >> suite & 1))
+		return false;
+	return (weak & ~o->weak_ok) == 0 || (o->named >> suite & 1);
+}
+
+int
+mg_call_weak_parse(const char *s, uint32_t *weak)
+{
+	static const struct { const char *n; uint32_t w; } names[] = {
+		{ "32bit", MG_WEAK_32BIT }, { "null", MG_WEAK_NULL },
+		{ "unauthenticated", MG_WEAK_UNAUTH }, { "all", MG_WEAK_ALL },
+		{ "none", 0 },
+	};
+
+	*weak = 0;
+	while (*s) {
+		size_t n = strcspn(s, ","), i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].n) == n &&
+			    strncmp(s, names[i].n, n) == 0)
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return -EINVAL;
+		*weak |= names[i].w;
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
+/* allow-32bit, allow-null, allow-unauthenticated, allow-weak. */
+static int
+allow_flag(struct mg_call_opts *o, const char *f, size_t len)
+{
+	static const struct { const char *n; uint32_t w; } names[] = {
+		{ "allow-32bit", MG_WEAK_32BIT }, { "allow-null", MG_WEAK_NULL },
+		{ "allow-unauthenticated", MG_WEAK_UNAUTH },
+		{ "allow-weak", MG_WEAK_ALL },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i].n) == len && memcmp(f, names[i].n, len) == 0) {
+			o->weak_ok |= names[i].w;
+			return 0;
+		}
+	return 1;
 }
 
 int
@@ -56,13 +148,15 @@ mg_call_sdes_flag(struct mg_call_opts *o, const char *f, size_t len)
 		s = mg_sdes_suite(f + 5, len - 5);
 		if (s == 0)
 			return -EINVAL;
-		/* Several only- flags add up; the first one clears the rest. */
-		if (o->suites == mg_call_default_suites())
+		/* Several only- flags add up; the first one clears the rest.
+		 * Naming a suite allows it, weak or not. */
+		if (o->named == 0)
 			o->suites = 0;
 		o->suites |= 1u << s;
+		o->named |= 1u << s;
 		return 0;
 	}
-	return 1;
+	return allow_flag(o, f, len);
 }
 
 static int
@@ -189,6 +283,14 @@ pick_offered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
 		}
 		if (parse_line(&m->crypto[i], &p, why, sizeof(why)) != 0)
 			continue;
+		if (!allowed(o, su, policy_weakness(&p))) {
+			snprintf(why, sizeof(why), "only weaker protection "
+				 "offered (%s): refused by policy; allow it "
+				 "with --allow-weak or an SDES allow- flag",
+				 weakness_name(policy_weakness(&p) & ~o->weak_ok));
+			explicit_bzero(&p, sizeof(p));
+			continue;
+		}
 		if (rank(su) < best_rank) {
 			best_rank = rank(su);
 			best = i;
@@ -211,7 +313,7 @@ pick_offered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
  * Its key becomes `in`, the key we offered under that tag `out`. */
 static int
 pick_answered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
-	      int idx, char *err, size_t errlen)
+	      const struct mg_call_opts *o, int idx, char *err, size_t errlen)
 {
 	struct mg_side *s = &mp->side[si];
 	const struct mg_offered_key *k = NULL;
@@ -234,6 +336,14 @@ pick_answered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
 	if (parse_line(&m->crypto[0], &p, why, sizeof(why)) != 0)
 		return snprintf(err, errlen, "m= line %d: %s", idx + 1, why),
 		       -EINVAL;
+	if (!allowed(o, su, policy_weakness(&p))) {
+		uint32_t weak = policy_weakness(&p) & ~o->weak_ok;
+
+		explicit_bzero(&p, sizeof(p));
+		return snprintf(err, errlen, "m= line %d: the answer asks for "
+				"weaker protection (%s): refused by policy",
+				idx + 1, weakness_name(weak)), -EINVAL;
+	}
 	memset(&out, 0, sizeof(out));
 	out.suite = k->suite;
 	out.flags = (uint16_t)(MG_SRTP_F_ANY_SSRC |
@@ -296,7 +406,7 @@ offer_keys(struct mg_side *s, const struct mg_call_opts *o, char *text,
 		struct mg_srtp_policy p;
 		int w;
 
-		if (!(o->suites >> preference[i] & 1))
+		if (!allowed(o, preference[i], suite_weakness(preference[i])))
 			continue;
 		if (s->out.suite == preference[i])
 			p = s->out;
@@ -518,8 +628,9 @@ mg_call_offer(struct mg_calls *c, struct mg_call *call, int from,
 
 static int
 answer_media(struct mg_media_pair *mp, int from, int idx,
-	     const struct mg_sdp_media *m, struct mg_sdp_media_out *mo,
-	     char *text, char *err, size_t errlen)
+	     const struct mg_sdp_media *m, const struct mg_call_opts *o,
+	     struct mg_sdp_media_out *mo, char *text, char *err,
+	     size_t errlen)
 {
 	struct mg_side *y = &mp->side[from], *x = &mp->side[!from];
 	int rc, w;
@@ -532,7 +643,7 @@ answer_media(struct mg_media_pair *mp, int from, int idx,
 	}
 	rc = side_from_sdp(y, m, idx, err, errlen);
 	if (rc == 0 && mg_proto_srtp(y->proto))
-		rc = pick_answered(mp, from, m, idx, err, errlen);
+		rc = pick_answered(mp, from, m, o, idx, err, errlen);
 	if (rc != 0)
 		return rc;
 	if (!mg_proto_srtp(y->proto) && (y->in.suite || y->out.suite)) {
@@ -578,7 +689,7 @@ negotiate_answer(struct mg_call *t, int from, const struct mg_sdp *sdp,
 				t->nb_media), -EINVAL;
 	memset(&so, 0, sizeof(so));
 	for (int i = 0; i < sdp->nmedia && n == 0; i++)
-		n = answer_media(&t->media[i], from, i, &sdp->media[i],
+		n = answer_media(&t->media[i], from, i, &sdp->media[i], o,
 				 &so.media[i], crypto_text_buf[i], err, errlen);
 	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
 }

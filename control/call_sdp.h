@@ -33,14 +33,35 @@ struct mg_call_opts {
 				 * other side no rtcp-mux */
 	const char *warning;    /* for the reply: a flag not acted on */
 	uint32_t suites;        /* bit per enum mg_srtp_suite we may use */
+	uint32_t named;         /* of those, named by an only- flag */
+	uint32_t weak_ok;       /* enum mg_weak: weaker protection allowed */
 };
 
-/* The suites used when nothing narrows them: every one but NULL. */
+/*
+ * Downgrade protection: what is weaker than the default policy takes. An
+ * offer that allows only weaker protection is refused unless the policy
+ * allows that kind (the command line's --allow-weak, a call's SDES flags
+ * allow-32bit, allow-null, allow-unauthenticated, allow-weak; a suite
+ * named by only-SUITE is allowed by that), and we offer none of it.
+ */
+enum mg_weak {
+	MG_WEAK_32BIT = 1u << 0,  /* 32-bit SRTP tags */
+	MG_WEAK_NULL = 1u << 1,   /* no encryption: NULL cipher,
+				   * UNENCRYPTED_SRTP/SRTCP */
+	MG_WEAK_UNAUTH = 1u << 2, /* UNAUTHENTICATED_SRTP */
+	MG_WEAK_ALL = 7u,
+};
+
+/* "32bit,null,unauthenticated" (or "all", "none") into *weak; -EINVAL. */
+int mg_call_weak_parse(const char *s, uint32_t *weak);
+
+/* The suites used when nothing narrows them: every one (the weak ones
+ * still need the policy's leave, mg_weak). */
 uint32_t mg_call_default_suites(void);
 
-/* Apply an SDES flag ("no-SUITE", "only-SUITE", "off") to o; -EINVAL for
- * an unknown suite name (unknown flags are ignored, as rtpengine does,
- * and return 1). */
+/* Apply an SDES flag ("no-SUITE", "only-SUITE", "off", "allow-...") to
+ * o; -EINVAL for an unknown suite name (unknown flags are ignored, as
+ * rtpengine does, and return 1). */
 int mg_call_sdes_flag(struct mg_call_opts *o, const char *f, size_t len);
 
 /* The offer of party `from` (0 or 1) to the other: negotiate and write the

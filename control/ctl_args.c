@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "call_sdp.h"
 #include "ctl_args.h"
 #include "hostport.h"
 #include "mg_cli.h"
@@ -45,6 +46,10 @@ const char mg_ctl_usage[] =
 	"                         (default /dev/shm/<segment name>.calls)\n"
 	"  --strict-source        take media only from the address in SDP\n"
 	"                         (default: latch the first authenticated source)\n"
+	"  --allow-weak LIST      take and offer weaker protection: 32bit (SRTP\n"
+	"                         tags), null (no encryption), unauthenticated,\n"
+	"                         all, none (default: none; per call: the SDES\n"
+	"                         flags allow-32bit, allow-null, ...)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
@@ -55,6 +60,7 @@ enum {
 	OPT_LCORE_STATS, OPT_NG, OPT_MEDIA_ADDR, OPT_MAC, OPT_MEDIA_PORT,
 	OPT_PORT_MIN, OPT_PORT_MAX, OPT_MAX_CALLS, OPT_MAX_FLOWS, OPT_STATE,
 	OPT_STRICT,
+	OPT_ALLOW_WEAK,
 };
 
 static const struct option long_opts[] = {
@@ -79,6 +85,7 @@ static const struct option long_opts[] = {
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "strict-source", no_argument, NULL, OPT_STRICT },
+	{ "allow-weak", required_argument, NULL, OPT_ALLOW_WEAK },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -138,6 +145,12 @@ parse_media(int opt, const char *arg, struct mg_ctl_config *cfg, char *err,
 		return 0;
 	case OPT_STRICT:
 		cfg->strict_source = true;
+		return 0;
+	case OPT_ALLOW_WEAK:
+		if (mg_call_weak_parse(arg, &cfg->allow_weak) != 0)
+			return mg_errf(err, errlen, -1, "--allow-weak: a list "
+				       "of 32bit, null, unauthenticated, all, "
+				       "none; not '%s'", arg);
 		return 0;
 	}
 	return -1;

@@ -35,6 +35,7 @@ struct mg_ctl_config {
 	uint32_t max_flows;        /* the dataplane's --max-flows */
 	const char *state_path;    /* NULL: /dev/shm/<segment>.calls */
 	bool strict_source;
+	uint32_t allow_weak;       /* enum mg_weak the calls' policy allows */
 	bool help;
 };
 

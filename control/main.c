@@ -616,6 +616,7 @@ open_calls(struct run *r, char *err, size_t errlen)
 	memcpy(nc->env.next_hop_mac, cfg->next_hop_mac, 6);
 	nc->defaults = (struct mg_call_opts){
 		.proto = -1, .suites = mg_call_default_suites(),
+		.weak_ok = cfg->allow_weak,
 	};
 	nc->dp_ready = dp_ready;
 	nc->flow_stats = ring_flow_stats;

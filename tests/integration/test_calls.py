@@ -343,12 +343,12 @@ def srtp_both_legs():
             f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY_A}\r\n"))
         to_b = sdp_lines(o[b"sdp"])
         offered = crypto_lines(to_b)
+        # Strongest first; no 32-bit tags (downgrade protection's default).
         assert [c[:2] for c in offered] == [
             (1, "AEAD_AES_256_GCM"), (2, "AEAD_AES_128_GCM"),
             (3, "AES_256_CM_HMAC_SHA1_80"), (4, "AES_192_CM_HMAC_SHA1_80"),
-            (5, "AES_CM_128_HMAC_SHA1_80"), (6, "AES_256_CM_HMAC_SHA1_32"),
-            (7, "AES_192_CM_HMAC_SHA1_32"), (8, "AES_CM_128_HMAC_SHA1_32")], to_b
-        assert len({c[2] for c in offered}) == 8, "keys reused across suites"
+            (5, "AES_CM_128_HMAC_SHA1_80")], to_b
+        assert len({c[2] for c in offered}) == 5, "keys reused across suites"
         pb = m_line(to_b)[1]
         key_b = bytes(range(46))
         a = rig.ng.ask(command="answer", call_id="c2", from_tag="fa", to_tag="tb",
@@ -724,6 +724,63 @@ def malformed_requests():
           "refused with no state change")
 
 
+def weak_offers_refused_by_policy():
+    """Downgrade protection: an offer that allows only weaker protection
+    (32-bit tags, no encryption, no authentication) is refused with the
+    reason unless the policy allows that kind (per call: SDES allow-
+    flags or only-SUITE; by default: --allow-weak), and we never offer a
+    weak suite the policy does not allow."""
+    rig = Rig("weak")
+    ng = rig.ng
+    try:
+        k = f"inline:{KEY_A}"
+        only32 = sdp("192.0.2.1", 4000, "RTP/SAVP",
+                     f"a=crypto:1 AES_CM_128_HMAC_SHA1_32 {k}\r\n")
+        unauth = sdp("192.0.2.1", 4000, "RTP/SAVP",
+                     f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 {k} UNAUTHENTICATED_SRTP\r\n")
+        unenc = sdp("192.0.2.1", 4000, "RTP/SAVP",
+                    f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 {k} UNENCRYPTED_SRTP\r\n")
+        nullc = sdp("192.0.2.1", 4000, "RTP/SAVP",
+                    f"a=crypto:1 NULL_HMAC_SHA1_80 {k}\r\n")
+        for body, why in ((only32, "32-bit tags"), (unauth, "no authentication"),
+                          (unenc, "no encryption"), (nullc, "no encryption")):
+            bad(ng, f"only weaker protection offered ({why})", command="offer",
+                call_id="w", from_tag="f", sdp=body)
+        # A strong line beside a weak one: the strong one is taken.
+        both = only32 + f"a=crypto:2 AES_CM_128_HMAC_SHA1_80 {k}\r\n"
+        o = ng.ask(command="offer", call_id="w1", from_tag="f", sdp=both,
+                   transport_protocol="RTP/SAVP")
+        assert o[b"result"] == b"ok", o
+        assert all("_32" not in c[1] for c in crypto_lines(sdp_lines(o[b"sdp"])))
+        # Allowed per call, by kind or by name.
+        for i, flags in enumerate((["allow-32bit"], ["allow-weak"],
+                                   ["only-AES_CM_128_HMAC_SHA1_32"])):
+            o = ng.ask(command="offer", call_id=f"w{i + 2}", from_tag="f",
+                       sdp=only32, SDES=flags, transport_protocol="RTP/SAVP")
+            assert o[b"result"] == b"ok", (flags, o)
+            suites = [c[1] for c in crypto_lines(sdp_lines(o[b"sdp"]))]
+            assert "AES_CM_128_HMAC_SHA1_32" in suites, (flags, suites)
+        assert suites == ["AES_CM_128_HMAC_SHA1_32"], suites  # only- names it
+        o = ng.ask(command="offer", call_id="w9", from_tag="f", sdp=unauth,
+                   SDES=["allow-unauthenticated"])
+        assert o[b"result"] == b"ok", o
+        # An answer may not weaken what we offered.
+        o = ng.ask(command="offer", call_id="w10", from_tag="f",
+                   sdp=sdp("192.0.2.1", 4000, "RTP/AVP"),
+                   transport_protocol="RTP/SAVP")
+        tag, suite, _ = crypto_lines(sdp_lines(o[b"sdp"]))[0]
+        key = b64(bytes(KEY_BYTES[suite]))
+        bad(ng, "weaker protection (no authentication)", command="answer",
+            call_id="w10", from_tag="f", to_tag="t",
+            sdp=sdp("192.0.2.2", 5000, "RTP/SAVP",
+                    f"a=crypto:{tag} {suite} inline:{key} UNAUTHENTICATED_SRTP\r\n"))
+    finally:
+        assert rig.stop() == 0, rig.ctl.text()
+    print("downgrade protection: 4 weak-only offers refused with the reason, "
+          "allowed per call by kind or name, never offered by us, a weakening "
+          "answer refused")
+
+
 def sec_lines_not_relayed():
     """Security attributes are per leg: an optional sec precondition of one
     party is not passed to the other (it would speak of another leg), and
@@ -1078,8 +1135,12 @@ def rtpengine_same_shapes():
             assert a_mg == a_re, (kw, mg[1], re_[1])
             assert mg[2:] == re_[2:], (kw, mg, re_)
             o_mg, o_re = dict(mg[0]), dict(re_[0])
+            # rtpengine offers 32-bit tags too; our policy does not.
             assert set(o_re["suites"]) - {"F8_128_HMAC_SHA1_80", "F8_128_HMAC_SHA1_32",
-                                          "NULL_HMAC_SHA1_80", "NULL_HMAC_SHA1_32"} <= ours \
+                                          "NULL_HMAC_SHA1_80", "NULL_HMAC_SHA1_32",
+                                          "AES_CM_128_HMAC_SHA1_32",
+                                          "AES_192_CM_HMAC_SHA1_32",
+                                          "AES_256_CM_HMAC_SHA1_32"} <= ours \
                 or not o_re["suites"], (o_mg, o_re)
             for k in ("suites", "crypto_count"):
                 o_mg.pop(k)
@@ -1205,7 +1266,8 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   reinvite_moves_make_before_break,
                                   ng_flags_honoured_or_ignored, fuzzed_requests,
                                   control_restart_recovers,
-                                  sec_lines_not_relayed)}
+                                  sec_lines_not_relayed,
+                                  weak_offers_refused_by_policy)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
