@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "call_sdp.h"
+#include "precond.h"
 #include "sdes.h"
 
 #define CRYPTO_TEXT 1024 /* a=crypto lines of one section, '\n'-separated */
@@ -490,9 +491,51 @@ undo_ports(struct mg_calls *c, const struct mg_call *was,
 					      tried->media[m].side[s].port);
 }
 
+/* The sec precondition lines we write toward one party, per m= line:
+ * its leg's status (precond.h), never the other leg's. */
+static char prec_text_buf[MG_CALL_MEDIA_MAX][256];
+
+/*
+ * Our ends of a party's leg: the contexts its media is protected with.
+ * The reply carrying these lines leaves only once the dataplane acked
+ * them (the answer waits for the install), so what will be in place is
+ * what is in place when the party reads it. A leg without SRTP has
+ * nothing to secure it: its directions can never be current.
+ */
+static void
+prec_local(struct mg_side *p)
+{
+	mg_prec_set_local(&p->prec, MG_PREC_RECV, p->in.suite != 0);
+	mg_prec_set_local(&p->prec, MG_PREC_SEND, p->out.suite != 0);
+	if (!mg_proto_srtp(p->proto))
+		mg_prec_fail(&p->prec, MG_PREC_SENDRECV);
+}
+
+/* Write a leg's lines for the m= line; an error when its mandatory
+ * preconditions can never be met (the SIP server answers 580). */
+static int
+prec_lines(struct mg_side *p, bool answer, int idx,
+	   struct mg_sdp_media_out *mo, char *text, char *err,
+	   size_t errlen)
+{
+	const char *why = NULL;
+
+	if (!(p->prec.flags & MG_PREC_F_PRESENT))
+		return 0;
+	prec_local(p);
+	if (!mg_prec_possible(&p->prec, &why))
+		return snprintf(err, errlen, "m= line %d: the sec precondition "
+				"cannot be met: %s", idx + 1, why), -EINVAL;
+	if (mg_prec_write(&p->prec, answer, text, 256) < 0)
+		return snprintf(err, errlen, "m= line %d: sec precondition "
+				"lines do not fit", idx + 1), -ENOSPC;
+	mo->prec = text;
+	return 0;
+}
+
 static int
 offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
-	    int idx,
+	    int idx, const struct mg_sdp *sdp,
 	    const struct mg_sdp_media *m, const struct mg_call_opts *o,
 	    struct mg_sdp_media_out *mo, char *text, char *err, size_t errlen)
 {
@@ -505,8 +548,18 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 	if (mp->rejected)
 		return 0;
 	rc = side_from_sdp(x, m, idx, err, errlen);
+	if (rc == 0)
+		rc = mg_prec_absorb_sdp(&x->prec, sdp, idx, true, err, errlen);
 	if (rc == 0 && mg_proto_srtp(x->proto))
 		rc = pick_offered(mp, from, m, o, idx, err, errlen);
+	if (rc == 0 && (x->prec.flags & MG_PREC_F_PRESENT) &&
+	    !mg_proto_srtp(x->proto) && !mg_prec_met(&x->prec) &&
+	    (x->prec.strength[0] == MG_PREC_S_MANDATORY ||
+	     x->prec.strength[1] == MG_PREC_S_MANDATORY))
+		return snprintf(err, errlen, "m= line %d: a mandatory sec "
+				"precondition on a leg without media security "
+				"(%.*s)", idx + 1, m->proto.len, m->proto.p),
+		       -EINVAL;
 	if (rc != 0)
 		return rc;
 	if (!mg_proto_srtp(x->proto) && x->in.suite) {
@@ -520,8 +573,9 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 	mo->proto = proto_names[y->proto];
 	mo->rtcp_mux = x->mux && !o->demux;
 	mo->drop_crypto = !mg_proto_srtp(y->proto) || o->sdes_off;
-	if (mo->drop_crypto)
-		return 0;
+	rc = prec_lines(y, false, idx, mo, prec_text_buf[idx], err, errlen);
+	if (rc != 0 || mo->drop_crypto)
+		return rc;
 	rc = offer_keys(y, o, text, CRYPTO_TEXT);
 	if (rc != 0)
 		return snprintf(err, errlen, "m= line %d: %s", idx + 1,
@@ -531,44 +585,22 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 	return 0;
 }
 
-static bool
-mandatory_sec(const struct mg_sdp *sdp, const struct mg_sdp_sec *sec)
-{
-	static const char des[] = "a=des:sec mandatory ";
-
-	for (uint8_t i = 0; i < sec->nprec; i++) {
-		struct mg_sdp_str l = sdp->lines[sec->prec[i]];
-
-		if (l.len >= sizeof(des) - 1 &&
-		    memcmp(l.p, des, sizeof(des) - 1) == 0)
-			return true;
-	}
-	return false;
-}
-
 /*
- * ESP in SDP and the "sec" precondition are not negotiated yet. An offer
- * that asks for either cannot be met, so it is refused (the SIP server
- * answers 488 or 580), never relayed: relaying would hand one party's
- * keys to the other. Optional sec preconditions are dropped from what we
- * write (finish_sdp), as a party that does not know the type would.
+ * ESP in SDP is not negotiated yet: an offer that asks for it cannot be
+ * met, so it is refused (the SIP server answers 488), never relayed:
+ * relaying would hand one party's keys to the other.
  */
 static bool
 sec_refused(const struct mg_sdp *sdp, char *err, size_t errlen)
 {
-	bool ipsec = sdp->sec.nipsec != 0, must = mandatory_sec(sdp, &sdp->sec);
+	bool ipsec = sdp->sec.nipsec != 0;
 
-	for (uint8_t i = 0; i < sdp->nmedia; i++) {
+	for (uint8_t i = 0; i < sdp->nmedia; i++)
 		ipsec = ipsec || sdp->media[i].sec.nipsec != 0;
-		must = must || mandatory_sec(sdp, &sdp->media[i].sec);
-	}
 	if (ipsec)
 		snprintf(err, errlen, "a=ipsec: ESP in SDP is not negotiated "
 			 "yet (docs/esp-in-sdp.md)");
-	else if (must)
-		snprintf(err, errlen, "a mandatory sec precondition (RFC 5027) "
-			 "cannot be met yet");
-	return ipsec || must;
+	return ipsec;
 }
 
 static long
@@ -592,7 +624,7 @@ negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
 	t->nb_media = sdp->nmedia;
 	for (int i = 0; i < sdp->nmedia && n == 0; i++)
 		n = offer_media(&c->ports[t->addr], &t->media[i], from, i,
-				&sdp->media[i], o,
+				sdp, &sdp->media[i], o,
 				&so.media[i], crypto_text_buf[i], err, errlen);
 	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
 }
@@ -628,7 +660,8 @@ mg_call_offer(struct mg_calls *c, struct mg_call *call, int from,
 
 static int
 answer_media(struct mg_media_pair *mp, int from, int idx,
-	     const struct mg_sdp_media *m, const struct mg_call_opts *o,
+	     const struct mg_sdp *sdp, const struct mg_sdp_media *m,
+	     const struct mg_call_opts *o,
 	     struct mg_sdp_media_out *mo, char *text, char *err,
 	     size_t errlen)
 {
@@ -642,6 +675,9 @@ answer_media(struct mg_media_pair *mp, int from, int idx,
 		return 0;
 	}
 	rc = side_from_sdp(y, m, idx, err, errlen);
+	if (rc == 0)
+		rc = mg_prec_absorb_sdp(&y->prec, sdp, idx, false, err,
+					errlen);
 	if (rc == 0 && mg_proto_srtp(y->proto))
 		rc = pick_answered(mp, from, m, o, idx, err, errlen);
 	if (rc != 0)
@@ -664,7 +700,8 @@ answer_media(struct mg_media_pair *mp, int from, int idx,
 		if (x->out.suite)
 			mp->keys_new[!from] |= MG_KEY_OUT;
 		explicit_bzero(&x->out, sizeof(x->out));
-		return 0;
+		return prec_lines(x, true, idx, mo, prec_text_buf[idx], err,
+				  errlen);
 	}
 	if (answer_key(mp, !from) != 0)
 		return snprintf(err, errlen, "cannot make keys"), -EIO;
@@ -672,7 +709,7 @@ answer_media(struct mg_media_pair *mp, int from, int idx,
 	if (w < 0)
 		return snprintf(err, errlen, "cannot write a=crypto"), -EIO;
 	mo->crypto = text;
-	return 0;
+	return prec_lines(x, true, idx, mo, prec_text_buf[idx], err, errlen);
 }
 
 static long
@@ -689,7 +726,7 @@ negotiate_answer(struct mg_call *t, int from, const struct mg_sdp *sdp,
 				t->nb_media), -EINVAL;
 	memset(&so, 0, sizeof(so));
 	for (int i = 0; i < sdp->nmedia && n == 0; i++)
-		n = answer_media(&t->media[i], from, i, &sdp->media[i], o,
+		n = answer_media(&t->media[i], from, i, sdp, &sdp->media[i], o,
 				 &so.media[i], crypto_text_buf[i], err, errlen);
 	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
 }

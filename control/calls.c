@@ -11,7 +11,8 @@
 #include "calls.h"
 
 #define CALLS_MAGIC 0x534c4c4143474d47ull /* "GMGCALLS" little-endian */
-#define CALLS_VERSION 3u /* 3: flows carry ESP SA ids (ABI 5) */
+#define CALLS_VERSION 4u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
+			     * precondition tables */
 #define HDR_BYTES 4096u
 
 static uint32_t

@@ -21,6 +21,7 @@
 
 #include "idpool.h"
 #include "mg_ctl_abi.h"
+#include "precond.h"
 
 #define MG_CALL_ID_MAX 127
 #define MG_CALL_TAG_MAX 63
@@ -63,6 +64,9 @@ struct mg_side {
 	struct mg_srtp_policy in;      /* its key: we unprotect (suite 0: plain) */
 	struct mg_srtp_policy out;     /* ours toward it: we protect */
 	struct mg_offered_key offered[MG_CALL_OFFER_MAX];
+	/* The "sec" precondition (RFC 5027) of this leg: it ends here, as
+	 * its keys do, and is never relayed to the other party. */
+	struct mg_prec_table prec;
 };
 
 /* What is installed for one m= line: a flow per party and RTP/RTCP port

@@ -667,9 +667,10 @@ def malformed_requests():
             ("a=ipsec: ESP in SDP is not negotiated yet", dict(
                 call_id="b", from_tag="f", sdp=good + "a=ipsec:1 ESP_AES_GCM_16_128 "
                 "inline:AAECAwQFBgcICQoLDA0ODxAREhM= spi=1000\r\n")),
-            ("mandatory sec precondition", dict(
-                call_id="b", from_tag="f", sdp=good + "a=curr:sec e2e none\r\n"
-                "a=des:sec mandatory e2e sendrecv\r\n")),
+            ("mandatory sec precondition on a leg without media security", dict(
+                call_id="b", from_tag="f", sdp=sdp("192.0.2.1", 4000, "RTP/AVP",
+                                                   "a=curr:sec e2e none\r\n"
+                                                   "a=des:sec mandatory e2e sendrecv\r\n"))),
         ]
         for why, kw in cases:
             bad(ng, why, command="offer", **kw)
@@ -781,11 +782,81 @@ def weak_offers_refused_by_policy():
           "answer refused")
 
 
+def sec_lines(lines):
+    return [ln for ln in lines if re.match(r"a=(curr|des|conf):sec ", ln)]
+
+
+def sec_preconditions_call_flow():
+    """RFC 5027 §4.1's flow (INVITE, 183, PRACK/UPDATE, 200) with SDES,
+    the caller A asking for mandatory security both ways, the callee a
+    plain PSTN trunk: the precondition ends at our leg toward A, as its
+    keys do. Each SDP toward A carries our status for A's leg: current
+    only where the dataplane has the context (the answer leaves after its
+    acks), then sendrecv once A says it can receive; nothing of it goes
+    to the trunk. The UPDATE repeats A's key: nothing is installed twice.
+    Mandatory preconditions that cannot be met, and malformed lines, get
+    an error reply (the SIP server answers 580 or 488)."""
+    rig = Rig("prec")
+    ng = rig.ng
+    try:
+        crypto = f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY_A}\r\n"
+        sdp1 = sdp("192.0.2.1", 4000, "RTP/SAVP", crypto +
+                   "a=curr:sec e2e none\r\na=des:sec mandatory e2e sendrecv\r\n")
+        o = ng.ask(command="offer", call_id="p", from_tag="a", sdp=sdp1,
+                   transport_protocol="RTP/AVP")
+        assert o[b"result"] == b"ok", o
+        assert sec_lines(sdp_lines(o[b"sdp"])) == [], o  # not to the trunk
+        a = ng.ask(command="answer", call_id="p", from_tag="a", to_tag="b",
+                   sdp=sdp("192.0.2.2", 5000, "RTP/AVP"))
+        assert a[b"result"] == b"ok", a
+        to_a = sdp_lines(a[b"sdp"])
+        # SDP2 of §4.1: recv is current (our inbound context holds A's
+        # key and is acked), send waits for A's word; A is asked to
+        # confirm.
+        assert sec_lines(to_a) == ["a=curr:sec e2e recv",
+                                   "a=des:sec mandatory e2e sendrecv",
+                                   "a=conf:sec e2e sendrecv"], to_a
+        assert len(crypto_lines(to_a)) == 1
+        installed = rig.stats()[b"ring requests"]
+        assert installed > 0
+        # SDP3: A's UPDATE, same key, now current both ways.
+        sdp3 = sdp("192.0.2.1", 4000, "RTP/SAVP", crypto +
+                   "a=curr:sec e2e sendrecv\r\na=des:sec mandatory e2e sendrecv\r\n")
+        o = ng.ask(command="offer", call_id="p", from_tag="a", sdp=sdp3,
+                   transport_protocol="RTP/AVP")
+        assert o[b"result"] == b"ok", o
+        assert sec_lines(sdp_lines(o[b"sdp"])) == []
+        a = ng.ask(command="answer", call_id="p", from_tag="a", to_tag="b",
+                   sdp=sdp("192.0.2.2", 5000, "RTP/AVP"))
+        assert a[b"result"] == b"ok", a
+        # SDP4: met both ways, nothing left to confirm.
+        assert sec_lines(sdp_lines(a[b"sdp"])) == [
+            "a=curr:sec e2e sendrecv", "a=des:sec mandatory e2e sendrecv"], a
+        assert rig.stats()[b"ring requests"] == installed, "installed twice"
+        # What can never be met, and what is not sec grammar.
+        mand = "a=curr:sec e2e none\r\na=des:sec mandatory e2e sendrecv\r\n"
+        bad(ng, "mandatory sec precondition on a leg without media security",
+            command="offer", call_id="q", from_tag="a",
+            sdp=sdp("192.0.2.1", 4000, "RTP/AVP", mand))
+        for line, why in (("a=des:sec mandatory local sendrecv", "undefined for sec"),
+                          ("a=des:sec maybe e2e sendrecv", "strength"),
+                          ("a=curr:sec e2e sideways", "direction"),
+                          ("a=des:sec mandatory e2e", "")):
+            bad(ng, why, command="offer", call_id="q", from_tag="a",
+                sdp=sdp("192.0.2.1", 4000, "RTP/SAVP", crypto + line + "\r\n"))
+        assert rig.stats()[b"current sessions"] == 1
+    finally:
+        assert rig.stop() == 0, rig.ctl.text()
+    print("sec preconditions: §4.1 flow through ng (none -> recv + conf -> "
+          "sendrecv), nothing relayed to the trunk, the UPDATE installs "
+          "nothing, unmeetable and malformed preconditions refused")
+
+
 def sec_lines_not_relayed():
-    """Security attributes are per leg: an optional sec precondition of one
-    party is not passed to the other (it would speak of another leg), and
-    other preconditions (qos) and unknown lines go through byte for byte,
-    both ways."""
+    """Security attributes are per leg: a party's sec precondition lines
+    are not passed to the other party (they would speak of another leg),
+    and other preconditions (qos) and unknown lines go through byte for
+    byte, both ways."""
     rig = Rig("secrelay")
     ng = rig.ng
     try:
@@ -796,7 +867,7 @@ def sec_lines_not_relayed():
                    sdp=sdp("192.0.2.1", 4000, "RTP/AVP", extra))
         assert o[b"result"] == b"ok", o
         lines = sdp_lines(o[b"sdp"])
-        assert not [ln for ln in lines if ":sec " in ln], lines
+        assert sec_lines(lines) == [], lines
         for keep in ("a=curr:qos e2e none", "a=des:qos optional e2e sendrecv",
                      "a=x-unknown:keep me"):
             assert keep in lines, (keep, lines)
@@ -804,7 +875,13 @@ def sec_lines_not_relayed():
                    sdp=sdp("192.0.2.2", 5000, "RTP/AVP",
                            "a=curr:sec e2e sendrecv\r\na=conf:sec e2e recv\r\n"))
         assert a[b"result"] == b"ok", a
-        assert not [ln for ln in sdp_lines(a[b"sdp"]) if ":sec " in ln]
+        # What the caller gets is our status of its own (plain) leg: an
+        # optional precondition that is never met, and nothing of the
+        # callee's lines.
+        got = sec_lines(sdp_lines(a[b"sdp"]))
+        assert "a=conf:sec e2e recv" not in got and \
+            "a=curr:sec e2e sendrecv" not in got, got
+        assert "a=curr:sec e2e none" in got, got
     finally:
         assert rig.stop() == 0, rig.ctl.text()
     print("sec preconditions: not relayed to the other leg; qos and unknown "
@@ -1267,7 +1344,8 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   ng_flags_honoured_or_ignored, fuzzed_requests,
                                   control_restart_recovers,
                                   sec_lines_not_relayed,
-                                  weak_offers_refused_by_policy)}
+                                  weak_offers_refused_by_policy,
+                                  sec_preconditions_call_flow)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
