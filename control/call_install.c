@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "call_install.h"
+#include "ipsec_attr.h"
 
 /* At most per call: per flow a delete, two contexts and the flow. */
 #define CALL_PLAN_MAX (MG_CALL_MEDIA_MAX * 4 * 4)
@@ -57,6 +58,71 @@ plan_ctx(struct plan *p, uint32_t id, const struct mg_srtp_policy *pol,
 	msg->u.srtp_add.policy = *pol;
 }
 
+/* Plan kinds beyond MG_MF_RTP/RTCP: the ESP SAs of a party. */
+enum { KIND_ESP_IN = 2, KIND_ESP_OUT = 3 };
+
+/* The ESP a party has on m= line m (its SAs live in the owner's record,
+ * one pair for the session with session-level binding), or NULL. */
+static struct mg_side_esp *
+esp_of(struct mg_call *call, uint32_t m, int s)
+{
+	struct mg_side_esp *e = &call->media[m].side[s].esp;
+
+	if (e->theirs.suite == 0)
+		return NULL;
+	return &call->media[e->owner].side[s].esp;
+}
+
+/*
+ * A party's SA pair, once, from the m= line that owns it: inbound with its
+ * key under our SPI, outbound with ours under its SPI, ESP-in-UDP on the
+ * party's media port. An SA installed again (a new dataplane, or a resync)
+ * starts its sequence numbers past any the old one can have sent: the
+ * counter-mode IVs are sequence numbers and must not repeat under a key
+ * (docs/esp-in-sdp.md).
+ */
+static int
+plan_esp(struct mg_calls *c, struct mg_call *call, uint32_t m, int s,
+	 const struct mg_install_env *env, bool all)
+{
+	struct mg_side *p = &call->media[m].side[s];
+	struct mg_side_esp *e = &p->esp;
+	const struct mg_ctl_addr *ma = &env->media[call->addr];
+	struct mg_ctl_msg *msg;
+
+	if (e->theirs.suite == 0 || e->owner != m || (e->installed && !all))
+		return 0;
+	if (e->sa_out != 0) /* installed before, maybe in part */
+		e->replays++;
+	if (e->sa_in == 0)
+		e->sa_in = mg_idpool_take(&c->esp_ids);
+	if (e->sa_out == 0)
+		e->sa_out = mg_idpool_take(&c->esp_ids);
+	if (e->sa_in == 0 || e->sa_out == 0)
+		return -ENOSPC;
+	for (int dir = 0; dir < 2; dir++) {
+		struct mg_esp_sa_policy *pol;
+
+		msg = plan_add(&plan, MG_CTL_ESP_ADD, sizeof(struct mg_ctl_esp_add),
+			       m, s, dir ? KIND_ESP_OUT : KIND_ESP_IN);
+		msg->u.esp_add.id = dir ? e->sa_out : e->sa_in;
+		msg->u.esp_add.family = ma->family;
+		pol = &msg->u.esp_add.policy;
+		if (dir)
+			mg_ipsec_policy(&e->ours, e->theirs.spi, &e->theirs,
+					false, ma->ip, p->rtp.ip, ma->family, pol);
+		else
+			mg_ipsec_policy(&e->theirs, e->ours.spi, &e->theirs,
+					true, ma->ip, p->rtp.ip, ma->family, pol);
+		pol->local_port = p->port;
+		pol->remote_port = __builtin_bswap16(p->rtp.port);
+		if (dir)
+			pol->seq = (uint64_t)e->replays << (e->theirs.esn ? 40 : 28);
+	}
+	e->installed = 0; /* until both are acked */
+	return 0;
+}
+
 static uint16_t
 action_of(bool srtp_in, bool srtp_out)
 {
@@ -72,6 +138,22 @@ ours(const struct mg_ctl_addr *media, uint16_t port)
 
 	a.port = __builtin_bswap16(port);
 	return a;
+}
+
+/* ESP on the flow: what party s sends comes through its inbound SA (in
+ * UDP to our RTP port with encap=udp); what goes to the other party goes
+ * out through its outbound SA. */
+static void
+flow_esp(const struct mg_media_pair *mp, int s, int k, struct mg_ctl_flow *f)
+{
+	uint32_t m = (uint32_t)(mp - plan.cur->media);
+	const struct mg_side_esp *ex = esp_of(plan.cur, m, s);
+	const struct mg_side_esp *ey = esp_of(plan.cur, m, !s);
+
+	f->rx_esp = ex ? ex->sa_in : 0;
+	f->tx_esp = ey ? ey->sa_out : 0;
+	if (ex && ex->theirs.udp && k == MG_MF_RTP)
+		f->flags |= MG_FLOW_F_ESP_UDP;
 }
 
 /* The flow that takes what party s sends to our port (k = RTP) or port + 1
@@ -96,6 +178,7 @@ flow_of(const struct mg_media_pair *mp, int s, int k,
 	f->peer = mp->flow[!s][k == MG_MF_RTCP && !y->mux ? MG_MF_RTCP :
 			       MG_MF_RTP];
 	f->id = mp->flow[s][k];
+	flow_esp(mp, s, k, f);
 }
 
 static void
@@ -220,7 +303,9 @@ what(uint16_t type)
 {
 	return type == MG_CTL_FLOW_ADD ? "flow" : type == MG_CTL_SRTP_ADD ?
 	       "context" : type == MG_CTL_SRTP_DEL ? "context delete" :
-	       type == MG_CTL_FLOW_MOD ? "flow replacement" : "flow delete";
+	       type == MG_CTL_FLOW_MOD ? "flow replacement" :
+	       type == MG_CTL_ESP_ADD ? "ESP SA" :
+	       type == MG_CTL_ESP_DEL ? "ESP SA delete" : "flow delete";
 }
 
 /* The contexts taken just before refused flow i: nobody owns them now. */
@@ -276,6 +361,16 @@ settle_one(struct mg_calls *c, unsigned int i, struct mg_install_stats *st,
 				 what(m->h.type), m->u.id.id,
 				 strerror(plan.status[i]));
 	}
+	if (m->h.type == MG_CTL_ESP_ADD) {
+		struct mg_side_esp *e = &plan.call[i]->media[plan.media[i]]
+					.side[s].esp;
+
+		if (ok)
+			e->installed |= k == KIND_ESP_IN ? 1 : 2;
+		return !ok;
+	}
+	if (m->h.type == MG_CTL_ESP_DEL)
+		return false;
 	if (m->h.type == MG_CTL_FLOW_DEL) {
 		memset(&mp->installed[s][k], 0, sizeof(mp->installed[s][k]));
 		if (!wanted(mp, s, k))
@@ -362,6 +457,8 @@ plan_call(struct mg_calls *c, struct mg_call *call,
 
 		if (!name_flows(c, mp))
 			rc = -ENOSPC;
+		for (int s = 0; s < 2 && rc == 0 && !mp->rejected; s++)
+			rc = plan_esp(c, call, m, s, env, all);
 		for (int s = 0; s < 2 && rc == 0; s++)
 			for (int k = 0; k < 2 && rc == 0; k++)
 				rc = plan_flow(c, mp, m, s, k, env, all);
@@ -418,6 +515,20 @@ mg_calls_install_all(struct mg_calls *c, const struct mg_install_env *env,
 	       rc == 0 ? (int)(n - *failed) : rc;
 }
 
+/* A party's SAs go after every flow that held them. */
+static void
+plan_esp_gone(const struct mg_media_pair *mp, uint32_t m, int s)
+{
+	const struct mg_side_esp *e = &mp->side[s].esp;
+
+	if (e->theirs.suite == 0 || e->owner != m)
+		return;
+	if (e->sa_in != 0)
+		plan_id(&plan, MG_CTL_ESP_DEL, e->sa_in, m, s, KIND_ESP_IN);
+	if (e->sa_out != 0)
+		plan_id(&plan, MG_CTL_ESP_DEL, e->sa_out, m, s, KIND_ESP_OUT);
+}
+
 static void
 plan_gone(const struct mg_media_pair *mp, uint32_t m, int s, int k, int pass)
 {
@@ -427,6 +538,8 @@ plan_gone(const struct mg_media_pair *mp, uint32_t m, int s, int k, int pass)
 		plan_id(&plan, MG_CTL_SRTP_DEL, mp->rx_ctx[s][k], m, s, k);
 	if (pass == 1 && mp->tx_ctx[s][k] != 0)
 		plan_id(&plan, MG_CTL_SRTP_DEL, mp->tx_ctx[s][k], m, s, k);
+	if (pass == 1 && k == 0)
+		plan_esp_gone(mp, m, s);
 }
 
 int
@@ -475,6 +588,18 @@ mg_call_uninstall(struct mg_calls *c, struct mg_call *call,
 						mp->flow[s][k], m, s, k);
 				put_ids(c, mp, s, k);
 			}
+	for (uint32_t m = 0; m < call->nb_media; m++)
+		for (int s = 0; s < 2; s++) {
+			struct mg_side_esp *e = &call->media[m].side[s].esp;
+
+			plan_esp_gone(&call->media[m], m, s);
+			if (e->owner == m) {
+				mg_idpool_put(&c->esp_ids, e->sa_in);
+				mg_idpool_put(&c->esp_ids, e->sa_out);
+				e->sa_in = e->sa_out = 0;
+				e->installed = 0;
+			}
+		}
 	if (plan.n != 0) {
 		st->requests += plan.n;
 		rc = env->req(env->arg, plan.msg, plan.n, plan.status);

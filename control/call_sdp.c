@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "call_sdp.h"
+#include "ipsec_attr.h"
 #include "precond.h"
 #include "sdes.h"
 
@@ -438,6 +439,10 @@ wipe_offered(struct mg_side *s)
 	s->nb_offered = 0;
 }
 
+/* The a=ipsec lines being written (per m= line, then the session's):
+ * secret too. */
+static char ipsec_text_buf[MG_CALL_MEDIA_MAX + 1][320];
+
 /* The a=crypto lines being written, per m= line: secret. */
 static char crypto_text_buf[MG_CALL_MEDIA_MAX][CRYPTO_TEXT];
 
@@ -450,6 +455,7 @@ finish_sdp(long n, const struct mg_sdp *sdp, const struct mg_call_opts *o,
 {
 	if (n != 0) {
 		explicit_bzero(crypto_text_buf, sizeof(crypto_text_buf));
+		explicit_bzero(ipsec_text_buf, sizeof(ipsec_text_buf));
 		return n;
 	}
 	so->addr = o->addr;
@@ -463,6 +469,7 @@ finish_sdp(long n, const struct mg_sdp *sdp, const struct mg_call_opts *o,
 			       * send the parties around us */
 	n = mg_sdp_write(sdp, so, out, cap);
 	explicit_bzero(crypto_text_buf, sizeof(crypto_text_buf));
+	explicit_bzero(ipsec_text_buf, sizeof(ipsec_text_buf));
 	if (n < 0)
 		snprintf(err, errlen, "rewritten SDP does not fit %zu bytes", cap);
 	return n;
@@ -483,12 +490,19 @@ undo_ports(struct mg_calls *c, const struct mg_call *was,
 	   const struct mg_call *tried)
 {
 	for (uint32_t m = 0; m < tried->nb_media; m++)
-		for (int s = 0; s < 2; s++)
+		for (int s = 0; s < 2; s++) {
+			const struct mg_side_esp *e = &tried->media[m].side[s].esp;
+
 			if (tried->media[m].side[s].port &&
 			    (m >= was->nb_media ||
 			     was->media[m].side[s].port == 0))
 				mg_idpool_put(&c->ports[tried->addr],
 					      tried->media[m].side[s].port);
+			if (e->ours.spi && e->owner == m &&
+			    (m >= was->nb_media ||
+			     was->media[m].side[s].esp.ours.spi == 0))
+				mg_idpool_put(&c->spi_blocks, e->ours.spi >> 8);
+		}
 }
 
 /* The sec precondition lines we write toward one party, per m= line:
@@ -505,9 +519,11 @@ static char prec_text_buf[MG_CALL_MEDIA_MAX][256];
 static void
 prec_local(struct mg_side *p)
 {
-	mg_prec_set_local(&p->prec, MG_PREC_RECV, p->in.suite != 0);
-	mg_prec_set_local(&p->prec, MG_PREC_SEND, p->out.suite != 0);
-	if (!mg_proto_srtp(p->proto))
+	bool esp = p->esp.theirs.suite != 0;
+
+	mg_prec_set_local(&p->prec, MG_PREC_RECV, p->in.suite != 0 || esp);
+	mg_prec_set_local(&p->prec, MG_PREC_SEND, p->out.suite != 0 || esp);
+	if (!mg_proto_srtp(p->proto) && !esp)
 		mg_prec_fail(&p->prec, MG_PREC_SENDRECV);
 }
 
@@ -533,6 +549,158 @@ prec_lines(struct mg_side *p, bool answer, int idx,
 	return 0;
 }
 
+/* --- ESP in SDP (docs/esp-in-sdp.md), answerer role ----------------- */
+
+static int
+ipsec_rank(const struct mg_ipsec_attr *a)
+{
+	for (size_t i = 0; i < mg_ipsec_sdp_nsuites; i++)
+		if (mg_ipsec_sdp_suites[i] == a->suite)
+			return (int)i;
+	return 99;
+}
+
+/* The strongest a=ipsec line of one level that policy allows, into *a.
+ * Integrity-only ESP needs the policy's leave (MG_WEAK_NULL), as the
+ * NULL SRTP suites do. A tag twice at one level is refused. */
+static int
+pick_ipsec(const struct mg_sdp *sdp, const struct mg_sdp_sec *sec,
+	   const struct mg_call_opts *o, struct mg_ipsec_attr *a, char *why,
+	   size_t wl)
+{
+	struct mg_ipsec_attr cand;
+	uint32_t tags[MG_SDP_IPSEC_MAX];
+	int best = 99;
+
+	for (uint8_t i = 0; i < sec->nipsec; i++) {
+		struct mg_sdp_str l = sdp->lines[sec->ipsec[i]];
+
+		tags[i] = 0;
+		if (mg_ipsec_attr_parse(l.p + 8, l.len - 8u, &cand, why, wl))
+			continue;
+		tags[i] = cand.tag;
+		for (uint8_t j = 0; j < i; j++)
+			if (tags[j] == cand.tag) {
+				explicit_bzero(&cand, sizeof(cand));
+				explicit_bzero(a, sizeof(*a));
+				return snprintf(why, wl, "a=ipsec: tag %u twice",
+						tags[i]), -EINVAL;
+			}
+		if (mg_esp_suite(cand.suite)->integrity_only &&
+		    !(o->weak_ok & MG_WEAK_NULL))
+			snprintf(why, wl, "a=ipsec: integrity-only ESP refused by "
+				 "policy (allow it with allow-null)");
+		else if (ipsec_rank(&cand) < best) {
+			best = ipsec_rank(&cand);
+			*a = cand;
+		}
+		explicit_bzero(&cand, sizeof(cand));
+	}
+	return best < 99 ? 0 : -EINVAL;
+}
+
+/* Our side of the pair: the accepted line's suite and parameters, a fresh
+ * key, and an SPI block of our own (we receive on it). */
+static int
+ipsec_ours(struct mg_calls *c, const struct mg_ipsec_attr *theirs,
+	   struct mg_ipsec_attr *ours)
+{
+	uint32_t block = mg_idpool_take(&c->spi_blocks);
+
+	if (block == 0)
+		return -ENOSPC;
+	*ours = *theirs;
+	ours->lifetime = 0;
+	ours->spi = block << 8;
+	return mg_ipsec_keygen(ours);
+}
+
+/*
+ * The offerer's ESP for m= line idx: its media-level lines, else the
+ * session's (one SA pair for every m= line: the first line that uses it
+ * owns the SAs). A re-offer must repeat what was agreed: the same key
+ * material is recognised and installs nothing; a change (a rekey by
+ * re-INVITE) is not supported yet and refused.
+ */
+static int
+offer_esp(struct mg_calls *c, struct mg_call *t, int from, int idx,
+	  const struct mg_sdp *sdp, const struct mg_call_opts *o,
+	  int *session_owner, char *err, size_t errlen)
+{
+	const struct mg_sdp_sec *sec = sdp->media[idx].sec.nipsec ?
+				       &sdp->media[idx].sec : &sdp->sec;
+	struct mg_side_esp *e = &t->media[idx].side[from].esp;
+	struct mg_ipsec_attr a;
+	char why[160] = "";
+	int rc;
+
+	if (sec->nipsec == 0) {
+		if (e->theirs.suite != 0)
+			return snprintf(err, errlen, "m= line %d: a re-offer "
+					"may not drop ESP (not supported yet)",
+					idx + 1), -ENOTSUP;
+		return 0;
+	}
+	if (pick_ipsec(sdp, sec, o, &a, why, sizeof(why)) != 0)
+		return snprintf(err, errlen, "m= line %d: no usable a=ipsec "
+				"(%s)", idx + 1, why), -EINVAL;
+	if (e->theirs.suite != 0) {
+		rc = memcmp(&a, &e->theirs, sizeof(a)) == 0 ? 0 : -ENOTSUP;
+		explicit_bzero(&a, sizeof(a));
+		if (rc != 0)
+			snprintf(err, errlen, "m= line %d: ESP keys or "
+				 "parameters changed in a re-offer: rekeying "
+				 "by re-INVITE is not supported yet", idx + 1);
+		return rc;
+	}
+	e->session = sec == &sdp->sec;
+	if (e->session && *session_owner >= 0) {
+		*e = t->media[*session_owner].side[from].esp;
+		explicit_bzero(&a, sizeof(a));
+		return 0;
+	}
+	e->theirs = a;
+	e->owner = (uint8_t)idx;
+	if (e->session)
+		*session_owner = idx;
+	explicit_bzero(&a, sizeof(a));
+	if (ipsec_ours(c, &e->theirs, &e->ours) != 0)
+		return snprintf(err, errlen, "no SPI or key for ESP"), -ENOSPC;
+	return 0;
+}
+
+/* "a=ipsec:..." for our side, terminated. */
+static int
+ipsec_line(const struct mg_side_esp *e, char *out, size_t cap)
+{
+	int n;
+
+	if (cap < 9)
+		return -ENOSPC;
+	memcpy(out, "a=ipsec:", 8);
+	n = mg_ipsec_attr_format(&e->ours, out + 8, cap - 8);
+	return n < 0 ? n : n + 8;
+}
+
+/* Our a=ipsec toward a party with ESP, in an offer or an answer to it:
+ * at media level in its m= line, or once at session level. */
+static int
+esp_toward(const struct mg_side *p, int idx, struct mg_sdp_out *so)
+{
+	const struct mg_side_esp *e = &p->esp;
+	char *buf = ipsec_text_buf[e->session ? MG_CALL_MEDIA_MAX : idx];
+
+	if (e->theirs.suite == 0 || (e->session && so->ipsec != NULL))
+		return 0;
+	if (ipsec_line(e, buf, sizeof(ipsec_text_buf[0])) < 0)
+		return -ENOSPC;
+	if (e->session)
+		so->ipsec = buf;
+	else
+		so->media[idx].ipsec = buf;
+	return 0;
+}
+
 static int
 offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 	    int idx, const struct mg_sdp *sdp,
@@ -553,7 +721,8 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 	if (rc == 0 && mg_proto_srtp(x->proto))
 		rc = pick_offered(mp, from, m, o, idx, err, errlen);
 	if (rc == 0 && (x->prec.flags & MG_PREC_F_PRESENT) &&
-	    !mg_proto_srtp(x->proto) && !mg_prec_met(&x->prec) &&
+	    !mg_proto_srtp(x->proto) && x->esp.theirs.suite == 0 &&
+	    !mg_prec_met(&x->prec) &&
 	    (x->prec.strength[0] == MG_PREC_S_MANDATORY ||
 	     x->prec.strength[1] == MG_PREC_S_MANDATORY))
 		return snprintf(err, errlen, "m= line %d: a mandatory sec "
@@ -585,24 +754,6 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 	return 0;
 }
 
-/*
- * ESP in SDP is not negotiated yet: an offer that asks for it cannot be
- * met, so it is refused (the SIP server answers 488), never relayed:
- * relaying would hand one party's keys to the other.
- */
-static bool
-sec_refused(const struct mg_sdp *sdp, char *err, size_t errlen)
-{
-	bool ipsec = sdp->sec.nipsec != 0;
-
-	for (uint8_t i = 0; i < sdp->nmedia; i++)
-		ipsec = ipsec || sdp->media[i].sec.nipsec != 0;
-	if (ipsec)
-		snprintf(err, errlen, "a=ipsec: ESP in SDP is not negotiated "
-			 "yet (docs/esp-in-sdp.md)");
-	return ipsec;
-}
-
 static long
 negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
 		const struct mg_sdp *sdp, const struct mg_call_opts *o,
@@ -618,14 +769,19 @@ negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
 		return snprintf(err, errlen, "an offer may not remove m= lines "
 				"(RFC 3264 §8.2): had %u, now %u", t->nb_media,
 				sdp->nmedia), -EINVAL;
-	if (sec_refused(sdp, err, errlen))
-		return -ENOTSUP;
 	memset(&so, 0, sizeof(so));
 	t->nb_media = sdp->nmedia;
-	for (int i = 0; i < sdp->nmedia && n == 0; i++)
-		n = offer_media(&c->ports[t->addr], &t->media[i], from, i,
-				sdp, &sdp->media[i], o,
-				&so.media[i], crypto_text_buf[i], err, errlen);
+	for (int i = 0, owner = -1; i < sdp->nmedia && n == 0; i++) {
+		if (sdp->media[i].port != 0)
+			n = offer_esp(c, t, from, i, sdp, o, &owner, err,
+				      errlen);
+		if (n == 0)
+			n = offer_media(&c->ports[t->addr], &t->media[i], from,
+					i, sdp, &sdp->media[i], o, &so.media[i],
+					crypto_text_buf[i], err, errlen);
+		if (n == 0 && !t->media[i].rejected)
+			n = esp_toward(&t->media[i].side[!from], i, &so);
+	}
 	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
 }
 
@@ -725,9 +881,12 @@ negotiate_answer(struct mg_call *t, int from, const struct mg_sdp *sdp,
 				"offer had %u (RFC 3264 §6)", sdp->nmedia,
 				t->nb_media), -EINVAL;
 	memset(&so, 0, sizeof(so));
-	for (int i = 0; i < sdp->nmedia && n == 0; i++)
+	for (int i = 0; i < sdp->nmedia && n == 0; i++) {
 		n = answer_media(&t->media[i], from, i, sdp, &sdp->media[i], o,
 				 &so.media[i], crypto_text_buf[i], err, errlen);
+		if (n == 0 && !t->media[i].rejected)
+			n = esp_toward(&t->media[i].side[!from], i, &so);
+	}
 	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
 }
 

@@ -11,8 +11,10 @@
 #include "calls.h"
 
 #define CALLS_MAGIC 0x534c4c4143474d47ull /* "GMGCALLS" little-endian */
-#define CALLS_VERSION 4u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
-			     * precondition tables */
+#define CALLS_VERSION 5u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
+			     * precondition tables; 5: ESP per party */
+/* SPI blocks of 256: 1 .. this (SPIs 0x100 .. 0xffffff00). */
+#define SPI_BLOCKS 0xffffffu
 #define HDR_BYTES 4096u
 
 static uint32_t
@@ -108,7 +110,9 @@ make_pools(struct mg_calls *c, const struct mg_calls_config *cfg)
 		if (mg_idpool_init(&c->ports[a], lo, cfg->port_max - 1u, 2) != 0)
 			return -ENOMEM;
 	if (mg_idpool_init(&c->flow_ids, 1, cfg->max_flows, 1) != 0 ||
-	    mg_idpool_init(&c->ctx_ids, 1, cfg->max_flows * 2, 1) != 0)
+	    mg_idpool_init(&c->ctx_ids, 1, cfg->max_flows * 2, 1) != 0 ||
+	    mg_idpool_init(&c->esp_ids, 1, cfg->max_flows * 2, 1) != 0 ||
+	    mg_idpool_init(&c->spi_blocks, 1, SPI_BLOCKS, 1) != 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -125,9 +129,18 @@ reclaim(struct mg_calls *c, struct mg_call *call)
 		struct mg_media_pair *mp = &call->media[m];
 
 		for (int s = 0; s < 2; s++) {
+			const struct mg_side_esp *e = &mp->side[s].esp;
+
 			if (mp->side[s].port)
 				ok &= mg_idpool_mark(&c->ports[call->addr],
 						     mp->side[s].port);
+			if (e->owner == m && e->ours.spi)
+				ok &= mg_idpool_mark(&c->spi_blocks,
+						     e->ours.spi >> 8);
+			if (e->owner == m && e->sa_in)
+				ok &= mg_idpool_mark(&c->esp_ids, e->sa_in);
+			if (e->owner == m && e->sa_out)
+				ok &= mg_idpool_mark(&c->esp_ids, e->sa_out);
 			for (int k = 0; k < 2; k++) {
 				if (mp->flow[s][k])
 					ok &= mg_idpool_mark(&c->flow_ids,
@@ -217,6 +230,8 @@ mg_calls_close(struct mg_calls *c)
 		mg_idpool_free(&c->ports[a]);
 	mg_idpool_free(&c->flow_ids);
 	mg_idpool_free(&c->ctx_ids);
+	mg_idpool_free(&c->esp_ids);
+	mg_idpool_free(&c->spi_blocks);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -275,8 +290,15 @@ mg_calls_remove(struct mg_calls *c, struct mg_call *call)
 		struct mg_media_pair *mp = &call->media[m];
 
 		for (int s = 0; s < 2; s++) {
+			const struct mg_side_esp *e = &mp->side[s].esp;
+
 			mg_idpool_put(&c->ports[call->addr],
 				      mp->side[s].port);
+			if (e->owner == m) {
+				mg_idpool_put(&c->spi_blocks, e->ours.spi >> 8);
+				mg_idpool_put(&c->esp_ids, e->sa_in);
+				mg_idpool_put(&c->esp_ids, e->sa_out);
+			}
 			for (int k = 0; k < 2; k++) {
 				mg_idpool_put(&c->flow_ids, mp->flow[s][k]);
 				mg_idpool_put(&c->ctx_ids, mp->rx_ctx[s][k]);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "idpool.h"
+#include "ipsec_attr.h"
 #include "mg_ctl_abi.h"
 #include "precond.h"
 
@@ -52,6 +53,23 @@ struct mg_offered_key {
 	uint8_t salt[MG_SRTP_MASTER_SALT_LEN];
 };
 
+/* ESP negotiated in SDP for one party (docs/esp-in-sdp.md): the line it
+ * offered that we took (its key, the SPI it receives on, the parameters)
+ * and ours toward it (our key, the SPI we receive on). With session-level
+ * binding every m= line of the party holds the same, and the first one's
+ * SAs serve them all. Secret. */
+struct mg_side_esp {
+	struct mg_ipsec_attr theirs;   /* suite 0: no ESP on this leg */
+	struct mg_ipsec_attr ours;
+	uint32_t sa_in, sa_out;        /* ESP ids in the dataplane, 0: none */
+	uint8_t session;               /* bound at session level */
+	uint8_t owner;                 /* m= index whose SAs these use */
+	uint8_t installed;             /* sa_in and sa_out acked */
+	uint8_t replays;               /* times installed into a new
+					* dataplane: outbound sequence
+					* numbers start past the old ones */
+};
+
 /* One party of one m= line. */
 struct mg_side {
 	struct mg_ctl_addr rtp, rtcp;  /* where it takes media (its SDP) */
@@ -67,6 +85,7 @@ struct mg_side {
 	/* The "sec" precondition (RFC 5027) of this leg: it ends here, as
 	 * its keys do, and is never relayed to the other party. */
 	struct mg_prec_table prec;
+	struct mg_side_esp esp;
 };
 
 /* What is installed for one m= line: a flow per party and RTP/RTCP port
@@ -126,6 +145,9 @@ struct mg_calls {
 	uint32_t nb_addrs;
 	struct mg_idpool ports[MG_CALL_ADDRS_MAX]; /* per media address */
 	struct mg_idpool flow_ids, ctx_ids;
+	struct mg_idpool esp_ids;      /* the dataplane's ESP SA ids */
+	struct mg_idpool spi_blocks;   /* our SPIs: block << 8 (256-aligned,
+					* as kdr needs) */
 };
 
 struct mg_calls_config {

@@ -2,9 +2,10 @@
 """Run inside a network namespace (ip netns exec NS python3 netns_io.py):
 send the frames of IN.pcap on IFACE (nothing if IN is '-'), and write the
 UDP frames from SRC that arrive on IFACE within SECONDS (or until COUNT
-came) to OUT.pcap. Prints the number captured.
+came) to OUT.pcap (with PROTO esp: the ESP frames instead). Prints the
+number captured.
 
-Usage: netns_io.py IFACE IN.pcap OUT.pcap SRC SECONDS COUNT
+Usage: netns_io.py IFACE IN.pcap OUT.pcap SRC SECONDS COUNT [udp|esp]
 """
 import sys
 import time
@@ -13,12 +14,15 @@ from scapy.all import AsyncSniffer, rdpcap, sendp, wrpcap  # noqa: E402
 from scapy.layers.inet import IP, UDP  # noqa: E402
 
 iface, inp, out, src, secs, count = sys.argv[1:7]
+esp = len(sys.argv) > 7 and sys.argv[7] == "esp"
 count = int(count)
 got = []
 
 
 def mine(p):
-    return IP in p and UDP in p and p[IP].src == src
+    if IP not in p or p[IP].src != src:
+        return False
+    return p[IP].proto == 50 if esp else UDP in p
 
 
 sn = AsyncSniffer(iface=iface, lfilter=mine, prn=got.append, store=False)

@@ -37,10 +37,11 @@ SUITES = {
 }
 
 
-def epoch_keys(master, salt, e, klen):
+def epoch_keys(master, salt, e, klen, spi=None):
     """Epoch e's key material: HKDF-SHA256(IKM = key || auth key, salt,
-    info = "mediagate esp" || SPI_e || e)."""
-    info = b"mediagate esp" + (SPI + e).to_bytes(4, "big") + e.to_bytes(4, "big")
+    info = "mediagate esp" || SPI_e || e), SPI_e = spi + e."""
+    spi = SPI if spi is None else spi
+    info = b"mediagate esp" + (spi + e).to_bytes(4, "big") + e.to_bytes(4, "big")
     return HKDF(algorithm=hashes.SHA256(), length=klen, salt=salt or None,
                 info=info).derive(master)
 
