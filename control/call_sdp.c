@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "call_sdp.h"
@@ -126,6 +127,31 @@ allow_flag(struct mg_call_opts *o, const char *f, size_t len)
 			o->weak_ok |= names[i].w;
 			return 0;
 		}
+	return 1;
+}
+
+int
+mg_call_esp_flag(struct mg_call_opts *o, const char *f, size_t len)
+{
+	char num[8];
+	char *end;
+	unsigned long v;
+
+	if (len == 5 && memcmp(f, "offer", 5) == 0)
+		return o->esp_offer = true, 0;
+	if (len == 3 && memcmp(f, "udp", 3) == 0)
+		return o->esp_udp = true, 0;
+	if (len == 3 && memcmp(f, "esn", 3) == 0)
+		return o->esp_esn = true, 0;
+	if (len > 4 && len < 4 + sizeof(num) && memcmp(f, "kdr-", 4) == 0) {
+		memcpy(num, f + 4, len - 4);
+		num[len - 4] = '\0';
+		v = strtoul(num, &end, 10);
+		if (*end || v < MG_ESP_KDR_MIN || v > MG_ESP_KDR_MAX)
+			return -EINVAL;
+		o->esp_kdr = (uint8_t)v;
+		return 0;
+	}
 	return 1;
 }
 
@@ -616,6 +642,77 @@ ipsec_ours(struct mg_calls *c, const struct mg_ipsec_attr *theirs,
 }
 
 /*
+ * We offer ESP to a party (the ESP flag): one line, the mandatory suite
+ * (every implementation has it), under an SPI block of ours, with the
+ * parameters the flags ask for; kept across re-offers until answered.
+ */
+static int
+offer_esp_toward(struct mg_calls *c, struct mg_side *y, int idx,
+		 const struct mg_call_opts *o)
+{
+	struct mg_side_esp *e = &y->esp;
+	struct mg_ipsec_attr want = { .tag = 1, .suite = MG_ESP_AES_GCM_16_128,
+				      .udp = o->esp_udp, .esn = o->esp_esn,
+				      .kdr = o->esp_kdr };
+
+	if (!o->esp_offer || e->theirs.suite != 0 || e->offered)
+		return 0;
+	if (ipsec_ours(c, &want, &e->ours) != 0)
+		return -ENOSPC;
+	e->offered = 1;
+	e->owner = (uint8_t)idx;
+	return 0;
+}
+
+/* The answer to our ESP offer: the line with our tag and suite, its key
+ * and SPI; the parameters stay ours (the answerer does not choose them).
+ * A party that answers without it refused the ESP it was asked for. */
+static int
+answer_esp(const struct mg_sdp *sdp, int idx, struct mg_side *y, char *err,
+	   size_t errlen)
+{
+	const struct mg_sdp_sec *sec = sdp->media[idx].sec.nipsec ?
+				       &sdp->media[idx].sec : &sdp->sec;
+	struct mg_side_esp *e = &y->esp;
+	struct mg_ipsec_attr a;
+	char why[160] = "no a=ipsec line";
+	int rc = -EINVAL;
+
+	if (!e->offered && e->theirs.suite == 0)
+		return 0;
+	for (uint8_t i = 0; i < sec->nipsec && rc != 0; i++) {
+		struct mg_sdp_str l = sdp->lines[sec->ipsec[i]];
+
+		if (mg_ipsec_attr_parse(l.p + 8, l.len - 8u, &a, why,
+					sizeof(why)) != 0)
+			continue;
+		if (a.tag != e->ours.tag || a.suite != e->ours.suite) {
+			snprintf(why, sizeof(why), "a=ipsec tag %u is not one "
+				 "we offered", a.tag);
+		} else if (e->theirs.suite != 0 &&
+			   memcmp(e->theirs.key, a.key, sizeof(a.key))) {
+			snprintf(why, sizeof(why), "ESP keys changed: rekeying "
+				 "is not supported yet");
+		} else {
+			a.tunnel = e->ours.tunnel;
+			a.udp = e->ours.udp;
+			a.esn = e->ours.esn;
+			a.kdr = e->ours.kdr;
+			a.window = e->ours.window;
+			e->theirs = a;
+			e->owner = (uint8_t)idx;
+			e->offered = 0;
+			rc = 0;
+		}
+		explicit_bzero(&a, sizeof(a));
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "m= line %d: the answer to our ESP offer: "
+			 "%s", idx + 1, why);
+	return rc;
+}
+
+/*
  * The offerer's ESP for m= line idx: its media-level lines, else the
  * session's (one SA pair for every m= line: the first line that uses it
  * owns the SAs). A re-offer must repeat what was agreed: the same key
@@ -690,7 +787,8 @@ esp_toward(const struct mg_side *p, int idx, struct mg_sdp_out *so)
 	const struct mg_side_esp *e = &p->esp;
 	char *buf = ipsec_text_buf[e->session ? MG_CALL_MEDIA_MAX : idx];
 
-	if (e->theirs.suite == 0 || (e->session && so->ipsec != NULL))
+	if ((e->theirs.suite == 0 && !e->offered) ||
+	    (e->session && so->ipsec != NULL))
 		return 0;
 	if (ipsec_line(e, buf, sizeof(ipsec_text_buf[0])) < 0)
 		return -ENOSPC;
@@ -779,6 +877,9 @@ negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
 			n = offer_media(&c->ports[t->addr], &t->media[i], from,
 					i, sdp, &sdp->media[i], o, &so.media[i],
 					crypto_text_buf[i], err, errlen);
+		if (n == 0 && !t->media[i].rejected)
+			n = offer_esp_toward(c, &t->media[i].side[!from], i,
+					     o);
 		if (n == 0 && !t->media[i].rejected)
 			n = esp_toward(&t->media[i].side[!from], i, &so);
 	}
@@ -882,8 +983,13 @@ negotiate_answer(struct mg_call *t, int from, const struct mg_sdp *sdp,
 				t->nb_media), -EINVAL;
 	memset(&so, 0, sizeof(so));
 	for (int i = 0; i < sdp->nmedia && n == 0; i++) {
-		n = answer_media(&t->media[i], from, i, sdp, &sdp->media[i], o,
-				 &so.media[i], crypto_text_buf[i], err, errlen);
+		if (!t->media[i].rejected && sdp->media[i].port != 0)
+			n = answer_esp(sdp, i, &t->media[i].side[from], err,
+				       errlen);
+		if (n == 0)
+			n = answer_media(&t->media[i], from, i, sdp,
+					 &sdp->media[i], o, &so.media[i],
+					 crypto_text_buf[i], err, errlen);
 		if (n == 0 && !t->media[i].rejected)
 			n = esp_toward(&t->media[i].side[!from], i, &so);
 	}

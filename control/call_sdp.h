@@ -35,7 +35,15 @@ struct mg_call_opts {
 	uint32_t suites;        /* bit per enum mg_srtp_suite we may use */
 	uint32_t named;         /* of those, named by an only- flag */
 	uint32_t weak_ok;       /* enum mg_weak: weaker protection allowed */
+	/* ESP: [offer, udp, esn, kdr-N]: offer the other party ESP in SDP
+	 * (docs/esp-in-sdp.md), ESP-in-UDP, extended sequence numbers, key
+	 * derivation every 2^N packets. */
+	bool esp_offer, esp_udp, esp_esn;
+	uint8_t esp_kdr;
 };
+
+/* Apply an ESP flag to o: 0, 1 (unknown: ignored) or -EINVAL. */
+int mg_call_esp_flag(struct mg_call_opts *o, const char *f, size_t len);
 
 /*
  * Downgrade protection: what is weaker than the default policy takes. An

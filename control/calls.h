@@ -68,6 +68,9 @@ struct mg_side_esp {
 	uint8_t replays;               /* times installed into a new
 					* dataplane: outbound sequence
 					* numbers start past the old ones */
+	/* We offered ESP (ours set, theirs not until the answer). */
+	uint8_t offered;
+	uint8_t reserved[3];
 };
 
 /* One party of one m= line. */

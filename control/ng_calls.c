@@ -78,6 +78,14 @@ sdes_flag(void *arg, const char *s, size_t len)
 }
 
 static int
+esp_flag(void *arg, const char *s, size_t len)
+{
+	int rc = mg_call_esp_flag(arg, s, len);
+
+	return rc < 0 ? rc : 0;
+}
+
+static int
 replace_flag(void *arg, const char *s, size_t len)
 {
 	struct mg_call_opts *o = arg;
@@ -145,6 +153,9 @@ read_opts(const struct mg_bdoc *doc, const struct mg_bnode *req,
 	if (rc < 0)
 		return snprintf(err, errlen, "SDES: unknown crypto suite or "
 				"not a list of strings"), -EINVAL;
+	if (each_str(doc, req, "ESP", esp_flag, o) < 0)
+		return snprintf(err, errlen, "ESP: a list of offer, udp, esn, "
+				"kdr-N (N 8..48)"), -EINVAL;
 	if (each_str(doc, req, "replace", replace_flag, o) < 0)
 		return snprintf(err, errlen, "replace must be a list of "
 				"strings"), -EINVAL;

@@ -10,6 +10,8 @@ a device offers its media over IPsec (a=ipsec), the trunk is plain RTP.
       the same plain RTP; the trunk's RTP comes back to the device as ESP
       that scapy decrypts with our key, epoch by epoch. Zero loss. A
       re-offer with the same key material installs nothing.
+  trunk_call_offers_esp_to_device: the same with mediagate offering (the
+      ESP flag), the device answering.
   hostile_ipsec_refused: unknown suite, short key, SPI 0 and reserved, a
       tag twice, lifetime 0, huge window, integrity-only ESP without the
       policy's leave, a changed key in a re-offer: each an error reply with
@@ -57,8 +59,46 @@ def rtp(i, ssrc):
         ssrc.to_bytes(4, "big") + bytes((i * 5 + j) & 255 for j in range(160))
 
 
-def device_esp_to_plain_trunk():
+def traffic(net, n, key_dev, spi_ours, key_ours, spi_dev, pa, pb):
+    """n packets each way on the veth pair: the device (192.0.2.1:4000)
+    sends ESP transport mode to our port pa under our SPI with its key
+    (kdr=8 epochs); the trunk (192.0.2.2:5000) sends plain RTP to our
+    port pb. What comes out is checked payload by payload, the device's
+    side decrypted by scapy epoch by epoch."""
     from scapy.all import Ether, IP, UDP, Raw, wrpcap, rdpcap
+    from scapy.layers.ipsec import ESP
+    with tempfile.TemporaryDirectory() as tmp:
+        frames = []
+        for i in range(n):
+            seq = i + 1
+            sa = esp_sa(key_dev, spi_ours, (seq - 1) >> 8, True)
+            p = sa.encrypt(IP(src="192.0.2.1", dst=MEDIA) /
+                           UDP(sport=4000, dport=pa) / Raw(rtp(i, 0xd1d1)),
+                           seq_num=seq)
+            frames.append(Ether(src=net.mac_b, dst=net.mac_a) / p)
+        wrpcap(f"{tmp}/a_esp.pcap", frames)
+        got = net.io(f"{tmp}/a_esp.pcap", f"{tmp}/to_b.pcap", MEDIA, 10, n)
+        assert got == n, f"{got} of {n} reached the trunk"
+        plain = [bytes(p[UDP].payload) for p in rdpcap(f"{tmp}/to_b.pcap")]
+        assert plain == [rtp(i, 0xd1d1) for i in range(n)]
+        frames = [Ether(src=net.mac_b, dst=net.mac_a) /
+                  IP(src="192.0.2.2", dst=MEDIA) / UDP(sport=5000, dport=pb) /
+                  Raw(rtp(i, 0xb2b2)) for i in range(n)]
+        wrpcap(f"{tmp}/b_plain.pcap", frames)
+        got = net.io(f"{tmp}/b_plain.pcap", f"{tmp}/to_a.pcap", MEDIA, 10, n,
+                     proto="esp")
+        assert got == n, f"{got} of {n} reached the device"
+        back = []
+        for p in rdpcap(f"{tmp}/to_a.pcap"):
+            e = p[ESP].spi - spi_dev
+            assert (p[ESP].seq - 1) >> 8 == e, (p[ESP].spi, p[ESP].seq)
+            inner = esp_sa(key_ours, spi_dev, e, True).decrypt(p[IP])
+            assert inner[UDP].sport == pa and inner[UDP].dport == 4000
+            back.append(bytes(inner[UDP].payload))
+        assert back == [rtp(i, 0xb2b2) for i in range(n)]
+
+
+def device_esp_to_plain_trunk():
     net = Netns()
     rig = None
     n = 300  # 256 a epoch with kdr=8: both directions change epoch
@@ -82,38 +122,7 @@ def device_esp_to_plain_trunk():
         assert ours["spi"] % 256 == 0 and "kdr=8" in ours["rest"], ours
         pa, pb = m_line(to_a)[1], m_line(to_b)[1]
         requests = rig.stats()[b"ring requests"]
-        with tempfile.TemporaryDirectory() as tmp:
-            # Device -> us: ESP transport mode to our SPI, epoch by epoch.
-            frames = []
-            for i in range(n):
-                seq = i + 1
-                sa = esp_sa(KEY_DEV, ours["spi"], (seq - 1) >> 8, True)
-                p = sa.encrypt(IP(src="192.0.2.1", dst=MEDIA) /
-                               UDP(sport=4000, dport=pa) / Raw(rtp(i, 0xd1d1)),
-                               seq_num=seq)
-                frames.append(Ether(src=net.mac_b, dst=net.mac_a) / p)
-            wrpcap(f"{tmp}/a_esp.pcap", frames)
-            got = net.io(f"{tmp}/a_esp.pcap", f"{tmp}/to_b.pcap", MEDIA, 10, n)
-            assert got == n, f"{got} of {n} reached the trunk"
-            plain = [bytes(p[UDP].payload) for p in rdpcap(f"{tmp}/to_b.pcap")]
-            assert plain == [rtp(i, 0xd1d1) for i in range(n)]
-            # Trunk -> us -> device: ESP under our key and its SPI.
-            frames = [Ether(src=net.mac_b, dst=net.mac_a) /
-                      IP(src="192.0.2.2", dst=MEDIA) / UDP(sport=5000, dport=pb) /
-                      Raw(rtp(i, 0xb2b2)) for i in range(n)]
-            wrpcap(f"{tmp}/b_plain.pcap", frames)
-            got = net.io(f"{tmp}/b_plain.pcap", f"{tmp}/to_a.pcap", MEDIA, 10, n,
-                         proto="esp")
-            assert got == n, f"{got} of {n} reached the device"
-            from scapy.layers.ipsec import ESP
-            back = []
-            for p in rdpcap(f"{tmp}/to_a.pcap"):
-                e = p[ESP].spi - 0x1000
-                assert p[ESP].seq >> 8 == e or (p[ESP].seq - 1) >> 8 == e, p[ESP].seq
-                inner = esp_sa(ours["key"], 0x1000, e, True).decrypt(p[IP])
-                assert inner[UDP].sport == pa and inner[UDP].dport == 4000
-                back.append(bytes(inner[UDP].payload))
-            assert back == [rtp(i, 0xb2b2) for i in range(n)]
+        traffic(net, n, KEY_DEV, ours["spi"], ours["key"], 0x1000, pa, pb)
         # The same key material again (the UPDATE of a precondition flow):
         # recognised, nothing installed.
         o = rig.ng.ask(command="offer", call_id="e1", from_tag="dev", sdp=offer)
@@ -132,6 +141,55 @@ def device_esp_to_plain_trunk():
     print(f"ESP in SDP: the device's a=ipsec answered with our key and SPI; "
           f"{n} packets each way through a kdr epoch change, checked with "
           "scapy; a repeated offer installs nothing")
+
+
+def trunk_call_offers_esp_to_device():
+    """Offerer role: the trunk calls the device, and the ESP flag makes us
+    offer it ESP (one line, the mandatory suite, our key and SPI, kdr=8).
+    The device answers under our tag with its key and SPI; the trunk's
+    answer is plain. Then the same traffic both ways, zero loss."""
+    net = Netns()
+    rig = None
+    n = 300
+    try:
+        rig = Rig("espoffer", ctl_extra=["--next-hop-mac", net.mac_b],
+                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+        o = rig.ng.ask(command="offer", call_id="e2", from_tag="trk",
+                       sdp=sdp("192.0.2.2", 5000, "RTP/AVP", "a=rtcp-mux\r\n"),
+                       ESP=["offer", "kdr-8"])
+        assert o[b"result"] == b"ok", o
+        to_dev = sdp_lines(o[b"sdp"])
+        (ours,) = [parse_ipsec(ln) for ln in ipsec_lines(to_dev)]
+        assert ours["tag"] == 1 and ours["suite"] == "ESP_AES_GCM_16_128", ours
+        assert "kdr=8" in ours["rest"] and ours["spi"] % 256 == 0, ours
+        line = ("a=ipsec:1 ESP_AES_GCM_16_128 inline:"
+                f"{base64.b64encode(KEY_DEV).decode()} spi=1000 kdr=8\r\n")
+        a = rig.ng.ask(command="answer", call_id="e2", from_tag="trk", to_tag="dev",
+                       sdp=sdp("192.0.2.1", 4000, "RTP/AVP", "a=rtcp-mux\r\n" + line))
+        assert a[b"result"] == b"ok", a
+        to_trk = sdp_lines(a[b"sdp"])
+        assert ipsec_lines(to_trk) == [], "the device's key went to the trunk"
+        pa, pb = m_line(to_dev)[1], m_line(to_trk)[1]
+        traffic(net, n, KEY_DEV, ours["spi"], ours["key"], 0x1000, pa, pb)
+        # An answer that drops ESP, or takes a tag we did not offer: refused.
+        o = rig.ng.ask(command="offer", call_id="e3", from_tag="trk",
+                       sdp=sdp("192.0.2.2", 5002, "RTP/AVP"), ESP=["offer"])
+        assert o[b"result"] == b"ok", o
+        bad(rig.ng, "the answer to our ESP offer: no a=ipsec line", command="answer",
+            call_id="e3", from_tag="trk", to_tag="dev",
+            sdp=sdp("192.0.2.1", 4002, "RTP/AVP"))
+        bad(rig.ng, "is not one we offered", command="answer", call_id="e3",
+            from_tag="trk", to_tag="dev",
+            sdp=sdp("192.0.2.1", 4002, "RTP/AVP", line.replace("ipsec:1", "ipsec:9")))
+        bad(rig.ng, "ESP: a list of", command="offer", call_id="e4", from_tag="trk",
+            sdp=sdp("192.0.2.2", 5004, "RTP/AVP"), ESP=["kdr-4"])
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    print(f"ESP in SDP, offering: our a=ipsec answered by the device; {n} "
+          "packets each way through a kdr epoch change, checked with scapy; "
+          "answers that drop ESP or change the tag refused")
 
 
 def hostile_ipsec_refused():
