@@ -641,6 +641,43 @@ ipsec_ours(struct mg_calls *c, const struct mg_ipsec_attr *theirs,
 	return mg_ipsec_keygen(ours);
 }
 
+/* The tag of a media-level a=ipsec line said differently at session
+ * level: the offer contradicts itself (media level may override the
+ * session's lines, not reuse their tags for other parameters). */
+static bool
+levels_conflict(const struct mg_sdp *sdp, const struct mg_sdp_sec *media)
+{
+	for (uint8_t i = 0; i < media->nipsec; i++) {
+		struct mg_sdp_str a = sdp->lines[media->ipsec[i]];
+		size_t ta = strcspn(a.p, " ");
+
+		for (uint8_t j = 0; j < sdp->sec.nipsec; j++) {
+			struct mg_sdp_str b = sdp->lines[sdp->sec.ipsec[j]];
+			size_t tb = strcspn(b.p, " ");
+
+			if (ta == tb && memcmp(a.p, b.p, ta) == 0 &&
+			    (a.len != b.len || memcmp(a.p, b.p, a.len) != 0))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A party's SPI on another of its SA pairs (media-level binding on two
+ * m= lines): it could not tell them apart. */
+static bool
+spi_taken(const struct mg_call *t, int from, int idx, uint32_t spi)
+{
+	for (int m = 0; m < idx; m++) {
+		const struct mg_side_esp *o = &t->media[m].side[from].esp;
+
+		if (o->theirs.suite != 0 && o->owner == m &&
+		    o->theirs.spi == spi && !o->session)
+			return true;
+	}
+	return false;
+}
+
 /*
  * We offer ESP to a party (the ESP flag): one line, the mandatory suite
  * (every implementation has it), under an SPI block of ours, with the
@@ -738,9 +775,21 @@ offer_esp(struct mg_calls *c, struct mg_call *t, int from, int idx,
 					idx + 1), -ENOTSUP;
 		return 0;
 	}
+	if (sec != &sdp->sec && levels_conflict(sdp, sec))
+		return snprintf(err, errlen, "m= line %d: a=ipsec lines of the "
+				"session and of the m= line give one tag two "
+				"meanings", idx + 1), -EINVAL;
 	if (pick_ipsec(sdp, sec, o, &a, why, sizeof(why)) != 0)
 		return snprintf(err, errlen, "m= line %d: no usable a=ipsec "
 				"(%s)", idx + 1, why), -EINVAL;
+	if (spi_taken(t, from, idx, a.spi)) {
+		uint32_t spi = a.spi;
+
+		explicit_bzero(&a, sizeof(a));
+		return snprintf(err, errlen, "m= line %d: a=ipsec SPI %x is "
+				"already another SA pair's", idx + 1, spi),
+		       -EINVAL;
+	}
 	if (e->theirs.suite != 0) {
 		rc = memcmp(&a, &e->theirs, sizeof(a)) == 0 ? 0 : -ENOTSUP;
 		explicit_bzero(&a, sizeof(a));

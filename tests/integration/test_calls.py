@@ -833,8 +833,15 @@ def sec_preconditions_call_flow():
         assert sec_lines(sdp_lines(a[b"sdp"])) == [
             "a=curr:sec e2e sendrecv", "a=des:sec mandatory e2e sendrecv"], a
         assert rig.stats()[b"ring requests"] == installed, "installed twice"
-        # What can never be met, and what is not sec grammar.
+        # RFC 5027 §4.2's flow keys with MIKEY (a=key-mgmt), which we do
+        # not speak: the mandatory precondition can never be met, so the
+        # offer is refused (the SIP server answers 580), nothing installed.
         mand = "a=curr:sec e2e none\r\na=des:sec mandatory e2e sendrecv\r\n"
+        bad(ng, "no usable a=crypto", command="offer", call_id="km", from_tag="a",
+            sdp=sdp("192.0.2.1", 4000, "RTP/SAVP",
+                    "a=key-mgmt:mikey AQAFgM0XflABAAAAAAAAAAAAAAsAyO4f+AeJbFCSbcNTWQAA\r\n"
+                    + mand))
+        # What can never be met, and what is not sec grammar.
         bad(ng, "mandatory sec precondition on a leg without media security",
             command="offer", call_id="q", from_tag="a",
             sdp=sdp("192.0.2.1", 4000, "RTP/AVP", mand))

@@ -225,6 +225,39 @@ def hostile_ipsec_refused():
                    sdp=offer(["a=ipsec:1 ESP_NULL_HMAC_SHA256_128 inline:%s spi=1000" %
                               base64.b64encode(bytes(32)).decode()]))
         assert r[b"result"] == b"ok", r
+        # Two m= lines whose SA pairs share the party's SPI; a media line
+        # reusing a session-level tag for other parameters.
+        two = (f"v=0\r\no=x 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+               f"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+               f"a=ipsec:1 ESP_AES_GCM_16_128 inline:{k20} spi=1000\r\n"
+               f"m=video 4002 RTP/AVP 96\r\n"
+               f"a=ipsec:1 ESP_AES_GCM_16_128 inline:{k20} spi=1000\r\n")
+        bad(ng, "already another SA pair's", command="offer", call_id="h4",
+            from_tag="f", sdp=two)
+        conflict = (f"v=0\r\no=x 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+                    f"t=0 0\r\na=ipsec:1 ESP_AES_GCM_16_128 inline:{k20} spi=1000\r\n"
+                    f"m=audio 4000 RTP/AVP 0\r\n"
+                    f"a=ipsec:1 ESP_AES_GCM_16_128 inline:{k20} spi=2000\r\n")
+        bad(ng, "give one tag two meanings", command="offer", call_id="h5",
+            from_tag="f", sdp=conflict)
+        # Session level: one SA pair for both m= lines, answered once at
+        # session level; a sec precondition on the ESP leg reports recv.
+        sess = (f"v=0\r\no=x 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+                f"t=0 0\r\na=ipsec:5 ESP_AES_GCM_16_128 inline:{k20} spi=1000\r\n"
+                f"m=audio 4000 RTP/AVP 0\r\na=curr:sec e2e none\r\n"
+                f"a=des:sec mandatory e2e sendrecv\r\n"
+                f"m=video 4002 RTP/AVP 96\r\n")
+        r = ng.ask(command="offer", call_id="h6", from_tag="f", sdp=sess)
+        assert r[b"result"] == b"ok", r
+        r = ng.ask(command="answer", call_id="h6", from_tag="f", to_tag="t",
+                   sdp=sdp("192.0.2.2", 5000, "RTP/AVP") + "m=video 5002 RTP/AVP 96\r\n")
+        assert r[b"result"] == b"ok", r
+        lines = sdp_lines(r[b"sdp"])
+        first_m = next(i for i, ln in enumerate(lines) if ln.startswith("m="))
+        ipsec_at = [i for i, ln in enumerate(lines) if ln.startswith("a=ipsec:")]
+        assert len(ipsec_at) == 1 and ipsec_at[0] < first_m, lines
+        assert parse_ipsec(lines[ipsec_at[0]])["tag"] == 5
+        assert "a=curr:sec e2e recv" in lines and "a=conf:sec e2e sendrecv" in lines, lines
         # A changed key in a re-offer: refused, the call as it was.
         good = offer(["a=ipsec:3 ESP_AES_GCM_16_128 inline:%s spi=1000" % k20])
         assert ng.ask(command="offer", call_id="h3", from_tag="f", sdp=good)[b"result"] == b"ok"
