@@ -625,6 +625,21 @@ pick_ipsec(const struct mg_sdp *sdp, const struct mg_sdp_sec *sec,
 	return best < 99 ? 0 : -EINVAL;
 }
 
+/* The same key material and SPI (and, when asked, the same parameters):
+ * field by field, so padding never tells two equal lines apart. */
+static bool
+ipsec_same(const struct mg_ipsec_attr *a, const struct mg_ipsec_attr *b,
+	   bool params)
+{
+	if (a->suite != b->suite || a->key_len != b->key_len ||
+	    a->spi != b->spi || memcmp(a->key, b->key, a->key_len) != 0)
+		return false;
+	return !params || (a->tag == b->tag && a->kdr == b->kdr &&
+			   a->lifetime == b->lifetime &&
+			   a->window == b->window && a->tunnel == b->tunnel &&
+			   a->udp == b->udp && a->esn == b->esn);
+}
+
 /* Our side of the pair: the accepted line's suite and parameters, a fresh
  * key, and an SPI block of our own (we receive on it). */
 static int
@@ -726,10 +741,13 @@ answer_esp(const struct mg_sdp *sdp, int idx, struct mg_side *y, char *err,
 		if (a.tag != e->ours.tag || a.suite != e->ours.suite) {
 			snprintf(why, sizeof(why), "a=ipsec tag %u is not one "
 				 "we offered", a.tag);
-		} else if (e->theirs.suite != 0 &&
-			   memcmp(e->theirs.key, a.key, sizeof(a.key))) {
-			snprintf(why, sizeof(why), "ESP keys changed: rekeying "
-				 "is not supported yet");
+		} else if (e->theirs.suite != 0) {
+			/* Agreed before: the same key and SPI, or refused. */
+			if (ipsec_same(&a, &e->theirs, false))
+				rc = 0;
+			else
+				snprintf(why, sizeof(why), "ESP keys changed: "
+					 "rekeying is not supported yet");
 		} else {
 			a.tunnel = e->ours.tunnel;
 			a.udp = e->ours.udp;
@@ -791,7 +809,7 @@ offer_esp(struct mg_calls *c, struct mg_call *t, int from, int idx,
 		       -EINVAL;
 	}
 	if (e->theirs.suite != 0) {
-		rc = memcmp(&a, &e->theirs, sizeof(a)) == 0 ? 0 : -ENOTSUP;
+		rc = ipsec_same(&a, &e->theirs, true) ? 0 : -ENOTSUP;
 		explicit_bzero(&a, sizeof(a));
 		if (rc != 0)
 			snprintf(err, errlen, "m= line %d: ESP keys or "
