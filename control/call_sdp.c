@@ -27,6 +27,17 @@ static const char *const proto_names[] = {
 	[MG_PROTO_AVPF] = "RTP/AVPF", [MG_PROTO_SAVPF] = "RTP/SAVPF",
 };
 
+bool
+mg_call_uses_prec(const struct mg_call *call)
+{
+	for (uint32_t m = 0; m < call->nb_media; m++)
+		for (int s = 0; s < 2; s++)
+			if (call->media[m].side[s].prec.flags &
+			    MG_PREC_F_PRESENT)
+				return true;
+	return false;
+}
+
 uint32_t
 mg_call_default_suites(void)
 {
@@ -337,6 +348,28 @@ pick_offered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
 	return 0;
 }
 
+/* The same answer again (our offer is settled: its keys were wiped): it
+ * may only repeat the line taken, which changes nothing. */
+static int
+same_answer(struct mg_side *s, const struct mg_sdp_media *m, int idx,
+	    char *err, size_t errlen)
+{
+	struct mg_srtp_policy p;
+	char why[160];
+	bool same;
+
+	if (m->crypto[0].tag != s->in_tag ||
+	    parse_line(&m->crypto[0], &p, why, sizeof(why)) != 0)
+		return snprintf(err, errlen, "m= line %d: an answer to a "
+				"settled offer must repeat its a=crypto line",
+				idx + 1), -EINVAL;
+	same = same_key(&p, &s->in);
+	explicit_bzero(&p, sizeof(p));
+	return same ? 0 : (snprintf(err, errlen, "m= line %d: an answer to a "
+				    "settled offer must repeat its a=crypto "
+				    "line", idx + 1), -EINVAL);
+}
+
 /* The answerer's a=crypto line: one of the tags we offered, same suite.
  * Its key becomes `in`, the key we offered under that tag `out`. */
 static int
@@ -356,6 +389,8 @@ pick_answered(struct mg_media_pair *mp, int si, const struct mg_sdp_media *m,
 	for (int i = 0; i < s->nb_offered; i++)
 		if (s->offered[i].tag == m->crypto[0].tag)
 			k = &s->offered[i];
+	if (s->nb_offered == 0 && s->in.suite != 0)
+		return same_answer(s, m, idx, err, errlen);
 	su = mg_sdes_suite(m->crypto[0].suite.p, m->crypto[0].suite.len);
 	if (k == NULL || su != k->suite)
 		return snprintf(err, errlen, "m= line %d: answered a=crypto "
@@ -543,12 +578,14 @@ static char prec_text_buf[MG_CALL_MEDIA_MAX][256];
  * nothing to secure it: its directions can never be current.
  */
 static void
-prec_local(struct mg_side *p)
+prec_local(struct mg_side *p, bool dp_behind)
 {
 	bool esp = p->esp.theirs.suite != 0;
 
-	mg_prec_set_local(&p->prec, MG_PREC_RECV, p->in.suite != 0 || esp);
-	mg_prec_set_local(&p->prec, MG_PREC_SEND, p->out.suite != 0 || esp);
+	mg_prec_set_local(&p->prec, MG_PREC_RECV,
+			  !dp_behind && (p->in.suite != 0 || esp));
+	mg_prec_set_local(&p->prec, MG_PREC_SEND,
+			  !dp_behind && (p->out.suite != 0 || esp));
 	if (!mg_proto_srtp(p->proto) && !esp)
 		mg_prec_fail(&p->prec, MG_PREC_SENDRECV);
 }
@@ -556,7 +593,7 @@ prec_local(struct mg_side *p)
 /* Write a leg's lines for the m= line; an error when its mandatory
  * preconditions can never be met (the SIP server answers 580). */
 static int
-prec_lines(struct mg_side *p, bool answer, int idx,
+prec_lines(struct mg_side *p, bool answer, bool dp_behind, int idx,
 	   struct mg_sdp_media_out *mo, char *text, char *err,
 	   size_t errlen)
 {
@@ -564,7 +601,7 @@ prec_lines(struct mg_side *p, bool answer, int idx,
 
 	if (!(p->prec.flags & MG_PREC_F_PRESENT))
 		return 0;
-	prec_local(p);
+	prec_local(p, dp_behind);
 	if (!mg_prec_possible(&p->prec, &why))
 		return snprintf(err, errlen, "m= line %d: the sec precondition "
 				"cannot be met: %s", idx + 1, why), -EINVAL;
@@ -907,7 +944,8 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 	mo->proto = proto_names[y->proto];
 	mo->rtcp_mux = x->mux && !o->demux;
 	mo->drop_crypto = !mg_proto_srtp(y->proto) || o->sdes_off;
-	rc = prec_lines(y, false, idx, mo, prec_text_buf[idx], err, errlen);
+	rc = prec_lines(y, false, o->dp_behind, idx, mo, prec_text_buf[idx],
+			err, errlen);
 	if (rc != 0 || mo->drop_crypto)
 		return rc;
 	rc = offer_keys(y, o, text, CRYPTO_TEXT);
@@ -1024,8 +1062,8 @@ answer_media(struct mg_media_pair *mp, int from, int idx,
 		if (x->out.suite)
 			mp->keys_new[!from] |= MG_KEY_OUT;
 		explicit_bzero(&x->out, sizeof(x->out));
-		return prec_lines(x, true, idx, mo, prec_text_buf[idx], err,
-				  errlen);
+		return prec_lines(x, true, o->dp_behind, idx, mo,
+				  prec_text_buf[idx], err, errlen);
 	}
 	if (answer_key(mp, !from) != 0)
 		return snprintf(err, errlen, "cannot make keys"), -EIO;
@@ -1033,7 +1071,8 @@ answer_media(struct mg_media_pair *mp, int from, int idx,
 	if (w < 0)
 		return snprintf(err, errlen, "cannot write a=crypto"), -EIO;
 	mo->crypto = text;
-	return prec_lines(x, true, idx, mo, prec_text_buf[idx], err, errlen);
+	return prec_lines(x, true, o->dp_behind, idx, mo, prec_text_buf[idx],
+			  err, errlen);
 }
 
 static long

@@ -40,7 +40,13 @@ struct mg_call_opts {
 	 * derivation every 2^N packets. */
 	bool esp_offer, esp_udp, esp_esn;
 	uint8_t esp_kdr;
+	/* The dataplane has not acked the call as it stands (a stall): no
+	 * sec precondition direction is reported current. */
+	bool dp_behind;
 };
+
+/* Whether either party of the call uses sec preconditions. */
+bool mg_call_uses_prec(const struct mg_call *call);
 
 /* Apply an ESP flag to o: 0, 1 (unknown: ignored) or -EINVAL. */
 int mg_call_esp_flag(struct mg_call_opts *o, const char *f, size_t len);

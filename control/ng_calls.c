@@ -286,6 +286,33 @@ do_offer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	return true;
 }
 
+/*
+ * The dataplane did not ack the call in time (a stall). Without sec
+ * preconditions that is an error reply; with them the answer goes out
+ * saying none of it is current yet (RFC 5027: no one is alerted before
+ * media security works), and the call is brought in line when the
+ * dataplane answers again; the party's next offer learns the rest.
+ */
+static long
+behind_answer(struct mg_call *call, int side, struct mg_call_opts *o,
+	      char *err, size_t errlen)
+{
+	char why[200];
+	long n;
+
+	if (!call->uncertain || !mg_call_uses_prec(call))
+		return -EIO;
+	o->dp_behind = true;
+	n = mg_call_answer(NULL, call, side, &parsed, o, sdp_out,
+			   sizeof(sdp_out), why, sizeof(why));
+	if (n < 0)
+		snprintf(err, errlen, "%s", why);
+	else
+		o->warning = "dataplane slow: security preconditions not met "
+			     "yet";
+	return n;
+}
+
 static bool
 do_answer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	  const struct mg_bnode *req, struct mg_benc *e)
@@ -312,6 +339,7 @@ do_answer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	side = !call->offerer;
 	o.addr = nc->addr_text[call->addr];
 	o.family = nc->env.media[call->addr].family;
+	o.dp_behind = call->uncertain;
 	n = mg_call_answer(nc->calls, call, side, &parsed, &o, sdp_out,
 			   sizeof(sdp_out), err, sizeof(err));
 	if (n < 0) {
@@ -324,7 +352,9 @@ do_answer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	if (mg_call_install(nc->calls, call, &nc->env, false, &nc->ist, err,
 			    sizeof(err)) != 0) {
 		explicit_bzero(sdp_out, (size_t)n);
-		return fail(e, err);
+		n = behind_answer(call, side, &o, err, sizeof(err));
+		if (n < 0)
+			return fail(e, err);
 	}
 	nc->answers++;
 	reply_sdp(e, n, &o);

@@ -859,6 +859,43 @@ def sec_preconditions_call_flow():
           "nothing, unmeetable and malformed preconditions refused")
 
 
+def sec_preconditions_slow_dataplane():
+    """RFC 5027 with a dataplane slow to ack (SIGSTOP): the answer does not
+    fail, it goes out saying nothing is current yet (with a warning), so
+    no one is alerted before media security works. When the dataplane
+    runs again the call is brought in line, and the caller's next offer
+    gets the status the acks now allow."""
+    rig = Rig("precslow", ctl_extra=["--ack-timeout", "300"])
+    try:
+        crypto = f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY_A}\r\n"
+        mand = "a=curr:sec e2e none\r\na=des:sec mandatory e2e sendrecv\r\n"
+        sdp1 = sdp("192.0.2.1", 4000, "RTP/SAVP", crypto + mand)
+        o = rig.ng.ask(command="offer", call_id="ps", from_tag="a", sdp=sdp1,
+                       transport_protocol="RTP/AVP")
+        assert o[b"result"] == b"ok", o
+        rig.dp.p.send_signal(signal.SIGSTOP)
+        a = rig.ng.ask(command="answer", call_id="ps", from_tag="a", to_tag="b",
+                       sdp=sdp("192.0.2.2", 5000, "RTP/AVP"))
+        assert a[b"result"] == b"ok" and b"not met yet" in a.get(b"warning", b""), a
+        assert sec_lines(sdp_lines(a[b"sdp"])) == [
+            "a=curr:sec e2e none", "a=des:sec mandatory e2e sendrecv",
+            "a=conf:sec e2e sendrecv"], a
+        rig.dp.p.send_signal(signal.SIGCONT)
+        rig.ctl.wait_line(r"resynced|calls kept|replayed", 10)
+        o = rig.ng.ask(command="offer", call_id="ps", from_tag="a", sdp=sdp1,
+                       transport_protocol="RTP/AVP")
+        assert o[b"result"] == b"ok", o
+        a = rig.ng.ask(command="answer", call_id="ps", from_tag="a", to_tag="b",
+                       sdp=sdp("192.0.2.2", 5000, "RTP/AVP"))
+        assert a[b"result"] == b"ok" and b"warning" not in a, a
+        assert sec_lines(sdp_lines(a[b"sdp"]))[0] == "a=curr:sec e2e recv", a
+    finally:
+        rig.dp.p.send_signal(signal.SIGCONT)
+        assert rig.stop() == 0, rig.ctl.text()
+    print("sec preconditions, slow dataplane: answered with nothing current "
+          "(and a warning), current once the dataplane caught up")
+
+
 def sec_lines_not_relayed():
     """Security attributes are per leg: a party's sec precondition lines
     are not passed to the other party (they would speak of another leg),
@@ -1352,7 +1389,8 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   control_restart_recovers,
                                   sec_lines_not_relayed,
                                   weak_offers_refused_by_policy,
-                                  sec_preconditions_call_flow)}
+                                  sec_preconditions_call_flow,
+                                  sec_preconditions_slow_dataplane)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
