@@ -138,6 +138,8 @@ allow_flag(struct mg_call_opts *o, const char *f, size_t len)
 			o->weak_ok |= names[i].w;
 			return 0;
 		}
+	if (len == 13 && memcmp(f, "sec-mandatory", 13) == 0)
+		return o->sec_mandatory = true, 0;
 	return 1;
 }
 
@@ -920,6 +922,8 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 	rc = side_from_sdp(x, m, idx, err, errlen);
 	if (rc == 0)
 		rc = mg_prec_absorb_sdp(&x->prec, sdp, idx, true, err, errlen);
+	if (rc == 0 && o->sec_mandatory)
+		mg_prec_upgrade(&x->prec);
 	if (rc == 0 && mg_proto_srtp(x->proto))
 		rc = pick_offered(mp, from, m, o, idx, err, errlen);
 	if (rc == 0 && (x->prec.flags & MG_PREC_F_PRESENT) &&

@@ -43,6 +43,9 @@ struct mg_call_opts {
 	/* The dataplane has not acked the call as it stands (a stall): no
 	 * sec precondition direction is reported current. */
 	bool dp_behind;
+	/* Policy: a party's optional sec preconditions are upgraded to
+	 * mandatory (--sec-mandatory, or the SDES flag sec-mandatory). */
+	bool sec_mandatory;
 };
 
 /* Whether either party of the call uses sec preconditions. */

@@ -50,6 +50,9 @@ const char mg_ctl_usage[] =
 	"                         tags), null (no encryption), unauthenticated,\n"
 	"                         all, none (default: none; per call: the SDES\n"
 	"                         flags allow-32bit, allow-null, ...)\n"
+	"  --sec-mandatory        upgrade a party's optional sec preconditions\n"
+	"                         (RFC 5027) to mandatory (per call: the SDES\n"
+	"                         flag sec-mandatory)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
@@ -61,6 +64,7 @@ enum {
 	OPT_PORT_MIN, OPT_PORT_MAX, OPT_MAX_CALLS, OPT_MAX_FLOWS, OPT_STATE,
 	OPT_STRICT,
 	OPT_ALLOW_WEAK,
+	OPT_SEC_MANDATORY,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +90,7 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "strict-source", no_argument, NULL, OPT_STRICT },
 	{ "allow-weak", required_argument, NULL, OPT_ALLOW_WEAK },
+	{ "sec-mandatory", no_argument, NULL, OPT_SEC_MANDATORY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -145,6 +150,9 @@ parse_media(int opt, const char *arg, struct mg_ctl_config *cfg, char *err,
 		return 0;
 	case OPT_STRICT:
 		cfg->strict_source = true;
+		return 0;
+	case OPT_SEC_MANDATORY:
+		cfg->sec_mandatory = true;
 		return 0;
 	case OPT_ALLOW_WEAK:
 		if (mg_call_weak_parse(arg, &cfg->allow_weak) != 0)

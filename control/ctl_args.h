@@ -36,6 +36,7 @@ struct mg_ctl_config {
 	const char *state_path;    /* NULL: /dev/shm/<segment>.calls */
 	bool strict_source;
 	uint32_t allow_weak;       /* enum mg_weak the calls' policy allows */
+	bool sec_mandatory;        /* optional sec preconditions made mandatory */
 	bool help;
 };
 

@@ -617,6 +617,7 @@ open_calls(struct run *r, char *err, size_t errlen)
 	nc->defaults = (struct mg_call_opts){
 		.proto = -1, .suites = mg_call_default_suites(),
 		.weak_ok = cfg->allow_weak,
+		.sec_mandatory = cfg->sec_mandatory,
 	};
 	nc->dp_ready = dp_ready;
 	nc->flow_stats = ring_flow_stats;

@@ -852,6 +852,21 @@ def sec_preconditions_call_flow():
             bad(ng, why, command="offer", call_id="q", from_tag="a",
                 sdp=sdp("192.0.2.1", 4000, "RTP/SAVP", crypto + line + "\r\n"))
         assert rig.stats()[b"current sessions"] == 1
+        # Optional, upgraded to mandatory by policy (the SDES flag here;
+        # --sec-mandatory for every call): we answer mandatory.
+        opt = sdp("192.0.2.1", 4000, "RTP/SAVP", crypto + "a=curr:sec e2e none\r\n"
+                  "a=des:sec optional e2e sendrecv\r\n")
+        o = ng.ask(command="offer", call_id="up", from_tag="a", sdp=opt,
+                   transport_protocol="RTP/AVP", SDES=["sec-mandatory"])
+        assert o[b"result"] == b"ok", o
+        a = ng.ask(command="answer", call_id="up", from_tag="a", to_tag="b",
+                   sdp=sdp("192.0.2.2", 5002, "RTP/AVP"))
+        assert "a=des:sec mandatory e2e sendrecv" in sec_lines(sdp_lines(a[b"sdp"])), a
+        o = ng.ask(command="offer", call_id="up2", from_tag="a", sdp=opt,
+                   transport_protocol="RTP/AVP")
+        a = ng.ask(command="answer", call_id="up2", from_tag="a", to_tag="b",
+                   sdp=sdp("192.0.2.2", 5004, "RTP/AVP"))
+        assert "a=des:sec optional e2e sendrecv" in sec_lines(sdp_lines(a[b"sdp"])), a
     finally:
         assert rig.stop() == 0, rig.ctl.text()
     print("sec preconditions: §4.1 flow through ng (none -> recv + conf -> "
