@@ -10,6 +10,8 @@ a device offers its media over IPsec (a=ipsec), the trunk is plain RTP.
       the same plain RTP; the trunk's RTP comes back to the device as ESP
       that scapy decrypts with our key, epoch by epoch. Zero loss. A
       re-offer with the same key material installs nothing.
+  device_esp_in_udp: the same with encap=udp (ESP in UDP on the media
+      ports, RFC 3948).
   trunk_call_offers_esp_to_device: the same with mediagate offering (the
       ESP flag), the device answering.
   hostile_ipsec_refused: unknown suite, short key, SPI 0 and reserved, a
@@ -59,7 +61,16 @@ def rtp(i, ssrc):
         ssrc.to_bytes(4, "big") + bytes((i * 5 + j) & 255 for j in range(160))
 
 
-def traffic(net, n, key_dev, spi_ours, key_ours, spi_dev, pa, pb):
+def udp_len_fixed(p):
+    """scapy 2.5 leaves a NAT-T UDP header's length at 8: written again."""
+    from scapy.all import IP
+    b = bytearray(bytes(p))
+    hl = (b[0] & 15) * 4
+    b[hl + 4:hl + 8] = (len(b) - hl).to_bytes(2, "big") + b"\0\0"
+    return IP(bytes(b))
+
+
+def traffic(net, n, key_dev, spi_ours, key_ours, spi_dev, pa, pb, udp=False):
     """n packets each way on the veth pair: the device (192.0.2.1:4000)
     sends ESP transport mode to our port pa under our SPI with its key
     (kdr=8 epochs); the trunk (192.0.2.2:5000) sends plain RTP to our
@@ -72,9 +83,13 @@ def traffic(net, n, key_dev, spi_ours, key_ours, spi_dev, pa, pb):
         for i in range(n):
             seq = i + 1
             sa = esp_sa(key_dev, spi_ours, (seq - 1) >> 8, True)
+            if udp:  # ESP in UDP on the media ports (RFC 3948)
+                sa.nat_t_header = UDP(sport=4000, dport=pa)
             p = sa.encrypt(IP(src="192.0.2.1", dst=MEDIA) /
                            UDP(sport=4000, dport=pa) / Raw(rtp(i, 0xd1d1)),
                            seq_num=seq)
+            if udp:
+                p = udp_len_fixed(p)
             frames.append(Ether(src=net.mac_b, dst=net.mac_a) / p)
         wrpcap(f"{tmp}/a_esp.pcap", frames)
         got = net.io(f"{tmp}/a_esp.pcap", f"{tmp}/to_b.pcap", MEDIA, 10, n)
@@ -86,10 +101,14 @@ def traffic(net, n, key_dev, spi_ours, key_ours, spi_dev, pa, pb):
                   Raw(rtp(i, 0xb2b2)) for i in range(n)]
         wrpcap(f"{tmp}/b_plain.pcap", frames)
         got = net.io(f"{tmp}/b_plain.pcap", f"{tmp}/to_a.pcap", MEDIA, 10, n,
-                     proto="esp")
+                     proto="udp" if udp else "esp")
         assert got == n, f"{got} of {n} reached the device"
         back = []
         for p in rdpcap(f"{tmp}/to_a.pcap"):
+            if udp:
+                assert p[UDP].sport == pa and p[UDP].dport == 4000, p.summary()
+                p = Ether() / IP(src=p[IP].src, dst=p[IP].dst, proto=50) / \
+                    ESP(bytes(p[UDP].payload))
             e = p[ESP].spi - spi_dev
             assert (p[ESP].seq - 1) >> 8 == e, (p[ESP].spi, p[ESP].seq)
             inner = esp_sa(key_ours, spi_dev, e, True).decrypt(p[IP])
@@ -141,6 +160,37 @@ def device_esp_to_plain_trunk():
     print(f"ESP in SDP: the device's a=ipsec answered with our key and SPI; "
           f"{n} packets each way through a kdr epoch change, checked with "
           "scapy; a repeated offer installs nothing")
+
+
+def device_esp_in_udp():
+    """encap=udp on the device's line: its ESP comes in UDP to our
+    media port and ours goes back in UDP to its own (RFC 3948), through a
+    kdr epoch change, zero loss."""
+    net = Netns()
+    rig = None
+    n = 300
+    try:
+        rig = Rig("espudp", ctl_extra=["--next-hop-mac", net.mac_b],
+                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+        line = ("a=ipsec:2 ESP_AES_GCM_16_128 inline:"
+                f"{base64.b64encode(KEY_DEV).decode()} spi=1000 encap=udp kdr=8\r\n")
+        o = rig.ng.ask(command="offer", call_id="u1", from_tag="dev",
+                       sdp=sdp("192.0.2.1", 4000, "RTP/AVP", "a=rtcp-mux\r\n" + line))
+        assert o[b"result"] == b"ok", o
+        a = rig.ng.ask(command="answer", call_id="u1", from_tag="dev", to_tag="trk",
+                       sdp=sdp("192.0.2.2", 5000, "RTP/AVP", "a=rtcp-mux\r\n"))
+        assert a[b"result"] == b"ok", a
+        to_a, to_b = sdp_lines(a[b"sdp"]), sdp_lines(o[b"sdp"])
+        (ours,) = [parse_ipsec(ln) for ln in ipsec_lines(to_a)]
+        assert "encap=udp" in ours["rest"] and "kdr=8" in ours["rest"], ours
+        traffic(net, n, KEY_DEV, ours["spi"], ours["key"], 0x1000,
+                m_line(to_a)[1], m_line(to_b)[1], udp=True)
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    print(f"ESP in SDP with encap=udp: {n} packets each way in UDP on the media "
+          "ports, checked with scapy")
 
 
 def trunk_call_offers_esp_to_device():
