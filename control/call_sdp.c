@@ -504,7 +504,7 @@ wipe_offered(struct mg_side *s)
 
 /* The a=ipsec lines being written (per m= line, then the session's):
  * secret too. */
-static char ipsec_text_buf[MG_CALL_MEDIA_MAX + 1][320];
+static char ipsec_text_buf[MG_CALL_MEDIA_MAX + 1][1024];
 
 /* The a=crypto lines being written, per m= line: secret. */
 static char crypto_text_buf[MG_CALL_MEDIA_MAX][CRYPTO_TEXT];
@@ -733,26 +733,63 @@ spi_taken(const struct mg_call *t, int from, int idx, uint32_t spi)
 }
 
 /*
- * We offer ESP to a party (the ESP flag): one line, the mandatory suite
- * (every implementation has it), under an SPI block of ours, with the
- * parameters the flags ask for; kept across re-offers until answered.
+ * We offer ESP to a party (the ESP flag): every suite of the profile the
+ * policy allows, strongest first (integrity-only ESP only with its
+ * leave), each under its own fresh key, all under one SPI block of ours
+ * (we receive on whichever the answer picks), with the parameters the
+ * flags ask for; kept across re-offers until answered.
  */
 static int
 offer_esp_toward(struct mg_calls *c, struct mg_side *y, int idx,
 		 const struct mg_call_opts *o)
 {
 	struct mg_side_esp *e = &y->esp;
-	struct mg_ipsec_attr want = { .tag = 1, .suite = MG_ESP_AES_GCM_16_128,
-				      .udp = o->esp_udp, .esn = o->esp_esn,
-				      .kdr = o->esp_kdr };
+	uint32_t block;
+	uint8_t n = 0;
 
 	if (!o->esp_offer || e->theirs.suite != 0 || e->offered)
 		return 0;
-	if (ipsec_ours(c, &want, &e->ours) != 0)
+	block = mg_idpool_take(&c->spi_blocks);
+	if (block == 0)
 		return -ENOSPC;
-	e->offered = 1;
+	e->ours.spi = block << 8;
+	for (size_t i = 0; i < mg_ipsec_sdp_nsuites &&
+	     n < MG_CALL_ESP_OFFERS; i++) {
+		struct mg_ipsec_attr *a = &e->offers[n];
+
+		if (mg_esp_suite(mg_ipsec_sdp_suites[i])->integrity_only &&
+		    !(o->weak_ok & MG_WEAK_NULL))
+			continue;
+		*a = (struct mg_ipsec_attr){
+			.tag = (uint32_t)n + 1, .suite = mg_ipsec_sdp_suites[i],
+			.spi = e->ours.spi, .udp = o->esp_udp,
+			.esn = o->esp_esn, .kdr = o->esp_kdr,
+		};
+		if (mg_ipsec_keygen(a) != 0) {
+			explicit_bzero(e->offers, sizeof(e->offers));
+			mg_idpool_put(&c->spi_blocks, block);
+			e->ours.spi = 0;
+			return -EIO;
+		}
+		n++;
+	}
+	e->offered = n;
 	e->owner = (uint8_t)idx;
 	return 0;
+}
+
+/* The line of ours an answer's line takes: offered under its tag with
+ * its suite (or, once agreed, the one agreed). */
+static const struct mg_ipsec_attr *
+offered_line(const struct mg_side_esp *e, const struct mg_ipsec_attr *a)
+{
+	if (!e->offered)
+		return a->tag == e->ours.tag && a->suite == e->ours.suite ?
+		       &e->ours : NULL;
+	for (uint8_t i = 0; i < e->offered; i++)
+		if (e->offers[i].tag == a->tag && e->offers[i].suite == a->suite)
+			return &e->offers[i];
+	return NULL;
 }
 
 /* The answer to our ESP offer: the line with our tag and suite, its key
@@ -777,7 +814,9 @@ answer_esp(const struct mg_sdp *sdp, int idx, struct mg_side *y, char *err,
 		if (mg_ipsec_attr_parse(l.p + 8, l.len - 8u, &a, why,
 					sizeof(why)) != 0)
 			continue;
-		if (a.tag != e->ours.tag || a.suite != e->ours.suite) {
+		const struct mg_ipsec_attr *k = offered_line(e, &a);
+
+		if (k == NULL) {
 			snprintf(why, sizeof(why), "a=ipsec tag %u is not one "
 				 "we offered", a.tag);
 		} else if (e->theirs.suite != 0) {
@@ -788,14 +827,16 @@ answer_esp(const struct mg_sdp *sdp, int idx, struct mg_side *y, char *err,
 				snprintf(why, sizeof(why), "ESP keys changed: "
 					 "rekeying is not supported yet");
 		} else {
-			a.tunnel = e->ours.tunnel;
-			a.udp = e->ours.udp;
-			a.esn = e->ours.esn;
-			a.kdr = e->ours.kdr;
-			a.window = e->ours.window;
+			e->ours = *k;
+			a.tunnel = k->tunnel;
+			a.udp = k->udp;
+			a.esn = k->esn;
+			a.kdr = k->kdr;
+			a.window = k->window;
 			e->theirs = a;
 			e->owner = (uint8_t)idx;
 			e->offered = 0;
+			explicit_bzero(e->offers, sizeof(e->offers));
 			rc = 0;
 		}
 		explicit_bzero(&a, sizeof(a));
@@ -874,14 +915,14 @@ offer_esp(struct mg_calls *c, struct mg_call *t, int from, int idx,
 
 /* "a=ipsec:..." for our side, terminated. */
 static int
-ipsec_line(const struct mg_side_esp *e, char *out, size_t cap)
+ipsec_line(const struct mg_ipsec_attr *a, char *out, size_t cap)
 {
 	int n;
 
 	if (cap < 9)
 		return -ENOSPC;
 	memcpy(out, "a=ipsec:", 8);
-	n = mg_ipsec_attr_format(&e->ours, out + 8, cap - 8);
+	n = mg_ipsec_attr_format(a, out + 8, cap - 8);
 	return n < 0 ? n : n + 8;
 }
 
@@ -896,8 +937,22 @@ esp_toward(const struct mg_side *p, int idx, struct mg_sdp_out *so)
 	if ((e->theirs.suite == 0 && !e->offered) ||
 	    (e->session && so->ipsec != NULL))
 		return 0;
-	if (ipsec_line(e, buf, sizeof(ipsec_text_buf[0])) < 0)
+	if (e->offered) {
+		size_t len = 0;
+
+		for (uint8_t i = 0; i < e->offered; i++) {
+			int w = ipsec_line(&e->offers[i], buf + len,
+					   sizeof(ipsec_text_buf[0]) - len - 1);
+
+			if (w < 0)
+				return -ENOSPC;
+			len += (size_t)w;
+			buf[len++] = '\n';
+			buf[len] = '\0';
+		}
+	} else if (ipsec_line(&e->ours, buf, sizeof(ipsec_text_buf[0])) < 0) {
 		return -ENOSPC;
+	}
 	if (e->session)
 		so->ipsec = buf;
 	else

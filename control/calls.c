@@ -11,8 +11,9 @@
 #include "calls.h"
 
 #define CALLS_MAGIC 0x534c4c4143474d47ull /* "GMGCALLS" little-endian */
-#define CALLS_VERSION 5u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
-			     * precondition tables; 5: ESP per party */
+#define CALLS_VERSION 6u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
+			     * precondition tables; 5: ESP per party;
+			     * 6: several ESP lines offered */
 /* SPI blocks of 256: 1 .. this (SPIs 0x100 .. 0xffffff00). */
 #define SPI_BLOCKS 0xffffffu
 #define HDR_BYTES 4096u

@@ -29,6 +29,8 @@
 #define MG_CALL_MEDIA_MAX 4
 #define MG_CALL_OFFER_MAX 8    /* a=crypto lines we offer one party */
 #define MG_CALL_ADDRS_MAX 16   /* media addresses (--media-addr) */
+#define MG_CALL_ESP_OFFERS 5   /* a=ipsec lines we offer one party:
+				* every suite of the SDP profile */
 
 enum mg_proto {
 	MG_PROTO_AVP = 0,  /* RTP/AVP */
@@ -68,9 +70,11 @@ struct mg_side_esp {
 	uint8_t replays;               /* times installed into a new
 					* dataplane: outbound sequence
 					* numbers start past the old ones */
-	/* We offered ESP (ours set, theirs not until the answer). */
+	/* We offered ESP: this many lines in `offers`, strongest first, each
+	 * its own key under ours.spi, until the answer picks one. */
 	uint8_t offered;
 	uint8_t reserved[3];
+	struct mg_ipsec_attr offers[MG_CALL_ESP_OFFERS];
 };
 
 /* One party of one m= line. */

@@ -195,9 +195,11 @@ def device_esp_in_udp():
 
 def trunk_call_offers_esp_to_device():
     """Offerer role: the trunk calls the device, and the ESP flag makes us
-    offer it ESP (one line, the mandatory suite, our key and SPI, kdr=8).
-    The device answers under our tag with its key and SPI; the trunk's
-    answer is plain. Then the same traffic both ways, zero loss."""
+    offer it ESP: every suite the policy allows, strongest first, each
+    under its own key, all on one SPI block of ours, kdr=8 (integrity-only
+    only with allow-null). The device takes the mandatory suite's tag and
+    answers with its key and SPI; the trunk's answer is plain. Then the
+    same traffic both ways, zero loss, with the key of the line taken."""
     net = Netns()
     rig = None
     n = 300
@@ -209,10 +211,16 @@ def trunk_call_offers_esp_to_device():
                        ESP=["offer", "kdr-8"])
         assert o[b"result"] == b"ok", o
         to_dev = sdp_lines(o[b"sdp"])
-        (ours,) = [parse_ipsec(ln) for ln in ipsec_lines(to_dev)]
-        assert ours["tag"] == 1 and ours["suite"] == "ESP_AES_GCM_16_128", ours
+        offers = [parse_ipsec(ln) for ln in ipsec_lines(to_dev)]
+        assert [(x["tag"], x["suite"]) for x in offers] == [
+            (1, "ESP_AES_GCM_16_256"), (2, "ESP_CHACHA20_POLY1305"),
+            (3, "ESP_AES_GCM_16_128"), (4, "ESP_AES_CBC_128_HMAC_SHA256_128")], offers
+        assert len({x["key"] for x in offers}) == 4, "a key offered twice"
+        assert len({x["spi"] for x in offers}) == 1, offers
+        assert [len(x["key"]) for x in offers] == [36, 36, 20, 48], offers
+        ours = offers[2]
         assert "kdr=8" in ours["rest"] and ours["spi"] % 256 == 0, ours
-        line = ("a=ipsec:1 ESP_AES_GCM_16_128 inline:"
+        line = ("a=ipsec:3 ESP_AES_GCM_16_128 inline:"
                 f"{base64.b64encode(KEY_DEV).decode()} spi=1000 kdr=8\r\n")
         a = rig.ng.ask(command="answer", call_id="e2", from_tag="trk", to_tag="dev",
                        sdp=sdp("192.0.2.1", 4000, "RTP/AVP", "a=rtcp-mux\r\n" + line))
@@ -230,14 +238,26 @@ def trunk_call_offers_esp_to_device():
             sdp=sdp("192.0.2.1", 4002, "RTP/AVP"))
         bad(rig.ng, "is not one we offered", command="answer", call_id="e3",
             from_tag="trk", to_tag="dev",
-            sdp=sdp("192.0.2.1", 4002, "RTP/AVP", line.replace("ipsec:1", "ipsec:9")))
+            sdp=sdp("192.0.2.1", 4002, "RTP/AVP", line.replace("ipsec:3", "ipsec:9")))
+        # Our tag with another suite than we offered under it.
+        bad(rig.ng, "is not one we offered", command="answer", call_id="e3",
+            from_tag="trk", to_tag="dev",
+            sdp=sdp("192.0.2.1", 4002, "RTP/AVP", line.replace("ipsec:3", "ipsec:1")))
+        # With allow-null, the integrity-only suite comes last.
+        o = rig.ng.ask(command="offer", call_id="e5", from_tag="trk",
+                       sdp=sdp("192.0.2.2", 5006, "RTP/AVP"), ESP=["offer"],
+                       SDES=["allow-null"])
+        assert o[b"result"] == b"ok", o
+        suites = [parse_ipsec(ln)["suite"] for ln in ipsec_lines(sdp_lines(o[b"sdp"]))]
+        assert suites[-1] == "ESP_NULL_HMAC_SHA256_128" and len(suites) == 5, suites
         bad(rig.ng, "ESP: a list of", command="offer", call_id="e4", from_tag="trk",
             sdp=sdp("192.0.2.2", 5004, "RTP/AVP"), ESP=["kdr-4"])
     finally:
         if rig is not None:
             assert rig.stop() == 0, rig.ctl.text()
         net.close()
-    print(f"ESP in SDP, offering: our a=ipsec answered by the device; {n} "
+    print(f"ESP in SDP, offering: 4 a=ipsec lines (5 with allow-null), one "
+          f"answered by the device; {n} "
           "packets each way through a kdr epoch change, checked with scapy; "
           "answers that drop ESP or change the tag refused")
 
