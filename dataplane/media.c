@@ -256,7 +256,7 @@ mg_media_print_final(const struct mg_media *m)
 		       "from_kernel=%llu drop_kernel=%llu handed_off=%llu "
 		       "from_peers=%llu drop_handoff=%llu arp_replies=%llu "
 		       "esp_rx=%llu esp_tx=%llu drop_esp=%llu esp_no_sa=%llu "
-		       "esp_not_through=%llu", lc,
+		       "esp_not_through=%llu esp_nat_moved=%llu", lc,
 		       (unsigned long long)s->rx_pkts,
 		       (unsigned long long)s->tx_pkts,
 		       (unsigned long long)s->no_flow,
@@ -276,7 +276,8 @@ mg_media_print_final(const struct mg_media *m)
 		       (unsigned long long)s->esp_tx,
 		       (unsigned long long)s->drop_esp,
 		       (unsigned long long)s->esp_no_sa,
-		       (unsigned long long)s->esp_not_through);
+		       (unsigned long long)s->esp_not_through,
+		       (unsigned long long)s->esp_nat_moved);
 		for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 			printf(" %s=%llu", mg_pkt_class_name(c),
 			       (unsigned long long)s->cls[c]);

@@ -45,6 +45,7 @@ lcore_dict(struct rte_tel_data *d, const struct mg_pipe_stats *s)
 	U64(d, "drop_esp", s->drop_esp);
 	U64(d, "esp_no_sa", s->esp_no_sa);
 	U64(d, "esp_not_through", s->esp_not_through);
+	U64(d, "esp_nat_moved", s->esp_nat_moved);
 	for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 		U64(d, mg_pkt_class_name(c), s->cls[c]);
 }

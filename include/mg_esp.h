@@ -19,6 +19,7 @@
 #ifndef MG_ESP_H
 #define MG_ESP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Names as docs/esp-in-sdp.md and the IANA IKEv2 registry spell them. */
@@ -182,6 +183,16 @@ uint16_t mg_esp_sa_flags(const struct mg_esp_sa *sa);
 /* Outbound: the last sequence number sent; inbound: the highest one
  * received (both 64-bit with ESN). */
 uint64_t mg_esp_sa_seq(const struct mg_esp_sa *sa);
+
+/* Outbound, from the lcore that runs the SA: where the peer really is,
+ * as NAT-T latching learnt it from packets that authenticated on the
+ * paired inbound SA (RFC 3948 §3.1: a NAT in the path rewrote their
+ * source). With UDP encapsulation the destination port becomes port_be
+ * (network order, 0: kept); in tunnel mode the outer destination becomes
+ * ip when family (4 or 6) is the SA's outer one. Transport mode takes its
+ * address from the packet. Returns true if anything changed. */
+bool mg_esp_sa_set_peer(struct mg_esp_sa *sa, int family, const uint8_t *ip,
+			uint16_t port_be);
 
 /* What the owner of an SA is told, as bits. */
 enum mg_esp_sa_state {

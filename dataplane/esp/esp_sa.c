@@ -447,6 +447,39 @@ mg_esp_sa_stats(const struct mg_esp_sa *sa)
 	return &sa->stats;
 }
 
+/* The IPv4 tunnel header's checksum words follow the new address. */
+static void
+remote_set(struct mg_esp_sa *sa, const uint8_t *ip)
+{
+	size_t len = sa->outer_v6 ? 16 : 4;
+
+	if (memcmp(sa->remote, ip, len) == 0)
+		return;
+	if (!sa->outer_v6)
+		sa->ip4_sum = sa->ip4_sum - esp_get_be16(sa->remote) -
+			esp_get_be16(sa->remote + 2) + esp_get_be16(ip) +
+			esp_get_be16(ip + 2);
+	memcpy(sa->remote, ip, len);
+}
+
+bool
+mg_esp_sa_set_peer(struct mg_esp_sa *sa, int family, const uint8_t *ip,
+		   uint16_t port_be)
+{
+	uint16_t port = sa->remote_port;
+	uint8_t old[16];
+
+	if (sa->inbound)
+		return false;
+	memcpy(old, sa->remote, sizeof(old));
+	if (sa->udp && port_be != 0)
+		sa->remote_port = port_be;
+	if (sa->tunnel && family == (sa->outer_v6 ? 6 : 4))
+		remote_set(sa, ip);
+	return port != sa->remote_port ||
+	       memcmp(old, sa->remote, sizeof(old)) != 0;
+}
+
 uint32_t
 mg_esp_sa_spi(const struct mg_esp_sa *sa)
 {

@@ -68,6 +68,9 @@ struct mg_flow {
 	/* The source learnt by latching: written once by the receiving
 	 * worker, then `learned_valid` set with release. */
 	struct mg_ctl_addr learned;
+	/* ...and, for what came through an SA, the outer source (a NAT's
+	 * address and port): the paired outbound SA sends there. */
+	struct mg_ctl_addr learned_outer;
 	uint32_t learned_valid;
 	/* Main lcore only. */
 	uint32_t id;

@@ -452,6 +452,7 @@ flow_inherit(struct mg_flow *f, const struct mg_flow *o)
 	    memcmp(&f->remote, &o->remote, sizeof(f->remote)) == 0 &&
 	    __atomic_load_n(&o->learned_valid, __ATOMIC_ACQUIRE)) {
 		f->learned = o->learned;
+		f->learned_outer = o->learned_outer;
 		f->learned_valid = 1;
 	}
 	if (f->rx_ctx_id && f->rx_ctx_id == o->rx_ctx_id) {

@@ -41,6 +41,8 @@ struct mg_pkt_meta {
 	uint8_t cls;             /* enum mg_pkt_class */
 	uint8_t tos;             /* IPv4 TOS / IPv6 traffic class, kept */
 	struct mg_esp_sa *esp;   /* the SA it was decapsulated by, or NULL */
+	struct mg_ctl_addr outer; /* with esp: the source it came from
+				   * (outer address, NAT-T UDP port) */
 };
 
 const char *mg_pkt_class_name(enum mg_pkt_class c);

@@ -69,12 +69,14 @@ source_ok(const struct mg_flow *f, const struct mg_ctl_addr *src)
 /* RFC-less but universal SBC practice: the first good packet tells
  * where a NATed endpoint really is; the flow the other way sends there. */
 static void
-latch(struct mg_flow *f, const struct mg_ctl_addr *src)
+latch(struct mg_flow *f, const struct mg_pkt_meta *m)
 {
 	if (!(f->flags & MG_FLOW_F_LATCH) ||
 	    __atomic_load_n(&f->learned_valid, __ATOMIC_RELAXED))
 		return;
-	f->learned = *src;
+	f->learned = m->src;
+	if (m->esp != NULL)
+		f->learned_outer = m->outer;
 	__atomic_store_n(&f->learned_valid, 1, __ATOMIC_RELEASE);
 	f->c.latched++;
 }
@@ -183,7 +185,7 @@ admit(struct mg_pipe_lcore *pl, struct burst *b)
 			pl->st.drop_action++;
 			b->ps[i].flow = NULL;
 		} else if (f->rx_ctx == NULL) {
-			latch(f, &b->meta[i].src);
+			latch(f, &b->meta[i]);
 		}
 	}
 }
@@ -225,7 +227,7 @@ list_run(struct mg_pipe_lcore *pl, struct burst *b, struct srtp_list *l,
 		}
 		b->ps[i].pl_len = l->pk[j].len;
 		if (rx)
-			latch(f, &b->meta[i].src);
+			latch(f, &b->meta[i]);
 	}
 }
 

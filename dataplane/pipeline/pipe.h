@@ -40,6 +40,8 @@ struct mg_pipe_stats {
 				  * through the SA its flow takes */
 	uint64_t esp_no_sa;      /* of those: no SA has the SPI */
 	uint64_t esp_not_through; /* of those: not through the flow's SA */
+	uint64_t esp_nat_moved;   /* outbound SAs sent on to where their
+				   * pair's packets came from (NAT-T) */
 	uint64_t cls[MG_PKT_CLASS_MAX]; /* packets not media, by class */
 };
 

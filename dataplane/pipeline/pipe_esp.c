@@ -103,6 +103,7 @@ void
 pipe_esp_rx(struct mg_pipe_lcore *pl, struct burst *b)
 {
 	struct mg_esp_pkt pk[MG_MAX_BURST];
+	struct mg_ctl_addr outer[MG_MAX_BURST];
 	uint8_t at[MG_MAX_BURST], again[MG_MAX_BURST];
 	uint16_t n = 0, k, na = 0;
 
@@ -112,6 +113,9 @@ pipe_esp_rx(struct mg_pipe_lcore *pl, struct burst *b)
 		b->ps[i].flow = NULL;
 		b->ps[i].kernel = false;
 		pk[n] = esp_view(b->mb[i], b->meta[i].l3_off, NULL);
+		outer[i] = b->meta[i].src;
+		if (b->meta[i].cls == MG_PKT_ESP)
+			outer[i].port = 0;
 		at[n++] = (uint8_t)i;
 	}
 	if (n == 0)
@@ -131,6 +135,7 @@ pipe_esp_rx(struct mg_pipe_lcore *pl, struct burst *b)
 			b->meta[at[j]].l3_off, &pk[j]);
 		mg_parse_burst(&m, 1, &b->meta[at[j]]);
 		b->meta[at[j]].esp = pk[j].sa;
+		b->meta[at[j]].outer = outer[at[j]];
 		b->ps[at[j]].pl_len = b->meta[at[j]].pl_len;
 		if (b->meta[at[j]].cls <= MG_PKT_OTHER_UDP)
 			again[na++] = at[j];
@@ -141,6 +146,24 @@ pipe_esp_rx(struct mg_pipe_lcore *pl, struct burst *b)
 	/* What came out of a tunnel to no flow is not the kernel's. */
 	for (uint16_t j = 0; j < na; j++)
 		b->ps[again[j]].kernel = false;
+}
+
+/* NAT-T: the outbound SA sends where the packets of its pair came from,
+ * once the flow the other way latched them (a NAT rewrote the outer
+ * source; the inner one, encrypted, still says what the SDP said). */
+static void
+follow_nat(struct mg_pipe_lcore *pl, const struct mg_flow *f)
+{
+	const struct mg_flow *p = __atomic_load_n(&f->peer, __ATOMIC_ACQUIRE);
+	const struct mg_ctl_addr *o;
+
+	if (p == NULL || !__atomic_load_n(&p->learned_valid, __ATOMIC_ACQUIRE))
+		return;
+	o = &p->learned_outer;
+	if (o->family == 0)
+		return;
+	if (mg_esp_sa_set_peer(f->tx_esp, o->family, o->ip, o->port))
+		pl->st.esp_nat_moved++;
 }
 
 void
@@ -156,6 +179,7 @@ pipe_esp_tx(struct mg_pipe_lcore *pl, struct burst *b)
 
 		if (f == NULL || f->tx_esp == NULL)
 			continue;
+		follow_nat(pl, f);
 		/* The rewrite made a plain Ethernet header: kept aside, as
 		 * the engine writes over it. */
 		memcpy(l2[n], rte_pktmbuf_mtod(b->mb[i], uint8_t *),

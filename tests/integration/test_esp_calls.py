@@ -70,12 +70,15 @@ def udp_len_fixed(p):
     return IP(bytes(b))
 
 
-def traffic(net, n, key_dev, spi_ours, key_ours, spi_dev, pa, pb, udp=False):
+def traffic(net, n, key_dev, spi_ours, key_ours, spi_dev, pa, pb, udp=False,
+            nat_port=None):
     """n packets each way on the veth pair: the device (192.0.2.1:4000)
     sends ESP transport mode to our port pa under our SPI with its key
     (kdr=8 epochs); the trunk (192.0.2.2:5000) sends plain RTP to our
     port pb. What comes out is checked payload by payload, the device's
-    side decrypted by scapy epoch by epoch."""
+    side decrypted by scapy epoch by epoch. With nat_port, a NAT in front
+    of the device maps its ESP-in-UDP source port 4000 to nat_port (the
+    inner, encrypted UDP header keeps 4000): ours must go back there."""
     from scapy.all import Ether, IP, UDP, Raw, wrpcap, rdpcap
     from scapy.layers.ipsec import ESP
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,7 +87,7 @@ def traffic(net, n, key_dev, spi_ours, key_ours, spi_dev, pa, pb, udp=False):
             seq = i + 1
             sa = esp_sa(key_dev, spi_ours, (seq - 1) >> 8, True)
             if udp:  # ESP in UDP on the media ports (RFC 3948)
-                sa.nat_t_header = UDP(sport=4000, dport=pa)
+                sa.nat_t_header = UDP(sport=nat_port or 4000, dport=pa)
             p = sa.encrypt(IP(src="192.0.2.1", dst=MEDIA) /
                            UDP(sport=4000, dport=pa) / Raw(rtp(i, 0xd1d1)),
                            seq_num=seq)
@@ -106,7 +109,8 @@ def traffic(net, n, key_dev, spi_ours, key_ours, spi_dev, pa, pb, udp=False):
         back = []
         for p in rdpcap(f"{tmp}/to_a.pcap"):
             if udp:
-                assert p[UDP].sport == pa and p[UDP].dport == 4000, p.summary()
+                assert p[UDP].sport == pa and p[UDP].dport == (nat_port or 4000), \
+                    p.summary()
                 p = Ether() / IP(src=p[IP].src, dst=p[IP].dst, proto=50) / \
                     ESP(bytes(p[UDP].payload))
             e = p[ESP].spi - spi_dev
@@ -185,12 +189,29 @@ def device_esp_in_udp():
         assert "encap=udp" in ours["rest"] and "kdr=8" in ours["rest"], ours
         traffic(net, n, KEY_DEV, ours["spi"], ours["key"], 0x1000,
                 m_line(to_a)[1], m_line(to_b)[1], udp=True)
+        # Behind a NAT: its SDP names a private address; its ESP arrives
+        # from the NAT's address and a port the NAT chose. Ours follows
+        # them once a packet authenticated (NAT-T latching), never before.
+        o = rig.ng.ask(command="offer", call_id="u2", from_tag="dev",
+                       sdp=sdp("10.9.9.9", 4000, "RTP/AVP", "a=rtcp-mux\r\n" + line))
+        assert o[b"result"] == b"ok", o
+        a = rig.ng.ask(command="answer", call_id="u2", from_tag="dev", to_tag="trk",
+                       sdp=sdp("192.0.2.2", 5002, "RTP/AVP", "a=rtcp-mux\r\n"))
+        assert a[b"result"] == b"ok", a
+        to_a, to_b = sdp_lines(a[b"sdp"]), sdp_lines(o[b"sdp"])
+        (ours,) = [parse_ipsec(ln) for ln in ipsec_lines(to_a)]
+        traffic(net, 40, KEY_DEV, ours["spi"], ours["key"], 0x1000,
+                m_line(to_a)[1], m_line(to_b)[1], udp=True, nat_port=31000)
     finally:
         if rig is not None:
             assert rig.stop() == 0, rig.ctl.text()
         net.close()
+    moved = sum(int(x) for x in re.findall(r"^mg-pipe .*esp_nat_moved=(\d+)",
+                                           rig.dp.text(), re.M))
+    assert moved == 1, f"the outbound SA moved {moved} times, not once"
     print(f"ESP in SDP with encap=udp: {n} packets each way in UDP on the media "
-          "ports, checked with scapy")
+          "ports, checked with scapy; behind a NAT, ours follow the NAT's "
+          "address and port")
 
 
 def trunk_call_offers_esp_to_device():

@@ -1551,6 +1551,74 @@ rekey_make_before_break(void **state)
 			rekey_case(suites[i], modes[m]);
 }
 
+/* ---- NAT-T: the outbound SA follows where its pair's packets came from */
+
+/* Where a sealed packet goes: the outer destination and, in UDP, the
+ * destination port (0: not in UDP). The IPv4 header must still sum. */
+static void
+wire_dst(const struct flow *f, const struct sealed *s, uint8_t *ip,
+	 uint16_t *port)
+{
+	bool v6 = f->v6;
+	uint16_t l3 = v6 ? IP6_LEN : IP4_LEN;
+	uint8_t proto = v6 ? s->wire[6] : s->wire[9];
+
+	memcpy(ip, v6 ? s->wire + 24 : s->wire + 16, v6 ? 16 : 4);
+	*port = proto == PROTO_UDP ? get16(s->wire + l3 + 2) : 0;
+	if (!v6)
+		assert_int_equal(ip4_sum(s->wire), 0);
+}
+
+static void
+nat_case(uint16_t flags)
+{
+	static const uint8_t nat4[16] = { 192, 0, 2, 77 };
+	static const uint8_t nat6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0xaa,
+					  [15] = 0x77 };
+	bool v6 = flags & F_V6, tunnel = flags & MG_ESP_F_TUNNEL;
+	bool udp = flags & MG_ESP_F_UDP_ENCAP;
+	const uint8_t *nat = v6 ? nat6 : nat4;
+	struct sealed s;
+	struct flow f;
+	uint8_t ip[16];
+	uint16_t port;
+
+	flow_init(&f, MG_ESP_AES_GCM_16_128, flags, 0);
+	/* Inbound SAs have no peer to follow; another family is ignored. */
+	assert_false(mg_esp_sa_set_peer(f.rx, 4, nat4, 0x3412));
+	seal(&f, &s);
+	wire_dst(&f, &s, ip, &port);
+	assert_int_equal(port, udp ? 4500 : 0);
+	assert_true(mg_esp_sa_set_peer(f.tx, v6 ? 6 : 4, nat, 0x797a) ==
+		    (udp || tunnel));
+	assert_false(mg_esp_sa_set_peer(f.tx, v6 ? 6 : 4, nat, 0x797a));
+	assert_false(mg_esp_sa_set_peer(f.tx, v6 ? 4 : 6, nat6, 0));
+	seal(&f, &s);
+	wire_dst(&f, &s, ip, &port);
+	assert_int_equal(port, udp ? 0x7a79 : 0);
+	if (tunnel)
+		assert_memory_equal(ip, nat, v6 ? 16 : 4);
+	else /* transport: the packet's own address, untouched */
+		assert_memory_equal(ip, v6 ? addr6_b : addr_b, v6 ? 16 : 4);
+}
+
+static void
+peer_follows_nat(void **state)
+{
+	static const uint16_t cases[] = {
+		MG_ESP_F_UDP_ENCAP,
+		MG_ESP_F_UDP_ENCAP | F_V6,
+		MG_ESP_F_TUNNEL,
+		MG_ESP_F_TUNNEL | MG_ESP_F_UDP_ENCAP,
+		MG_ESP_F_TUNNEL | MG_ESP_F_UDP_ENCAP | F_V6,
+		0,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(cases); i++)
+		nat_case(cases[i]);
+}
+
 int
 main(void)
 {
@@ -1576,6 +1644,7 @@ main(void)
 		cmocka_unit_test_teardown(trailers, free_all),
 		cmocka_unit_test(status_names),
 		cmocka_unit_test_teardown(rekey_make_before_break, free_all),
+		cmocka_unit_test_teardown(peer_follows_nat, free_all),
 	};
 
 	return cmocka_run_group_tests_name("esp_reject", tests, mb_mgr_setup,
