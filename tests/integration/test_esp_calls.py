@@ -166,6 +166,20 @@ def device_esp_to_plain_trunk():
           "scapy; a repeated offer installs nothing")
 
 
+def device_call(rig, call, dev_ip, line, trunk_port):
+    """The device (SDP at dev_ip:4000, offering line) calls the plain trunk:
+    our ports toward each, and our a=ipsec line toward the device."""
+    o = rig.ng.ask(command="offer", call_id=call, from_tag="dev",
+                   sdp=sdp(dev_ip, 4000, "RTP/AVP", "a=rtcp-mux\r\n" + line))
+    assert o[b"result"] == b"ok", o
+    a = rig.ng.ask(command="answer", call_id=call, from_tag="dev", to_tag="trk",
+                   sdp=sdp("192.0.2.2", trunk_port, "RTP/AVP", "a=rtcp-mux\r\n"))
+    assert a[b"result"] == b"ok", a
+    to_a, to_b = sdp_lines(a[b"sdp"]), sdp_lines(o[b"sdp"])
+    (ours,) = [parse_ipsec(ln) for ln in ipsec_lines(to_a)]
+    return m_line(to_a)[1], m_line(to_b)[1], ours
+
+
 def device_esp_in_udp():
     """encap=udp on the device's line: its ESP comes in UDP to our
     media port and ours goes back in UDP to its own (RFC 3948), through a
@@ -178,30 +192,15 @@ def device_esp_in_udp():
                   vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
         line = ("a=ipsec:2 ESP_AES_GCM_16_128 inline:"
                 f"{base64.b64encode(KEY_DEV).decode()} spi=1000 encap=udp kdr=8\r\n")
-        o = rig.ng.ask(command="offer", call_id="u1", from_tag="dev",
-                       sdp=sdp("192.0.2.1", 4000, "RTP/AVP", "a=rtcp-mux\r\n" + line))
-        assert o[b"result"] == b"ok", o
-        a = rig.ng.ask(command="answer", call_id="u1", from_tag="dev", to_tag="trk",
-                       sdp=sdp("192.0.2.2", 5000, "RTP/AVP", "a=rtcp-mux\r\n"))
-        assert a[b"result"] == b"ok", a
-        to_a, to_b = sdp_lines(a[b"sdp"]), sdp_lines(o[b"sdp"])
-        (ours,) = [parse_ipsec(ln) for ln in ipsec_lines(to_a)]
+        pa, pb, ours = device_call(rig, "u1", "192.0.2.1", line, 5000)
         assert "encap=udp" in ours["rest"] and "kdr=8" in ours["rest"], ours
-        traffic(net, n, KEY_DEV, ours["spi"], ours["key"], 0x1000,
-                m_line(to_a)[1], m_line(to_b)[1], udp=True)
+        traffic(net, n, KEY_DEV, ours["spi"], ours["key"], 0x1000, pa, pb, udp=True)
         # Behind a NAT: its SDP names a private address; its ESP arrives
         # from the NAT's address and a port the NAT chose. Ours follows
         # them once a packet authenticated (NAT-T latching), never before.
-        o = rig.ng.ask(command="offer", call_id="u2", from_tag="dev",
-                       sdp=sdp("10.9.9.9", 4000, "RTP/AVP", "a=rtcp-mux\r\n" + line))
-        assert o[b"result"] == b"ok", o
-        a = rig.ng.ask(command="answer", call_id="u2", from_tag="dev", to_tag="trk",
-                       sdp=sdp("192.0.2.2", 5002, "RTP/AVP", "a=rtcp-mux\r\n"))
-        assert a[b"result"] == b"ok", a
-        to_a, to_b = sdp_lines(a[b"sdp"]), sdp_lines(o[b"sdp"])
-        (ours,) = [parse_ipsec(ln) for ln in ipsec_lines(to_a)]
-        traffic(net, 40, KEY_DEV, ours["spi"], ours["key"], 0x1000,
-                m_line(to_a)[1], m_line(to_b)[1], udp=True, nat_port=31000)
+        pa, pb, ours = device_call(rig, "u2", "10.9.9.9", line, 5002)
+        traffic(net, 40, KEY_DEV, ours["spi"], ours["key"], 0x1000, pa, pb,
+                udp=True, nat_port=31000)
     finally:
         if rig is not None:
             assert rig.stop() == 0, rig.ctl.text()
