@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "call_install.h"
 #include "ipsec_attr.h"
@@ -58,8 +59,9 @@ plan_ctx(struct plan *p, uint32_t id, const struct mg_srtp_policy *pol,
 	msg->u.srtp_add.policy = *pol;
 }
 
-/* Plan kinds beyond MG_MF_RTP/RTCP: the ESP SAs of a party. */
-enum { KIND_ESP_IN = 2, KIND_ESP_OUT = 3 };
+/* Plan kinds beyond MG_MF_RTP/RTCP: the ESP SAs of a party, and those a
+ * rekey retired. */
+enum { KIND_ESP_IN = 2, KIND_ESP_OUT = 3, KIND_ESP_RETIRE = 4 };
 
 /* The ESP a party has on m= line m (its SAs live in the owner's record,
  * one pair for the session with session-level binding), or NULL. */
@@ -73,13 +75,133 @@ esp_of(struct mg_call *call, uint32_t m, int s)
 	return &call->media[e->owner].side[s].esp;
 }
 
+/* SA id (and the SPI block it receives on) to be deleted once no flow
+ * holds it. False when three are still waiting for their delete. */
+static bool
+esp_retire(struct mg_side_esp *e, uint32_t id, uint32_t block)
+{
+	if (id == 0)
+		return true;
+	for (int i = 0; i < 3; i++)
+		if (e->sa_retire[i] == 0) {
+			e->sa_retire[i] = id;
+			e->retire_block[i] = block;
+			return true;
+		}
+	return false;
+}
+
+/* A rekey's new pair replaces the installed one (make-before-break): the
+ * old inbound SA drains beside the new one (rx_esp2), one draining
+ * before it is retired, and the old outbound SA is retired once the
+ * flows send by the new. */
+static int
+esp_rekey_ids(struct mg_side_esp *e)
+{
+	int free_slots = 0;
+
+	for (int i = 0; i < 3; i++)
+		free_slots += e->sa_retire[i] == 0;
+	if (free_slots < 2)
+		return -EBUSY;
+	esp_retire(e, e->sa_drain, e->drain_block);
+	esp_retire(e, e->sa_out, 0);
+	e->sa_drain = e->sa_in;
+	e->drain_block = e->in_block;
+	e->drain_until_s = 0; /* set when the new pair is acked */
+	e->sa_in = e->sa_out = 0;
+	e->in_block = 0;
+	e->replays = 0;
+	return 0;
+}
+
+/* A dataplane that has none of the party's SAs (a new one, or a resync
+ * that deleted them): what drained or waited for its delete is gone. */
+static void
+esp_forget_old(struct mg_calls *c, struct mg_side_esp *e)
+{
+	uint32_t ours = e->ours.spi >> 8;
+
+	if (e->in_block != ours)
+		mg_idpool_put(&c->spi_blocks, e->in_block);
+	mg_idpool_put(&c->spi_blocks, e->drain_block);
+	mg_idpool_put(&c->esp_ids, e->sa_drain);
+	for (int i = 0; i < 3; i++) {
+		mg_idpool_put(&c->spi_blocks, e->retire_block[i]);
+		mg_idpool_put(&c->esp_ids, e->sa_retire[i]);
+	}
+	e->in_block = e->sa_drain = e->drain_block = 0;
+	e->drain_until_s = 0;
+	memset(e->sa_retire, 0, sizeof(e->sa_retire));
+	memset(e->retire_block, 0, sizeof(e->retire_block));
+}
+
+/* Which SAs of the party's pair to install: none (installed), the
+ * current ones again (a new dataplane, a resync, a failed install), or a
+ * rekey's new ones. */
+static int
+esp_ids_for(struct mg_calls *c, struct mg_side_esp *e, bool all)
+{
+	if (all) {
+		esp_forget_old(c, e);
+		if (e->rekey)
+			e->replays = 0;
+		else if (e->sa_out != 0)
+			e->replays++;
+	} else if (e->rekey) {
+		if (esp_rekey_ids(e) != 0)
+			return -EBUSY;
+	} else if (e->installed) {
+		return 1;
+	} else if (e->sa_out != 0) { /* installed before, maybe in part */
+		e->replays++;
+	}
+	e->rekey = 0;
+	if (e->group == 0)
+		e->group = e->ours.spi >> 8;
+	if (e->sa_in == 0)
+		e->sa_in = mg_idpool_take(&c->esp_ids);
+	if (e->sa_out == 0)
+		e->sa_out = mg_idpool_take(&c->esp_ids);
+	e->in_block = e->ours.spi >> 8;
+	return e->sa_in == 0 || e->sa_out == 0 ? -ENOSPC : 0;
+}
+
+/* Epochs one install of a KDR outbound SA may use: its block's 256 give
+ * 4 installs (a new dataplane each) that never share an epoch key. */
+#define KDR_EPOCHS_PER_INSTALL 64u
+
+/*
+ * Where an outbound SA installed for the replays-th time starts, so its
+ * IVs (sequence numbers, under the epoch's key with kdr) never repeat one
+ * an earlier install sent: 2^28 (2^40 with ESN) further each time without
+ * kdr; with kdr, a fresh quarter of the epochs, each install limited
+ * (hard lifetime, soft at 90 %: the rekey event) to its quarter.
+ */
+static void
+esp_out_start(const struct mg_side_esp *e, struct mg_esp_sa_policy *pol)
+{
+	uint64_t quarter;
+
+	if (e->theirs.kdr == 0) {
+		pol->seq = (uint64_t)e->replays << (e->theirs.esn ? 40 : 28);
+		return;
+	}
+	quarter = (uint64_t)KDR_EPOCHS_PER_INSTALL << e->theirs.kdr;
+	pol->seq = e->replays * quarter;
+	if (pol->hard.packets == 0 || pol->hard.packets > quarter) {
+		pol->hard.packets = quarter;
+		pol->soft.packets = quarter - quarter / 10;
+	}
+}
+
 /*
  * A party's SA pair, once, from the m= line that owns it: inbound with its
  * key under our SPI, outbound with ours under its SPI, ESP-in-UDP on the
- * party's media port. An SA installed again (a new dataplane, or a resync)
- * starts its sequence numbers past any the old one can have sent: the
- * counter-mode IVs are sequence numbers and must not repeat under a key
- * (docs/esp-in-sdp.md).
+ * party's media port, both in the pair's lcore group. An SA installed
+ * again (a new dataplane, or a resync) starts its sequence numbers past
+ * any the old one can have sent: the counter-mode IVs are sequence
+ * numbers and must not repeat under a key (docs/esp-in-sdp.md).
  */
 static int
 plan_esp(struct mg_calls *c, struct mg_call *call, uint32_t m, int s,
@@ -89,17 +211,13 @@ plan_esp(struct mg_calls *c, struct mg_call *call, uint32_t m, int s,
 	struct mg_side_esp *e = &p->esp;
 	const struct mg_ctl_addr *ma = &env->media[call->addr];
 	struct mg_ctl_msg *msg;
+	int rc;
 
-	if (e->theirs.suite == 0 || e->owner != m || (e->installed && !all))
+	if (e->theirs.suite == 0 || e->owner != m)
 		return 0;
-	if (e->sa_out != 0) /* installed before, maybe in part */
-		e->replays++;
-	if (e->sa_in == 0)
-		e->sa_in = mg_idpool_take(&c->esp_ids);
-	if (e->sa_out == 0)
-		e->sa_out = mg_idpool_take(&c->esp_ids);
-	if (e->sa_in == 0 || e->sa_out == 0)
-		return -ENOSPC;
+	rc = esp_ids_for(c, e, all);
+	if (rc != 0)
+		return rc > 0 ? 0 : rc;
 	for (int dir = 0; dir < 2; dir++) {
 		struct mg_esp_sa_policy *pol;
 
@@ -116,11 +234,32 @@ plan_esp(struct mg_calls *c, struct mg_call *call, uint32_t m, int s,
 					true, ma->ip, p->rtp.ip, ma->family, pol);
 		pol->local_port = p->port;
 		pol->remote_port = __builtin_bswap16(p->rtp.port);
+		pol->group = e->group;
 		if (dir)
-			pol->seq = (uint64_t)e->replays << (e->theirs.esn ? 40 : 28);
+			esp_out_start(e, pol);
 	}
 	e->installed = 0; /* until both are acked */
 	return 0;
+}
+
+/* The SAs retired, after every flow that held them moved (FLOW_MOD is
+ * make-before-break, and the dataplane frees an SA only after the
+ * readers of the old flows are past). */
+static void
+plan_esp_retired(struct mg_call *call)
+{
+	for (uint32_t m = 0; m < call->nb_media; m++)
+		for (int s = 0; s < 2; s++) {
+			const struct mg_side_esp *e = &call->media[m].side[s].esp;
+
+			if (e->owner != m)
+				continue;
+			for (int i = 0; i < 3; i++)
+				if (e->sa_retire[i] != 0)
+					plan_id(&plan, MG_CTL_ESP_DEL,
+						e->sa_retire[i], m, s,
+						KIND_ESP_RETIRE);
+		}
 }
 
 static uint16_t
@@ -151,6 +290,7 @@ flow_esp(const struct mg_media_pair *mp, int s, int k, struct mg_ctl_flow *f)
 	const struct mg_side_esp *ey = esp_of(plan.cur, m, !s);
 
 	f->rx_esp = ex ? ex->sa_in : 0;
+	f->rx_esp2 = ex ? ex->sa_drain : 0;
 	f->tx_esp = ey ? ey->sa_out : 0;
 	if (ex && ex->theirs.udp && k == MG_MF_RTP)
 		f->flags |= MG_FLOW_F_ESP_UDP;
@@ -342,18 +482,54 @@ settle_mod(struct mg_calls *c, struct mg_media_pair *mp, int s, int k,
 		*had = *f;
 }
 
+/* Both SAs of a pair acked: a rekey's old inbound SA now drains, for
+ * env->esp_drain_s from now, before it is retired. */
+static void
+esp_acked(struct mg_calls *c, const struct mg_install_env *env,
+	  struct mg_call *call, uint32_t m, int s, int k)
+{
+	struct mg_side_esp *e = &call->media[m].side[s].esp;
+
+	e->installed |= k == KIND_ESP_IN ? 1 : 2;
+	if (e->installed != 3 || e->sa_drain == 0 || e->drain_until_s != 0)
+		return;
+	e->drain_until_s = (uint64_t)time(NULL) + env->esp_drain_s;
+	if (mg_calls_drain_add(c, call, m, s) != 0)
+		e->drain_until_s = 1; /* due at the next look: retired */
+}
+
+/* A retired SA is gone from the dataplane: its id and block are free. */
+static void
+esp_retired(struct mg_calls *c, struct mg_side_esp *e, uint32_t id)
+{
+	for (int i = 0; i < 3; i++)
+		if (e->sa_retire[i] == id) {
+			mg_idpool_put(&c->esp_ids, id);
+			mg_idpool_put(&c->spi_blocks, e->retire_block[i]);
+			e->sa_retire[i] = e->retire_block[i] = 0;
+		}
+}
+
 /* What one ack says about its call: installed flows are noted. Returns
  * whether it was refused (a refused delete is no failure: gone is
  * gone). */
 static bool
-settle_one(struct mg_calls *c, unsigned int i, struct mg_install_stats *st,
-	   char *err, size_t errlen)
+settle_one(struct mg_calls *c, const struct mg_install_env *env,
+	   unsigned int i, struct mg_install_stats *st, char *err,
+	   size_t errlen)
 {
 	const struct mg_ctl_msg *m = &plan.msg[i];
 	struct mg_media_pair *mp = &plan.call[i]->media[plan.media[i]];
 	int s = plan.side[i], k = plan.kind[i];
 	bool ok = plan.status[i] == 0;
 
+	/* A retired SA the dataplane still has (a flow refused to move
+	 * off it) is deleted again at the next install: no failure. */
+	if (k == KIND_ESP_RETIRE) {
+		if (ok || plan.status[i] == ENOENT)
+			esp_retired(c, &mp->side[s].esp, m->u.id.id);
+		return false;
+	}
 	if (!ok) {
 		st->refused++;
 		if (err[0] == '\0')
@@ -362,11 +538,8 @@ settle_one(struct mg_calls *c, unsigned int i, struct mg_install_stats *st,
 				 strerror(plan.status[i]));
 	}
 	if (m->h.type == MG_CTL_ESP_ADD) {
-		struct mg_side_esp *e = &plan.call[i]->media[plan.media[i]]
-					.side[s].esp;
-
 		if (ok)
-			e->installed |= k == KIND_ESP_IN ? 1 : 2;
+			esp_acked(c, env, plan.call[i], plan.media[i], s, k);
 		return !ok;
 	}
 	if (m->h.type == MG_CTL_ESP_DEL)
@@ -413,7 +586,7 @@ flush(struct mg_calls *c, const struct mg_install_env *env,
 		rc = env->req(env->arg, plan.msg, plan.n, plan.status);
 	}
 	for (unsigned int i = 0; i < plan.n && rc == 0; i++) {
-		bool no = settle_one(c, i, st, err, errlen);
+		bool no = settle_one(c, env, i, st, err, errlen);
 
 		if (no && (plan.msg[i].h.type == MG_CTL_FLOW_ADD ||
 			   plan.msg[i].h.type == MG_CTL_FLOW_MOD))
@@ -463,6 +636,8 @@ plan_call(struct mg_calls *c, struct mg_call *call,
 			for (int k = 0; k < 2 && rc == 0; k++)
 				rc = plan_flow(c, mp, m, s, k, env, all);
 	}
+	if (rc == 0)
+		plan_esp_retired(call);
 	return rc;
 }
 
@@ -527,6 +702,12 @@ plan_esp_gone(const struct mg_media_pair *mp, uint32_t m, int s)
 		plan_id(&plan, MG_CTL_ESP_DEL, e->sa_in, m, s, KIND_ESP_IN);
 	if (e->sa_out != 0)
 		plan_id(&plan, MG_CTL_ESP_DEL, e->sa_out, m, s, KIND_ESP_OUT);
+	if (e->sa_drain != 0)
+		plan_id(&plan, MG_CTL_ESP_DEL, e->sa_drain, m, s, KIND_ESP_IN);
+	for (int i = 0; i < 3; i++)
+		if (e->sa_retire[i] != 0)
+			plan_id(&plan, MG_CTL_ESP_DEL, e->sa_retire[i], m, s,
+				KIND_ESP_IN);
 }
 
 static void
@@ -594,6 +775,7 @@ mg_call_uninstall(struct mg_calls *c, struct mg_call *call,
 
 			plan_esp_gone(&call->media[m], m, s);
 			if (e->owner == m) {
+				esp_forget_old(c, e);
 				mg_idpool_put(&c->esp_ids, e->sa_in);
 				mg_idpool_put(&c->esp_ids, e->sa_out);
 				e->sa_in = e->sa_out = 0;

@@ -27,6 +27,8 @@ struct mg_install_env {
 	uint8_t next_hop_mac[6];    /* where frames go on that port */
 	bool strict;                /* take packets only from the party's
 				     * address (else latch the first) */
+	uint32_t esp_drain_s;       /* a rekeyed ESP pair's old inbound SA
+				     * takes packets this long (--esp-drain) */
 	mg_ring_req_fn req;
 	void *arg;
 };

@@ -156,6 +156,8 @@ mg_call_esp_flag(struct mg_call_opts *o, const char *f, size_t len)
 		return o->esp_udp = true, 0;
 	if (len == 3 && memcmp(f, "esn", 3) == 0)
 		return o->esp_esn = true, 0;
+	if (len == 5 && memcmp(f, "rekey", 5) == 0)
+		return o->esp_rekey = true, 0;
 	if (len > 4 && len < 4 + sizeof(num) && memcmp(f, "kdr-", 4) == 0) {
 		memcpy(num, f + 4, len - 4);
 		num[len - 4] = '\0';
@@ -553,19 +555,62 @@ undo_ports(struct mg_calls *c, const struct mg_call *was,
 	   const struct mg_call *tried)
 {
 	for (uint32_t m = 0; m < tried->nb_media; m++)
-		for (int s = 0; s < 2; s++) {
-			const struct mg_side_esp *e = &tried->media[m].side[s].esp;
-
+		for (int s = 0; s < 2; s++)
 			if (tried->media[m].side[s].port &&
 			    (m >= was->nb_media ||
 			     was->media[m].side[s].port == 0))
 				mg_idpool_put(&c->ports[tried->addr],
 					      tried->media[m].side[s].port);
-			if (e->ours.spi && e->owner == m &&
-			    (m >= was->nb_media ||
-			     was->media[m].side[s].esp.ours.spi == 0))
-				mg_idpool_put(&c->spi_blocks, e->ours.spi >> 8);
+}
+
+/* The SPI blocks and ESP ids a call's records hold, as (pool << 32 | v). */
+struct esp_held {
+	uint64_t v[MG_CALL_MEDIA_MAX * 2 * 16];
+	unsigned int n;
+};
+
+static void
+esp_hold(void *arg, int pool, uint32_t v)
+{
+	struct esp_held *h = arg;
+
+	if (h->n < sizeof(h->v) / sizeof(h->v[0]))
+		h->v[h->n++] = (uint64_t)pool << 32 | v;
+}
+
+static void
+esp_held_by(const struct mg_call *call, struct esp_held *h)
+{
+	h->n = 0;
+	for (uint32_t m = 0; m < call->nb_media; m++)
+		for (int s = 0; s < 2; s++) {
+			const struct mg_side_esp *e = &call->media[m].side[s].esp;
+
+			if (e->owner == m && (e->theirs.suite || e->offered))
+				mg_side_esp_each(e, esp_hold, h);
 		}
+}
+
+/* What `had` held and `has` does not goes back to the pools: after a
+ * failed attempt (had: the attempt), or once one is taken (had: the
+ * call before it; a rekey's keys replaced before they were installed). */
+static void
+esp_give_back(struct mg_calls *c, const struct mg_call *had,
+	      const struct mg_call *has)
+{
+	static struct esp_held a, b;
+
+	esp_held_by(had, &a);
+	esp_held_by(has, &b);
+	for (unsigned int i = 0; i < a.n; i++) {
+		unsigned int j = 0;
+
+		while (j < b.n && b.v[j] != a.v[i])
+			j++;
+		if (j == b.n)
+			mg_idpool_put(a.v[i] >> 32 ? &c->esp_ids :
+				      &c->spi_blocks, (uint32_t)a.v[i]);
+	}
 }
 
 /* The sec precondition lines we write toward one party, per m= line:
@@ -737,7 +782,10 @@ spi_taken(const struct mg_call *t, int from, int idx, uint32_t spi)
  * policy allows, strongest first (integrity-only ESP only with its
  * leave), each under its own fresh key, all under one SPI block of ours
  * (we receive on whichever the answer picks), with the parameters the
- * flags ask for; kept across re-offers until answered.
+ * flags ask for; kept across re-offers until answered. Once a pair is
+ * agreed, re-offers repeat our line, unless the rekey flag asks for new
+ * keys: then the same offer again, on a new block, and the answer makes
+ * a new pair (docs/esp-in-sdp.md, "Rekey").
  */
 static int
 offer_esp_toward(struct mg_calls *c, struct mg_side *y, int idx,
@@ -747,12 +795,15 @@ offer_esp_toward(struct mg_calls *c, struct mg_side *y, int idx,
 	uint32_t block;
 	uint8_t n = 0;
 
-	if (!o->esp_offer || e->theirs.suite != 0 || e->offered)
+	if (!o->esp_offer || e->offered ||
+	    (e->theirs.suite != 0 && !o->esp_rekey))
 		return 0;
 	block = mg_idpool_take(&c->spi_blocks);
 	if (block == 0)
 		return -ENOSPC;
-	e->ours.spi = block << 8;
+	/* A rekey keeps the agreed pair (and ours) until the answer. */
+	if (e->theirs.suite == 0)
+		e->ours.spi = block << 8;
 	for (size_t i = 0; i < mg_ipsec_sdp_nsuites &&
 	     n < MG_CALL_ESP_OFFERS; i++) {
 		struct mg_ipsec_attr *a = &e->offers[n];
@@ -762,13 +813,14 @@ offer_esp_toward(struct mg_calls *c, struct mg_side *y, int idx,
 			continue;
 		*a = (struct mg_ipsec_attr){
 			.tag = (uint32_t)n + 1, .suite = mg_ipsec_sdp_suites[i],
-			.spi = e->ours.spi, .udp = o->esp_udp,
+			.spi = block << 8, .udp = o->esp_udp,
 			.esn = o->esp_esn, .kdr = o->esp_kdr,
 		};
 		if (mg_ipsec_keygen(a) != 0) {
 			explicit_bzero(e->offers, sizeof(e->offers));
 			mg_idpool_put(&c->spi_blocks, block);
-			e->ours.spi = 0;
+			if (e->theirs.suite == 0)
+				e->ours.spi = 0;
 			return -EIO;
 		}
 		n++;
@@ -819,14 +871,17 @@ answer_esp(const struct mg_sdp *sdp, int idx, struct mg_side *y, char *err,
 		if (k == NULL) {
 			snprintf(why, sizeof(why), "a=ipsec tag %u is not one "
 				 "we offered", a.tag);
-		} else if (e->theirs.suite != 0) {
-			/* Agreed before: the same key and SPI, or refused. */
+		} else if (!e->offered) {
+			/* Our line repeated: the same key and SPI from it. */
 			if (ipsec_same(&a, &e->theirs, false))
 				rc = 0;
 			else
-				snprintf(why, sizeof(why), "ESP keys changed: "
-					 "rekeying is not supported yet");
+				snprintf(why, sizeof(why), "ESP keys changed "
+					 "under our old SPI: a rekey needs "
+					 "ours new too (the ESP flag rekey)");
 		} else {
+			/* First agreed, or a rekey's new pair. */
+			e->rekey = e->theirs.suite != 0;
 			e->ours = *k;
 			a.tunnel = k->tunnel;
 			a.udp = k->udp;
@@ -848,11 +903,33 @@ answer_esp(const struct mg_sdp *sdp, int idx, struct mg_side *y, char *err,
 }
 
 /*
+ * The line a party offers becomes its side of the pair, with a fresh side
+ * of ours: a new key and SPI block. Over a pair in the dataplane it is a
+ * rekey: the new pair is installed beside it at the answer (call
+ * install: make-before-break). Keys an earlier re-offer brought and no
+ * answer installed are simply replaced.
+ */
+static int
+take_theirs(struct mg_calls *c, struct mg_side_esp *e,
+	    const struct mg_ipsec_attr *a, int idx)
+{
+	struct mg_ipsec_attr ours;
+
+	if (ipsec_ours(c, a, &ours) != 0)
+		return -ENOSPC;
+	e->rekey = e->in_block != 0;
+	e->theirs = *a;
+	e->ours = ours;
+	e->owner = (uint8_t)idx;
+	explicit_bzero(&ours, sizeof(ours));
+	return 0;
+}
+
+/*
  * The offerer's ESP for m= line idx: its media-level lines, else the
  * session's (one SA pair for every m= line: the first line that uses it
- * owns the SAs). A re-offer must repeat what was agreed: the same key
- * material is recognised and installs nothing; a change (a rekey by
- * re-INVITE) is not supported yet and refused.
+ * owns the SAs). A re-offer that repeats what was agreed (the same key
+ * material) installs nothing; new key material is a rekey.
  */
 static int
 offer_esp(struct mg_calls *c, struct mg_call *t, int from, int idx,
@@ -888,14 +965,15 @@ offer_esp(struct mg_calls *c, struct mg_call *t, int from, int idx,
 				"already another SA pair's", idx + 1, spi),
 		       -EINVAL;
 	}
-	if (e->theirs.suite != 0) {
-		rc = ipsec_same(&a, &e->theirs, true) ? 0 : -ENOTSUP;
+	if (e->theirs.suite != 0 && e->session != (sec == &sdp->sec)) {
 		explicit_bzero(&a, sizeof(a));
-		if (rc != 0)
-			snprintf(err, errlen, "m= line %d: ESP keys or "
-				 "parameters changed in a re-offer: rekeying "
-				 "by re-INVITE is not supported yet", idx + 1);
-		return rc;
+		return snprintf(err, errlen, "m= line %d: a re-offer moved "
+				"a=ipsec between session and media level",
+				idx + 1), -ENOTSUP;
+	}
+	if (e->theirs.suite != 0 && ipsec_same(&a, &e->theirs, true)) {
+		explicit_bzero(&a, sizeof(a));
+		return 0;
 	}
 	e->session = sec == &sdp->sec;
 	if (e->session && *session_owner >= 0) {
@@ -903,13 +981,12 @@ offer_esp(struct mg_calls *c, struct mg_call *t, int from, int idx,
 		explicit_bzero(&a, sizeof(a));
 		return 0;
 	}
-	e->theirs = a;
-	e->owner = (uint8_t)idx;
-	if (e->session)
+	rc = take_theirs(c, e, &a, idx);
+	if (rc == 0 && e->session)
 		*session_owner = idx;
 	explicit_bzero(&a, sizeof(a));
-	if (ipsec_ours(c, &e->theirs, &e->ours) != 0)
-		return snprintf(err, errlen, "no SPI or key for ESP"), -ENOSPC;
+	if (rc != 0)
+		return snprintf(err, errlen, "no SPI or key for ESP"), rc;
 	return 0;
 }
 
@@ -1071,8 +1148,10 @@ mg_call_offer(struct mg_calls *c, struct mg_call *call, int from,
 	n = negotiate_offer(c, &t, from, sdp, o, out, cap, err, errlen);
 	if (n < 0) {
 		undo_ports(c, call, &t);
+		esp_give_back(c, &t, call);
 	} else {
 		t.offerer = (uint32_t)from;
+		esp_give_back(c, call, &t);
 		memcpy(call, &t, call_bytes(t.nb_media));
 	}
 	explicit_bzero(&t, call_bytes(MG_CALL_MEDIA_MAX));
@@ -1169,7 +1248,6 @@ mg_call_answer(struct mg_calls *c, struct mg_call *call, int from,
 	static struct mg_call t;
 	long n;
 
-	(void)c;
 	if (call->state == MG_CALL_FREE || from == (int)call->offerer)
 		return snprintf(err, errlen, "no offer from the other party "
 				"to answer"), -ENOENT;
@@ -1177,6 +1255,7 @@ mg_call_answer(struct mg_calls *c, struct mg_call *call, int from,
 	n = negotiate_answer(&t, from, sdp, o, out, cap, err, errlen);
 	if (n >= 0) {
 		t.state = MG_CALL_ANSWERED;
+		esp_give_back(c, call, &t);
 		memcpy(call, &t, call_bytes(t.nb_media));
 	}
 	explicit_bzero(&t, call_bytes(t.nb_media));

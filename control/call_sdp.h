@@ -35,10 +35,11 @@ struct mg_call_opts {
 	uint32_t suites;        /* bit per enum mg_srtp_suite we may use */
 	uint32_t named;         /* of those, named by an only- flag */
 	uint32_t weak_ok;       /* enum mg_weak: weaker protection allowed */
-	/* ESP: [offer, udp, esn, kdr-N]: offer the other party ESP in SDP
-	 * (docs/esp-in-sdp.md), ESP-in-UDP, extended sequence numbers, key
-	 * derivation every 2^N packets. */
-	bool esp_offer, esp_udp, esp_esn;
+	/* ESP: [offer, udp, esn, kdr-N, rekey]: offer the other party ESP in
+	 * SDP (docs/esp-in-sdp.md), ESP-in-UDP, extended sequence numbers,
+	 * key derivation every 2^N packets; in a re-offer, new keys and SPIs
+	 * for the pair agreed before. */
+	bool esp_offer, esp_udp, esp_esn, esp_rekey;
 	uint8_t esp_kdr;
 	/* The dataplane has not acked the call as it stands (a stall): no
 	 * sec precondition direction is reported current. */

@@ -11,9 +11,9 @@
 #include "calls.h"
 
 #define CALLS_MAGIC 0x534c4c4143474d47ull /* "GMGCALLS" little-endian */
-#define CALLS_VERSION 6u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
+#define CALLS_VERSION 7u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
 			     * precondition tables; 5: ESP per party;
-			     * 6: several ESP lines offered */
+			     * 6: several ESP lines offered; 7: ESP rekey */
 /* SPI blocks of 256: 1 .. this (SPIs 0x100 .. 0xffffff00). */
 #define SPI_BLOCKS 0xffffffu
 #define HDR_BYTES 4096u
@@ -118,6 +118,48 @@ make_pools(struct mg_calls *c, const struct mg_calls_config *cfg)
 	return 0;
 }
 
+void
+mg_side_esp_each(const struct mg_side_esp *e,
+		 void (*fn)(void *arg, int pool, uint32_t v), void *arg)
+{
+	uint32_t ours = e->ours.spi >> 8;
+	uint32_t offer = e->offered ? e->offers[0].spi >> 8 : 0;
+	uint32_t blocks[] = { ours, e->in_block != ours ? e->in_block : 0,
+			      offer != ours ? offer : 0,
+			      e->drain_block, e->retire_block[0],
+			      e->retire_block[1], e->retire_block[2] };
+	uint32_t ids[] = { e->sa_in, e->sa_out, e->sa_drain, e->sa_retire[0],
+			   e->sa_retire[1], e->sa_retire[2] };
+
+	for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
+		if (blocks[i])
+			fn(arg, 0, blocks[i]);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (ids[i])
+			fn(arg, 1, ids[i]);
+}
+
+struct esp_mark {
+	struct mg_calls *c;
+	bool ok;
+};
+
+static void
+esp_mark(void *arg, int pool, uint32_t v)
+{
+	struct esp_mark *k = arg;
+
+	k->ok &= mg_idpool_mark(pool ? &k->c->esp_ids : &k->c->spi_blocks, v);
+}
+
+static void
+esp_put(void *arg, int pool, uint32_t v)
+{
+	struct mg_calls *c = arg;
+
+	mg_idpool_put(pool ? &c->esp_ids : &c->spi_blocks, v);
+}
+
 /* A recovered call takes its ports and ids back; one that clashes (a
  * file edited by hand, or pools made smaller) is dropped, not trusted. */
 static bool
@@ -135,13 +177,12 @@ reclaim(struct mg_calls *c, struct mg_call *call)
 			if (mp->side[s].port)
 				ok &= mg_idpool_mark(&c->ports[call->addr],
 						     mp->side[s].port);
-			if (e->owner == m && e->ours.spi)
-				ok &= mg_idpool_mark(&c->spi_blocks,
-						     e->ours.spi >> 8);
-			if (e->owner == m && e->sa_in)
-				ok &= mg_idpool_mark(&c->esp_ids, e->sa_in);
-			if (e->owner == m && e->sa_out)
-				ok &= mg_idpool_mark(&c->esp_ids, e->sa_out);
+			if (e->owner == m) {
+				struct esp_mark k = { c, true };
+
+				mg_side_esp_each(e, esp_mark, &k);
+				ok &= k.ok;
+			}
 			for (int k = 0; k < 2; k++) {
 				if (mp->flow[s][k])
 					ok &= mg_idpool_mark(&c->flow_ids,
@@ -168,6 +209,31 @@ link_call(struct mg_calls *c, struct mg_call *call)
 	c->nb_calls++;
 }
 
+/* The recovered call's draining SAs, queued again. */
+static void
+requeue_drains(struct mg_calls *c, const struct mg_call *call)
+{
+	for (uint32_t m = 0; m < call->nb_media; m++)
+		for (int s = 0; s < 2; s++) {
+			const struct mg_side_esp *e = &call->media[m].side[s].esp;
+
+			if (e->owner == m && e->sa_drain && e->drain_until_s &&
+			    mg_calls_drain_add(c, call, m, s) != 0)
+				fprintf(stderr, "mediagate-control: call %s: "
+					"out of memory for its draining SA\n",
+					call->call_id);
+		}
+}
+
+static int
+drain_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct mg_drain *)a)->until_s;
+	uint64_t y = ((const struct mg_drain *)b)->until_s;
+
+	return (x > y) - (x < y);
+}
+
 static void
 rebuild(struct mg_calls *c)
 {
@@ -177,6 +243,7 @@ rebuild(struct mg_calls *c)
 		call->call_id[MG_CALL_ID_MAX] = '\0';
 		if (mg_call_live(call) && reclaim(c, call)) {
 			link_call(c, call);
+			requeue_drains(c, call);
 			c->recovered = true;
 			continue;
 		}
@@ -188,6 +255,8 @@ rebuild(struct mg_calls *c)
 			explicit_bzero(call, sizeof(*call));
 		c->free_stack[c->nb_free++] = i;
 	}
+	if (c->nb_drains > 1)
+		qsort(c->drains, c->nb_drains, sizeof(*c->drains), drain_cmp);
 }
 
 int
@@ -227,6 +296,7 @@ mg_calls_close(struct mg_calls *c)
 		munmap(c->hdr, c->map_len);
 	free(c->heads);
 	free(c->free_stack);
+	free(c->drains);
 	for (uint32_t a = 0; a < MG_CALL_ADDRS_MAX; a++)
 		mg_idpool_free(&c->ports[a]);
 	mg_idpool_free(&c->flow_ids);
@@ -283,6 +353,44 @@ unlink_call(struct mg_calls *c, struct mg_call *call)
 	c->nb_calls--;
 }
 
+int
+mg_calls_drain_add(struct mg_calls *c, const struct mg_call *call,
+		   uint32_t m, int s)
+{
+	const struct mg_side_esp *e = &call->media[m].side[s].esp;
+	struct mg_drain *d;
+
+	if (c->nb_drains == c->drain_cap) {
+		uint32_t cap = c->drain_cap ? c->drain_cap * 2 : 64;
+
+		d = calloc(cap, sizeof(*d));
+		if (d == NULL)
+			return -ENOMEM;
+		for (uint32_t i = 0; i < c->nb_drains; i++)
+			d[i] = c->drains[(c->drain_head + i) % c->drain_cap];
+		free(c->drains);
+		c->drains = d;
+		c->drain_cap = cap;
+		c->drain_head = 0;
+	}
+	d = &c->drains[(c->drain_head + c->nb_drains++) % c->drain_cap];
+	*d = (struct mg_drain){ .slot = (uint32_t)(call - c->slot),
+				.m = (uint8_t)m, .s = (uint8_t)s,
+				.id = e->sa_drain, .until_s = e->drain_until_s };
+	return 0;
+}
+
+bool
+mg_calls_drain_due(struct mg_calls *c, uint64_t now_s, struct mg_drain *d)
+{
+	if (c->nb_drains == 0 || c->drains[c->drain_head].until_s > now_s)
+		return false;
+	*d = c->drains[c->drain_head];
+	c->drain_head = (c->drain_head + 1) % c->drain_cap;
+	c->nb_drains--;
+	return true;
+}
+
 void
 mg_calls_remove(struct mg_calls *c, struct mg_call *call)
 {
@@ -295,11 +403,8 @@ mg_calls_remove(struct mg_calls *c, struct mg_call *call)
 
 			mg_idpool_put(&c->ports[call->addr],
 				      mp->side[s].port);
-			if (e->owner == m) {
-				mg_idpool_put(&c->spi_blocks, e->ours.spi >> 8);
-				mg_idpool_put(&c->esp_ids, e->sa_in);
-				mg_idpool_put(&c->esp_ids, e->sa_out);
-			}
+			if (e->owner == m)
+				mg_side_esp_each(e, esp_put, c);
 			for (int k = 0; k < 2; k++) {
 				mg_idpool_put(&c->flow_ids, mp->flow[s][k]);
 				mg_idpool_put(&c->ctx_ids, mp->rx_ctx[s][k]);

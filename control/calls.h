@@ -64,6 +64,18 @@ struct mg_side_esp {
 	struct mg_ipsec_attr theirs;   /* suite 0: no ESP on this leg */
 	struct mg_ipsec_attr ours;
 	uint32_t sa_in, sa_out;        /* ESP ids in the dataplane, 0: none */
+	uint32_t in_block;             /* SPI block sa_in receives on (ours.spi
+					* names the next one during a rekey) */
+	/* Rekey by offer/answer (make-before-break): the inbound SA the new
+	 * pair replaced still takes what was in flight under the old keys
+	 * (the flows' rx_esp2) until drain_until_s; then it is retired. */
+	uint32_t sa_drain, drain_block;
+	uint64_t drain_until_s;        /* CLOCK_REALTIME seconds */
+	/* SAs no flow holds once the flows moved: deleted after them (and
+	 * again at each install until acked); blocks given back with them. */
+	uint32_t sa_retire[3], retire_block[3];
+	uint32_t group;                /* lcore group of the pair and of every
+					* pair replacing it (its first block) */
 	uint8_t session;               /* bound at session level */
 	uint8_t owner;                 /* m= index whose SAs these use */
 	uint8_t installed;             /* sa_in and sa_out acked */
@@ -73,9 +85,17 @@ struct mg_side_esp {
 	/* We offered ESP: this many lines in `offers`, strongest first, each
 	 * its own key under ours.spi, until the answer picks one. */
 	uint8_t offered;
-	uint8_t reserved[3];
+	uint8_t rekey;                 /* new keys agreed, not installed: a new
+					* pair replaces sa_in and sa_out */
+	uint8_t reserved[2];
 	struct mg_ipsec_attr offers[MG_CALL_ESP_OFFERS];
 };
+
+/* Every SPI block and ESP id a party's ESP record holds (its owner m=
+ * line's), for the pools: fn(arg, pool 0 = blocks / 1 = ids, value) for
+ * each nonzero one. */
+void mg_side_esp_each(const struct mg_side_esp *e,
+		      void (*fn)(void *arg, int pool, uint32_t v), void *arg);
 
 /* One party of one m= line. */
 struct mg_side {
@@ -140,6 +160,14 @@ struct mg_calls_file_hdr {
 	uint64_t dp_epoch;             /* the dataplane that holds our flows */
 };
 
+/* An inbound SA draining after a rekey, due for retirement. */
+struct mg_drain {
+	uint32_t slot;                 /* the call's */
+	uint8_t m, s;                  /* the owner m= line and party */
+	uint32_t id;                   /* sa_drain when queued */
+	uint64_t until_s;
+};
+
 struct mg_calls {
 	struct mg_calls_file_hdr *hdr;
 	struct mg_call *slot;          /* hdr->slots records */
@@ -155,6 +183,10 @@ struct mg_calls {
 	struct mg_idpool esp_ids;      /* the dataplane's ESP SA ids */
 	struct mg_idpool spi_blocks;   /* our SPIs: block << 8 (256-aligned,
 					* as kdr needs) */
+	/* Draining SAs in the order they are due (one drain time for all;
+	 * rebuilt from the records at open). */
+	struct mg_drain *drains;
+	uint32_t drain_cap, drain_head, nb_drains;
 };
 
 struct mg_calls_config {
@@ -184,6 +216,16 @@ struct mg_call *mg_calls_add(struct mg_calls *c, const char *call_id,
 /* Forget a call: its ports and ids go back to the pools and the record is
  * wiped (it holds keys). The caller deleted its dataplane objects. */
 void mg_calls_remove(struct mg_calls *c, struct mg_call *call);
+
+/* Queue party s's draining SA of m= line m (its sa_drain and
+ * drain_until_s). -ENOMEM if the queue cannot grow. */
+int mg_calls_drain_add(struct mg_calls *c, const struct mg_call *call,
+		       uint32_t m, int s);
+
+/* The first queued drain if it is due at now_s (taken off), else false.
+ * It may name an SA retired since: compare with the record. */
+bool mg_calls_drain_due(struct mg_calls *c, uint64_t now_s,
+			struct mg_drain *d);
 
 /* The call a flow id belongs to (and which party's packets it takes:
  * *side), or NULL. A scan: for events, which are rare. */

@@ -53,6 +53,8 @@ const char mg_ctl_usage[] =
 	"  --sec-mandatory        upgrade a party's optional sec preconditions\n"
 	"                         (RFC 5027) to mandatory (per call: the SDES\n"
 	"                         flag sec-mandatory)\n"
+	"  --esp-drain SECONDS    after an ESP rekey, the old inbound SA still\n"
+	"                         takes packets this long (default 30)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
@@ -65,6 +67,7 @@ enum {
 	OPT_STRICT,
 	OPT_ALLOW_WEAK,
 	OPT_SEC_MANDATORY,
+	OPT_ESP_DRAIN,
 };
 
 static const struct option long_opts[] = {
@@ -91,6 +94,7 @@ static const struct option long_opts[] = {
 	{ "strict-source", no_argument, NULL, OPT_STRICT },
 	{ "allow-weak", required_argument, NULL, OPT_ALLOW_WEAK },
 	{ "sec-mandatory", no_argument, NULL, OPT_SEC_MANDATORY },
+	{ "esp-drain", required_argument, NULL, OPT_ESP_DRAIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -154,6 +158,9 @@ parse_media(int opt, const char *arg, struct mg_ctl_config *cfg, char *err,
 	case OPT_SEC_MANDATORY:
 		cfg->sec_mandatory = true;
 		return 0;
+	case OPT_ESP_DRAIN:
+		return mg_cli_u32("esp-drain", arg, 0, 86400, &cfg->esp_drain_s,
+				  err, errlen);
 	case OPT_ALLOW_WEAK:
 		if (mg_call_weak_parse(arg, &cfg->allow_weak) != 0)
 			return mg_errf(err, errlen, -1, "--allow-weak: a list "
@@ -238,6 +245,7 @@ mg_ctl_args_parse(int argc, char **argv, struct mg_ctl_config *cfg, char *err,
 		.port_min = 30000,
 		.port_max = 39999,
 		.max_calls = 10000,
+		.esp_drain_s = 30,
 		.max_flows = 65536,
 	};
 	if (mg_cli_parse(argc, argv, long_opts, parse_one, cfg, err,

@@ -37,6 +37,7 @@ struct mg_ctl_config {
 	bool strict_source;
 	uint32_t allow_weak;       /* enum mg_weak the calls' policy allows */
 	bool sec_mandatory;        /* optional sec preconditions made mandatory */
+	uint32_t esp_drain_s;      /* an ESP rekey's old inbound SA lives on */
 	bool help;
 };
 

@@ -151,6 +151,7 @@ ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
 		mg_benc_kv_int(e, "deletes", (int64_t)r->nc.deletes);
 		mg_benc_kv_int(e, "ring requests", (int64_t)r->nc.ist.requests);
 		mg_benc_kv_int(e, "ring refused", (int64_t)r->nc.ist.refused);
+		mg_benc_kv_int(e, "esp-retired", (int64_t)r->nc.esp_retired);
 		mg_benc_cstr(e, "events");
 		mg_benc_open(e, 'd');
 		mg_benc_kv_int(e, "auth-burst", (int64_t)r->events[MG_EV_AUTH_BURST]);
@@ -565,6 +566,8 @@ run_loop(struct run *r)
 		 * (with errors) a ping interval before trying it again. */
 		if (rc == 0 && r->attached_epoch == 0)
 			serve_for(r, r->cfg->ping_interval_ms);
+		if (rc == 0 && r->attached_epoch != 0 && r->ng != NULL)
+			mg_ng_calls_retire_drains(&r->nc);
 		if (rc == 0 && r->cfg->lcore_stats)
 			report_lcores(r);
 		if (rc == 0 && r->attached_epoch != 0)
@@ -608,6 +611,7 @@ open_calls(struct run *r, char *err, size_t errlen)
 	nc->env = (struct mg_install_env){
 		.out_port = (uint16_t)cfg->media_port,
 		.strict = cfg->strict_source, .req = ring_req, .arg = r,
+		.esp_drain_s = cfg->esp_drain_s,
 	};
 	for (uint32_t a = 0; a < cfg->nb_media_addrs; a++) {
 		nc->env.media[a] = cfg->media[a];

@@ -538,6 +538,51 @@ mg_ng_calls_handle(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	return fail(e, "Unrecognized command");
 }
 
+/* A drained SA leaves its flows (FLOW_MOD without rx_esp2) and is deleted
+ * after them; if the install fails it stays retired in the record and is
+ * deleted at the call's next one. */
+static void
+retire_drain(struct mg_ng_calls *nc, const struct mg_drain *d)
+{
+	struct mg_call *call = &nc->calls->slot[d->slot];
+	struct mg_side_esp *e;
+	char err[200];
+	int i = 0;
+
+	if (!mg_call_live(call) || d->m >= call->nb_media)
+		return;
+	e = &call->media[d->m].side[d->s].esp;
+	if (e->owner != d->m || e->sa_drain != d->id)
+		return; /* retired or replaced since */
+	while (i < 3 && e->sa_retire[i] != 0)
+		i++;
+	if (i == 3) { /* the last retired still wait for their delete */
+		e->drain_until_s = wall_s() + 1;
+		mg_calls_drain_add(nc->calls, call, d->m, d->s);
+		return;
+	}
+	e->sa_retire[i] = e->sa_drain;
+	e->retire_block[i] = e->drain_block;
+	e->sa_drain = e->drain_block = 0;
+	e->drain_until_s = 0;
+	if (mg_call_install(nc->calls, call, &nc->env, false, &nc->ist, err,
+			    sizeof(err)) != 0)
+		fprintf(stderr, "mediagate-control: call %s: the SA drained "
+			"after a rekey not yet retired: %s\n", call->call_id,
+			err);
+	nc->esp_retired++;
+}
+
+void
+mg_ng_calls_retire_drains(struct mg_ng_calls *nc)
+{
+	struct mg_drain d;
+	uint64_t now = wall_s();
+
+	while (mg_calls_drain_due(nc->calls, now, &d))
+		retire_drain(nc, &d);
+}
+
 int
 mg_ng_calls_replay(struct mg_ng_calls *nc, uint32_t *failed, char *err,
 		   size_t errlen)

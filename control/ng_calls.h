@@ -27,6 +27,7 @@ struct mg_ng_calls {
 	void *arg;
 	struct mg_install_stats ist;
 	uint64_t offers, answers, deletes, refused_sdp;
+	uint64_t esp_retired;           /* SAs retired after a rekey drained */
 };
 
 /* Answer one of offer, answer, delete, query, list (true: result=ok). */
@@ -38,5 +39,9 @@ bool mg_ng_calls_handle(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
  * restarted): mg_calls_install_all. */
 int mg_ng_calls_replay(struct mg_ng_calls *nc, uint32_t *failed, char *err,
 		       size_t errlen);
+
+/* The ESP SAs that drained long enough after a rekey: taken off their
+ * flows and deleted. Once per ping interval. */
+void mg_ng_calls_retire_drains(struct mg_ng_calls *nc);
 
 #endif /* MG_CTL_NG_CALLS_H */

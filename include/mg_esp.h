@@ -84,7 +84,10 @@ struct mg_esp_sa_policy {
 	uint8_t kdr_log2;
 	/* UDP encapsulation: the local and remote port (host order), 0: 4500. */
 	uint16_t local_port, remote_port;
-	uint32_t reserved2;
+	/* For the caller, kept with the SA (as librte_ipsec's userdata):
+	 * the pipeline runs SAs of one group on one lcore, so a rekey's new
+	 * SA lands where the old one runs. 0: the SPI's block decides. */
+	uint32_t group;
 	/* Tunnel: the outer addresses, local and remote (IPv4 in the first 4
 	 * bytes). Outbound uses them as source and destination; inbound
 	 * checks the destination is local. */
@@ -177,6 +180,7 @@ void mg_esp_sa_destroy(struct mg_esp_sa *sa);
 const struct mg_esp_stats *mg_esp_sa_stats(const struct mg_esp_sa *sa);
 
 uint32_t mg_esp_sa_spi(const struct mg_esp_sa *sa);
+uint32_t mg_esp_sa_group(const struct mg_esp_sa *sa); /* policy.group */
 uint8_t mg_esp_sa_kdr(const struct mg_esp_sa *sa);  /* kdr_log2, 0: none */
 uint16_t mg_esp_sa_flags(const struct mg_esp_sa *sa);
 

@@ -85,6 +85,7 @@ struct mg_esp_sa {
 	uint16_t window;           /* packets accepted behind seq */
 	uint16_t bucket_mask;      /* buckets - 1 */
 	uint16_t local_port, remote_port; /* network order */
+	uint32_t group;            /* the caller's (policy.group) */
 	uint16_t ip_id;            /* tunnel IPv4 outbound */
 	uint32_t ip4_sum;          /* tunnel IPv4 outbound: the header's
 				    * fixed words summed (version, TTL,

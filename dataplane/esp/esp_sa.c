@@ -369,6 +369,7 @@ sa_fill(struct mg_esp_sa *sa, const struct mg_esp_sa_policy *p,
 	sa->remote_port = rte_cpu_to_be_16(p->remote_port ? p->remote_port :
 					   NAT_T_PORT);
 	sa->seq = p->seq;
+	sa->group = p->group;
 	sa->hard_packets = p->hard.packets ? p->hard.packets : UINT64_MAX;
 	sa->hard_bytes = p->hard.bytes ? p->hard.bytes : UINT64_MAX;
 	sa->soft_packets = p->soft.packets ? p->soft.packets : UINT64_MAX;
@@ -478,6 +479,12 @@ mg_esp_sa_set_peer(struct mg_esp_sa *sa, int family, const uint8_t *ip,
 		remote_set(sa, ip);
 	return port != sa->remote_port ||
 	       memcmp(old, sa->remote, sizeof(old)) != 0;
+}
+
+uint32_t
+mg_esp_sa_group(const struct mg_esp_sa *sa)
+{
+	return sa->group;
 }
 
 uint32_t

@@ -49,13 +49,17 @@ struct mg_esp_sa *mg_esp_table_hold(struct mg_esp_table *e, uint32_t id,
 				    bool inbound);
 void mg_esp_table_release(struct mg_esp_table *e, uint32_t id);
 
-/* The worker that handles the flows of an SA, given its SPI: one per SA
- * so its sequence numbers and window are never shared. */
+/* The worker that handles an SA and the flows held to it: one per SA so
+ * its sequence numbers and window are never shared. The SA's group when
+ * it has one (the control plane gives both SAs of a pair, and every SA
+ * that replaces them, one group); else its SPI's block, so the epochs of
+ * a KDR SA share an owner. */
 static inline uint32_t
-mg_esp_owner_hash(uint32_t spi)
+mg_esp_owner_hash(const struct mg_esp_sa *sa)
 {
-	/* Epochs of a KDR SA share the block's owner. */
-	return (spi / MG_ESP_KDR_EPOCHS) * 2654435761u;
+	uint32_t g = mg_esp_sa_group(sa);
+
+	return (g ? g : mg_esp_sa_spi(sa) / MG_ESP_KDR_EPOCHS) * 2654435761u;
 }
 
 #endif /* MG_DP_ESP_TABLE_H */

@@ -207,7 +207,6 @@ addr_ok(const struct mg_ctl_addr *a, bool may_be_unset)
 	return (a->family == 4 || a->family == 6) && a->port != 0;
 }
 
-/* What an action needs: the contexts it names and nothing else. */
 /* Let go of the SAs a flow held (at its unlinking: see
  * mg_esp_table_release for why not later). */
 static void
@@ -219,6 +218,7 @@ flow_release_esp(struct mg_tables *t, struct mg_flow *f)
 	f->rx_esp_id = f->tx_esp_id = f->rx_esp2_id = 0;
 }
 
+/* What an action needs: the contexts it names and nothing else. */
 static bool
 flow_shape_ok(const struct mg_ctl_flow *f)
 {
@@ -319,7 +319,7 @@ flow_hold_esp(struct mg_tables *t, struct mg_flow *f,
 	/* Where it came in decides, else where it goes out. */
 	by = f->rx_esp ? f->rx_esp : f->tx_esp;
 	if (by != NULL)
-		f->esp_owner = mg_esp_owner_hash(mg_esp_sa_spi(by));
+		f->esp_owner = mg_esp_owner_hash(by);
 	return 0;
 }
 

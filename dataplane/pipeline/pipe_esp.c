@@ -91,7 +91,7 @@ keep_owned(struct mg_pipe_lcore *pl, struct burst *b, struct mg_esp_pkt *pk,
 			continue;
 		}
 		if (pipe_hand_off(pl, b, at[j],
-				  mg_esp_owner_hash(mg_esp_sa_spi(pk[j].sa))))
+				  mg_esp_owner_hash(pk[j].sa)))
 			continue;
 		pk[k] = pk[j];
 		at[k++] = at[j];

@@ -14,18 +14,26 @@ a device offers its media over IPsec (a=ipsec), the trunk is plain RTP.
       ports, RFC 3948).
   trunk_call_offers_esp_to_device: the same with mediagate offering (the
       ESP flag), the device answering.
+  device_rekeys_under_traffic: new keys by re-offer while media flows,
+      make-before-break both ways, the old inbound SA retired after the
+      drain.
+  rekey_survives_restarts: a draining SA across a control plane restart,
+      the current pair across a dataplane restart.
   hostile_ipsec_refused: unknown suite, short key, SPI 0 and reserved, a
       tag twice, lifetime 0, huge window, integrity-only ESP without the
-      policy's leave, a changed key in a re-offer: each an error reply with
-      its reason, nothing installed, no key in the reply.
+      policy's leave, a re-offer moving the line between session and media
+      level: each an error reply with its reason, nothing installed, no key
+      in the reply.
 """
 import base64
 import os
 import re
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mgproc  # noqa: E402
 from test_calls import (MEDIA, Netns, Rig, bad, m_line, sdp,  # noqa: E402
                         sdp_lines)
 from test_esp_kdr import epoch_keys  # noqa: E402
@@ -219,7 +227,9 @@ def trunk_call_offers_esp_to_device():
     under its own key, all on one SPI block of ours, kdr=8 (integrity-only
     only with allow-null). The device takes the mandatory suite's tag and
     answers with its key and SPI; the trunk's answer is plain. Then the
-    same traffic both ways, zero loss, with the key of the line taken."""
+    same traffic both ways, zero loss, with the key of the line taken.
+    A re-offer repeats our line; with the rekey flag it offers anew and the
+    new pair carries the media."""
     net = Netns()
     rig = None
     n = 300
@@ -249,6 +259,32 @@ def trunk_call_offers_esp_to_device():
         assert ipsec_lines(to_trk) == [], "the device's key went to the trunk"
         pa, pb = m_line(to_dev)[1], m_line(to_trk)[1]
         traffic(net, n, KEY_DEV, ours["spi"], ours["key"], 0x1000, pa, pb)
+        # A re-offer repeats our line; an answer changing its key under our
+        # old SPI is refused (a rekey needs a new SPI of ours too).
+        trunk = sdp("192.0.2.2", 5000, "RTP/AVP", "a=rtcp-mux\r\n")
+        o = rig.ng.ask(command="offer", call_id="e2", from_tag="trk", sdp=trunk,
+                       ESP=["offer", "kdr-8"])
+        assert [parse_ipsec(x) for x in ipsec_lines(sdp_lines(o[b"sdp"]))] == [ours], o
+        key2 = bytes(range(60, 80))
+        line2 = line.replace(base64.b64encode(KEY_DEV).decode(),
+                             base64.b64encode(key2).decode())
+        bad(rig.ng, "a rekey needs ours new too", command="answer", call_id="e2",
+            from_tag="trk", to_tag="dev",
+            sdp=sdp("192.0.2.1", 4000, "RTP/AVP", "a=rtcp-mux\r\n" + line2))
+        # The rekey flag: every suite again on a new block of ours; the
+        # device takes one with a new key and SPI; the new pair carries the
+        # media (the old inbound SA drains beside it).
+        o = rig.ng.ask(command="offer", call_id="e2", from_tag="trk", sdp=trunk,
+                       ESP=["offer", "kdr-8", "rekey"])
+        assert o[b"result"] == b"ok", o
+        again = [parse_ipsec(x) for x in ipsec_lines(sdp_lines(o[b"sdp"]))]
+        assert len(again) == 4 and again[2]["spi"] // 256 != ours["spi"] // 256, again
+        assert not {x["key"] for x in again} & {x["key"] for x in offers}, "a key reused"
+        a = rig.ng.ask(command="answer", call_id="e2", from_tag="trk", to_tag="dev",
+                       sdp=sdp("192.0.2.1", 4000, "RTP/AVP", "a=rtcp-mux\r\n" +
+                               line2.replace("spi=1000", "spi=4000")))
+        assert a[b"result"] == b"ok", a
+        traffic(net, 40, key2, again[2]["spi"], again[2]["key"], 0x4000, pa, pb)
         # An answer that drops ESP, or takes a tag we did not offer: refused.
         o = rig.ng.ask(command="offer", call_id="e3", from_tag="trk",
                        sdp=sdp("192.0.2.2", 5002, "RTP/AVP"), ESP=["offer"])
@@ -280,6 +316,195 @@ def trunk_call_offers_esp_to_device():
           f"answered by the device; {n} "
           "packets each way through a kdr epoch change, checked with scapy; "
           "answers that drop ESP or change the tag refused")
+
+
+def dev_frames(net, key, spi, seqs, pa, first):
+    """The device's RTP number first, first + 1, ... under SA (key, spi)
+    with sequence numbers seqs, as frames on the veth pair."""
+    from scapy.all import Ether, IP, UDP, Raw
+    sa = esp_sa(key, spi, 0, False)
+    return [Ether(src=net.mac_b, dst=net.mac_a) /
+            sa.encrypt(IP(src="192.0.2.1", dst=MEDIA) / UDP(sport=4000, dport=pa) /
+                       Raw(rtp(first + i, 0xd1d1)), seq_num=seq)
+            for i, seq in enumerate(seqs)]
+
+
+def received(rig, call, tag):
+    """RTP packets the call took from party `tag` (ng query)."""
+    q = rig.ng.ask(command="query", call_id=call)
+    return q[b"tags"][tag.encode()][b"RTP"][b"packets"]
+
+
+def io_during(net, frames, count, proto, tmp, name, during, mid):
+    """frames sent from the netns, and `during` run once mid() says the
+    stream is under way (so it runs mid-stream however slowly the sender
+    starts); what came back, captured."""
+    import threading
+    from scapy.all import rdpcap, wrpcap
+    wrpcap(f"{tmp}/{name}.pcap", frames)
+    got = []
+    th = threading.Thread(target=lambda: got.append(net.io(
+        f"{tmp}/{name}.pcap", f"{tmp}/{name}_out.pcap", MEDIA, 20, count, proto)))
+    th.start()
+    deadline = time.monotonic() + 15
+    while not mid() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    result = during()
+    th.join()
+    return result, (rdpcap(f"{tmp}/{name}_out.pcap") if got and got[0] else [])
+
+
+def wait_retired(rig, secs):
+    """The control plane's statistics once it retired a drained SA."""
+    deadline = time.monotonic() + secs
+    while rig.stats()[b"esp-retired"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    st = rig.stats()
+    assert st[b"esp-retired"] >= 1, st
+    return st
+
+
+def no_sa_left(rig):
+    left = mgproc.esp_stats(rig.dp.text())
+    assert left == {}, f"SAs left in the dataplane: {sorted(left)}"
+
+
+def device_rekeys_under_traffic():
+    """Rekey by re-INVITE, answering: the device re-offers a new key and
+    SPI while media flows, and gets a fresh key of ours on a new SPI.
+    Make-before-break both ways: what it sent under the old SA during the
+    exchange, and old and new mixed after it, all reach the trunk; the
+    trunk's stream across a second rekey leaves under the old SA up to
+    one packet and under the new one from the next, no gap. After
+    --esp-drain the old inbound SA is retired (its packets refused), and
+    the call's delete leaves no SA in the dataplane."""
+    from scapy.all import UDP, wrpcap, Ether, IP, Raw
+    net = Netns()
+    rig = None
+    k1, k2, k3 = KEY_DEV, bytes(range(40, 60)), bytes(range(80, 100))
+
+    def line(key, spi):
+        return (f"a=ipsec:1 ESP_AES_GCM_16_128 inline:"
+                f"{base64.b64encode(key).decode()} spi={spi:x}\r\n")
+
+    def to_trunk(pkts):
+        return [bytes(p[UDP].payload) for p in pkts]
+
+    try:
+        rig = Rig("esprekey", ctl_extra=["--next-hop-mac", net.mac_b,
+                                         "--esp-drain", "6"],
+                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+        pa, pb, o1 = device_call(rig, "r1", "192.0.2.1", line(k1, 0x1000), 5000)
+        with tempfile.TemporaryDirectory() as tmp:
+            # 1. The device streams under the first pair; it re-offers
+            # (new key, SPI 2000) mid-stream.
+            frames = dev_frames(net, k1, o1["spi"], range(1, 401), pa, 0)
+            (pa2, pb2, o2), got = io_during(
+                net, frames, 400, "udp", tmp, "a1",
+                lambda: device_call(rig, "r1", "192.0.2.1", line(k2, 0x2000), 5000),
+                lambda: received(rig, "r1", "dev") >= 100)
+            assert (pa2, pb2) == (pa, pb)
+            assert o2["spi"] != o1["spi"] and o2["key"] not in (o1["key"], k2), \
+                "a rekey answered without a fresh key and SPI of ours"
+            assert to_trunk(got) == [rtp(i, 0xd1d1) for i in range(400)], \
+                f"{len(got)} of 400 sent across the rekey reached the trunk"
+            # 2. Old still in flight, mixed with the new pair's first.
+            old = dev_frames(net, k1, o1["spi"], range(401, 441), pa, 400)
+            new = dev_frames(net, k2, o2["spi"], range(1, 81), pa, 440)
+            mixed = [f for pair in zip(old, new[:40]) for f in pair] + new[40:]
+            wrpcap(f"{tmp}/a2.pcap", mixed)
+            n = net.io(f"{tmp}/a2.pcap", f"{tmp}/a2_out.pcap", MEDIA, 10, 120)
+            assert n == 120, f"{n} of 120 old and new packets reached the trunk"
+            # 3. The trunk streams while the device rekeys again (SPI 3000):
+            # ours leave under the second pair up to the switch, then the
+            # third, sequence numbers running on without a gap.
+            plain = [Ether(src=net.mac_b, dst=net.mac_a) /
+                     IP(src="192.0.2.2", dst=MEDIA) / UDP(sport=5000, dport=pb) /
+                     Raw(rtp(i, 0xb2b2)) for i in range(400)]
+            (_, _, o3), back = io_during(
+                net, plain, 400, "esp", tmp, "b1",
+                lambda: device_call(rig, "r1", "192.0.2.1", line(k3, 0x3000), 5000),
+                lambda: received(rig, "r1", "trk") >= 100)
+            from scapy.layers.ipsec import ESP
+            keys = {0x2000: o2["key"], 0x3000: o3["key"]}
+            spis, seqs, pls = [], [], []
+            for p in back:
+                spi, seq = p[ESP].spi, p[ESP].seq
+                inner = esp_sa(keys[spi], spi, 0, False).decrypt(p[IP])
+                spis.append(spi)
+                seqs.append(seq)
+                pls.append(bytes(inner[UDP].payload))
+            assert pls == [rtp(i, 0xb2b2) for i in range(400)], \
+                f"{len(pls)} of 400 reached the device across the rekey"
+            cut = spis.count(0x2000)
+            assert 0 < cut < 400, f"the switch was not mid-stream ({cut})"
+            assert spis == [0x2000] * cut + [0x3000] * (400 - cut), "not one cut"
+            assert seqs[cut:] == list(range(1, 401 - cut)), "the new SA's numbers"
+            # 4. After the drain: the second pair's inbound SA is retired
+            # (the first went at the second rekey); its packets refused,
+            # the third pair's taken.
+            wait_retired(rig, 15)
+            late = dev_frames(net, k2, o2["spi"], range(81, 91), pa, 0)
+            cur = dev_frames(net, k3, o3["spi"], range(1, 11), pa, 10)
+            wrpcap(f"{tmp}/a3.pcap", late + cur)
+            n = net.io(f"{tmp}/a3.pcap", f"{tmp}/a3_out.pcap", MEDIA, 3, 20)
+            assert n == 10, f"{n} arrived: the retired SA's 10 must not"
+        d = rig.ng.ask(command="delete", call_id="r1", from_tag="dev")
+        assert d[b"result"] == b"ok", d
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    no_sa_left(rig)
+    print("ESP rekey by re-INVITE: 400 packets in across a rekey, 120 old and "
+          f"new mixed after it, 400 out across a second with one cut at {cut}; "
+          "the drained SA retired and refused; nothing left after delete")
+
+
+def rekey_survives_restarts():
+    """A rekeyed pair whose old inbound SA is still draining when the
+    control plane is killed: the new one finds the drain in the call table
+    and retires it on time (nothing else sent). Then the dataplane
+    restarts: the call is replayed with the current pair only (the drain
+    and the retired SAs were the old dataplane's), and media flows both
+    ways under it; the delete leaves no SA."""
+    net = Netns()
+    rig = None
+    k2 = bytes(range(40, 60))
+    line = ("a=ipsec:1 ESP_AES_GCM_16_128 inline:"
+            f"{base64.b64encode(KEY_DEV).decode()} spi=1000 kdr=8\r\n")
+    try:
+        rig = Rig("esprst", ctl_extra=["--next-hop-mac", net.mac_b,
+                                       "--esp-drain", "3"],
+                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+        device_call(rig, "s1", "192.0.2.1", line, 5000)
+        pa, pb, o2 = device_call(rig, "s1", "192.0.2.1",
+                                 line.replace(base64.b64encode(KEY_DEV).decode(),
+                                              base64.b64encode(k2).decode())
+                                 .replace("spi=1000", "spi=2000"), 5000)
+        rig.ctl.kill()
+        rig.ctl.wait(10)
+        rig.ctl = mgproc.control(rig.ctl_args)
+        rig.ctl.wait_line(r"1 calls kept: the dataplane still has them", 20)
+        st = wait_retired(rig, 10)
+        assert st[b"esp-retired"] == 1, st
+        # The drain's retirement: the flows moved off it, then its delete.
+        assert 2 <= st[b"ring requests"] <= 4 and st[b"ring refused"] == 0, st
+        rig.dp.kill()
+        rig.dp.wait(10)
+        rig.start_dp()
+        rig.ctl.wait_line(r"replayed 1 calls", 20)
+        traffic(net, 40, k2, o2["spi"], o2["key"], 0x2000, pa, pb)
+        d = rig.ng.ask(command="delete", call_id="s1", from_tag="dev")
+        assert d[b"result"] == b"ok", d
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    no_sa_left(rig)
+    print("ESP rekey across restarts: the drain retired by a new control "
+          "plane, the current pair replayed into a new dataplane, media both "
+          "ways")
 
 
 def hostile_ipsec_refused():
@@ -348,12 +573,25 @@ def hostile_ipsec_refused():
         assert len(ipsec_at) == 1 and ipsec_at[0] < first_m, lines
         assert parse_ipsec(lines[ipsec_at[0]])["tag"] == 5
         assert "a=curr:sec e2e recv" in lines and "a=conf:sec e2e sendrecv" in lines, lines
-        # A changed key in a re-offer: refused, the call as it was.
-        good = offer(["a=ipsec:3 ESP_AES_GCM_16_128 inline:%s spi=1000" % k20])
-        assert ng.ask(command="offer", call_id="h3", from_tag="f", sdp=good)[b"result"] == b"ok"
-        changed = good.replace(k20, base64.b64encode(bytes(20)).decode())
-        bad(ng, "rekeying by re-INVITE is not supported yet", command="offer",
-            call_id="h3", from_tag="f", sdp=changed)
+        # A re-offer may bring new keys (a rekey), but not move the line
+        # between session and media level: refused, the call as it was.
+        requests = ng.ask(command="statistics")[b"totalstatistics"][b"ring requests"]
+        moved = (f"v=0\r\no=x 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
+                 f"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+                 f"a=ipsec:5 ESP_AES_GCM_16_128 inline:{k20} spi=1000\r\n"
+                 f"a=curr:sec e2e none\r\na=des:sec mandatory e2e sendrecv\r\n"
+                 f"m=video 4002 RTP/AVP 96\r\n")
+        bad(ng, "moved a=ipsec between session and media level",
+            command="offer", call_id="h6", from_tag="f", sdp=moved)
+        r = ng.ask(command="offer", call_id="h6", from_tag="f", sdp=sess)
+        assert r[b"result"] == b"ok", r
+        r = ng.ask(command="answer", call_id="h6", from_tag="f", to_tag="t",
+                   sdp=sdp("192.0.2.2", 5000, "RTP/AVP") + "m=video 5002 RTP/AVP 96\r\n")
+        assert r[b"result"] == b"ok", r
+        assert [parse_ipsec(ln) for ln in sdp_lines(r[b"sdp"]) if ln.startswith("a=ipsec:")] \
+            == [parse_ipsec(lines[ipsec_at[0]])], "the agreed line changed"
+        after = ng.ask(command="statistics")[b"totalstatistics"][b"ring requests"]
+        assert after == requests, "a refused or repeated offer installed something"
     finally:
         assert rig.stop() == 0, rig.ctl.text()
     print("ESP in SDP: hostile a=ipsec offers refused with their reasons, "
