@@ -1118,15 +1118,91 @@ def control_restart_recovers():
 SIP_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sip")
 
 
-def sip_sdp(pkts, port, first_line):
-    """The SDP of the first SIP message to `port` starting with first_line."""
+def sip_sdp(pkts, port, first_line, has=""):
+    """The SDP of the first SIP message to `port` starting with first_line
+    (and holding `has`)."""
     from scapy.all import UDP
     for p in pkts:
         if UDP in p and p[UDP].dport == port:
             msg = bytes(p[UDP].payload).decode(errors="replace")
-            if msg.startswith(first_line):
+            if msg.startswith(first_line) and has in msg:
                 return sdp_lines(msg.split("\r\n\r\n", 1)[1].encode())
     raise AssertionError(f"no {first_line} to port {port}")
+
+
+def kamailio_call(tag, uac_xml, uas_xml, answers, media):
+    """A dataplane on a veth pair and a control plane, then sipp_call with
+    media(pk, uacport, uasport, net, tmp); the statistics at the end."""
+    net = Netns()
+    rig = None
+    try:
+        rig = Rig(tag, ctl_extra=["--next-hop-mac", net.mac_b],
+                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+        with tempfile.TemporaryDirectory() as tmp:
+            sipp_call(rig, net, tmp, uac_xml, uas_xml, answers,
+                      lambda pk, a, b: media(pk, a, b, net, tmp))
+        return rig.stats()
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+
+
+def sipp_call(rig, net, tmp, uac_xml, uas_xml, answers, media):
+    """Kamailio (Debian's, its rtpengine module pointed at mediagate)
+    between a sipp caller running uac_xml and a sipp callee running
+    uas_xml: once mediagate has seen `answers` answers, media(pk) runs with
+    the SIP packets captured on lo; then both sipps must finish cleanly."""
+    import subprocess as sp
+    from scapy.all import AsyncSniffer
+    kam = uas = uac = None
+    base = 21000 + os.getpid() % 5000 * 4
+    kport, uasport, uacport = base, base + 1, base + 2
+    try:
+        with open(os.path.join(SIP_DIR, "kamailio.cfg")) as f:
+            cfg = f.read().replace("@KPORT@", str(kport)).replace(
+                "@NGPORT@", str(rig.port)).replace("@UASPORT@", str(uasport))
+        with open(f"{tmp}/kamailio.cfg", "w") as f:
+            f.write(cfg)
+        kam = mgproc.Proc(["kamailio", "-f", f"{tmp}/kamailio.cfg", "-DD", "-E",
+                           "-m", "64", "-M", "8", "-Y", tmp, "-P", f"{tmp}/k.pid"])
+        kam.wait_line(r"INFO: .*(rtpengine|main).*|ready|Listening on", 20)
+        time.sleep(1)
+        sn = AsyncSniffer(iface="lo", filter=f"udp and (port {uacport} or port {uasport})")
+        sn.start()
+        time.sleep(0.5)
+        sipp = ["sipp", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-m", "1",
+                "-nostdin", "-trace_err", "-error_file", f"{tmp}/err.log"]
+        uas = sp.Popen(sipp + ["-sf", os.path.join(SIP_DIR, uas_xml),
+                               "-p", str(uasport), "-mp", str(base + 100)],
+                       stdout=sp.PIPE, stderr=sp.STDOUT, cwd=tmp)
+        uac = sp.Popen(sipp + ["-sf", os.path.join(SIP_DIR, uac_xml),
+                               "-p", str(uacport), "-mp", str(base + 200),
+                               "-d", "8000", "-s", "callee", f"127.0.0.1:{kport}"],
+                       stdout=sp.PIPE, stderr=sp.STDOUT, cwd=tmp)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if rig.stats()[b"answers"] == answers:
+                break
+            time.sleep(0.1)
+        assert rig.stats()[b"answers"] == answers, (kam.text(), rig.ctl.text())
+        time.sleep(0.3)
+        media(sn.stop(), uacport, uasport)
+        out_a, _ = uac.communicate(timeout=30)
+        out_b, _ = uas.communicate(timeout=30)
+        errs = ""
+        if os.path.exists(f"{tmp}/err.log"):
+            with open(f"{tmp}/err.log", errors="replace") as f:
+                errs = f.read()[-2000:]
+        assert uac.returncode == 0, out_a.decode(errors="replace")[-3000:] + errs
+        assert uas.returncode == 0, out_b.decode(errors="replace")[-3000:] + errs
+    finally:
+        for p in (uac, uas):
+            if p is not None and p.poll() is None:
+                p.kill()
+        if kam is not None:
+            kam.signal()
+            kam.wait(10)
 
 
 def kamailio_sipp_call():
@@ -1136,72 +1212,58 @@ def kamailio_sipp_call():
     the caller's side comes out plain to the callee, the callee's plain
     RTP comes out as SRTP that libsrtp2 opens with the key the caller got
     in the 200 OK; the BYE deletes the call."""
-    import subprocess as sp
-    from scapy.all import AsyncSniffer
-    net = Netns()
-    rig = kam = uas = uac = None
-    base = 21000 + os.getpid() % 5000 * 4
-    kport, uasport, uacport = base, base + 1, base + 2
-    try:
-        rig = Rig("kam", ctl_extra=["--next-hop-mac", net.mac_b],
-                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
-        with tempfile.TemporaryDirectory() as tmp:
-            with open(os.path.join(SIP_DIR, "kamailio.cfg")) as f:
-                cfg = f.read().replace("@KPORT@", str(kport)).replace(
-                    "@NGPORT@", str(rig.port)).replace("@UASPORT@", str(uasport))
-            with open(f"{tmp}/kamailio.cfg", "w") as f:
-                f.write(cfg)
-            kam = mgproc.Proc(["kamailio", "-f", f"{tmp}/kamailio.cfg", "-DD", "-E",
-                               "-m", "64", "-M", "8", "-Y", tmp, "-P", f"{tmp}/k.pid"])
-            kam.wait_line(r"INFO: .*(rtpengine|main).*|ready|Listening on", 20)
-            time.sleep(1)
-            sn = AsyncSniffer(iface="lo", filter=f"udp and (port {uacport} or port {uasport})")
-            sn.start()
-            time.sleep(0.5)
-            sipp = ["sipp", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-m", "1",
-                    "-nostdin", "-trace_err", "-error_file", f"{tmp}/err.log"]
-            uas = sp.Popen(sipp + ["-sf", os.path.join(SIP_DIR, "uas_avp.xml"),
-                                   "-p", str(uasport), "-mp", str(base + 100)],
-                           stdout=sp.PIPE, stderr=sp.STDOUT, cwd=tmp)
-            uac = sp.Popen(sipp + ["-sf", os.path.join(SIP_DIR, "uac_savp.xml"),
-                                   "-p", str(uacport), "-mp", str(base + 200),
-                                   "-d", "8000", "-s", "callee", f"127.0.0.1:{kport}"],
-                           stdout=sp.PIPE, stderr=sp.STDOUT, cwd=tmp)
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                if rig.stats()[b"answers"] == 1:
-                    break
-                time.sleep(0.1)
-            assert rig.stats()[b"answers"] == 1, (kam.text(), rig.ctl.text())
-            time.sleep(0.3)
-            pk = sn.stop()
-            to_b = sip_sdp(pk, uasport, "INVITE ")
-            to_a = sip_sdp(pk, uacport, "SIP/2.0 200")
-            assert m_line(to_b)[2] == "RTP/AVP" and m_line(to_a)[2] == "RTP/SAVP"
-            pb, pa = m_line(to_b)[1], m_line(to_a)[1]
-            (tag, suite, key), = crypto_lines(to_a)
-            send_check(net, tmp, "a", rtp_frames(net, "192.0.2.1", 4000, pa, 30, 0xa1, 10),
-                       KEY_A, None, MEDIA)
-            send_check(net, tmp, "b", rtp_frames(net, "192.0.2.2", 5000, pb, 30, 0xb2, 10),
-                       None, b64(key), MEDIA)
-            out_a, _ = uac.communicate(timeout=30)
-            out_b, _ = uas.communicate(timeout=30)
-            assert uac.returncode == 0, out_a.decode(errors="replace")[-3000:]
-            assert uas.returncode == 0, out_b.decode(errors="replace")[-3000:]
-        st = rig.stats()
-        assert st[b"deletes"] == 1 and st[b"current sessions"] == 0, st
-    finally:
-        for p in (uac, uas):
-            if p is not None and p.poll() is None:
-                p.kill()
-        if kam is not None:
-            kam.signal()
-            kam.wait(10)
-        if rig is not None:
-            assert rig.stop() == 0, rig.ctl.text()
-        net.close()
+    def media(pk, uacport, uasport, net, tmp):
+        to_b = sip_sdp(pk, uasport, "INVITE ")
+        to_a = sip_sdp(pk, uacport, "SIP/2.0 200")
+        assert m_line(to_b)[2] == "RTP/AVP" and m_line(to_a)[2] == "RTP/SAVP"
+        both_ways(net, tmp, to_a, to_b)
+
+    st = kamailio_call("kam", "uac_savp.xml", "uas_avp.xml", 1, media)
+    assert st[b"deletes"] == 1 and st[b"current sessions"] == 0, st
     print("Kamailio + sipp: SAVP caller, AVP callee; media both ways through "
           "mediagate checked with libsrtp2; BYE deleted the call")
+
+
+def both_ways(net, tmp, to_a, to_b):
+    """libsrtp2 media from the caller (192.0.2.1:4000, KEY_A) to our port in
+    to_a comes out plain to the callee, and the callee's plain RTP to our
+    port in to_b comes out as SRTP opened with our key in to_a."""
+    pb, pa = m_line(to_b)[1], m_line(to_a)[1]
+    (tag, suite, key), = crypto_lines(to_a)
+    send_check(net, tmp, "a", rtp_frames(net, "192.0.2.1", 4000, pa, 30, 0xa1, 10),
+               KEY_A, None, MEDIA)
+    send_check(net, tmp, "b", rtp_frames(net, "192.0.2.2", 5000, pb, 30, 0xb2, 10),
+               None, b64(key), MEDIA)
+
+
+def kamailio_sipp_sec_preconditions():
+    """RFC 5027 section 4.1 through a real SIP server: a sipp caller with
+    an SDES key and a mandatory sec precondition, Kamailio relaying INVITE,
+    183 (100rel), PRACK, UPDATE and their answers through its rtpengine
+    module to mediagate, a plain sipp callee. The 183 the caller gets says
+    its leg's recv is current and asks to confirm sendrecv; the callee's
+    INVITE carries no sec line (the precondition ends at our leg); the 200
+    to the UPDATE says sendrecv is current, after which the callee answers
+    the INVITE. Media both ways with libsrtp2; the BYE deletes the call."""
+    def media(pk, uacport, uasport, net, tmp):
+        to_b = sip_sdp(pk, uasport, "INVITE ")
+        ringing = sip_sdp(pk, uacport, "SIP/2.0 183")
+        to_a = sip_sdp(pk, uacport, "SIP/2.0 200", "CSeq: 3 UPDATE")
+        assert not [ln for ln in to_b if ":sec " in ln], to_b
+        assert "a=curr:sec e2e recv" in ringing, ringing
+        assert "a=des:sec mandatory e2e sendrecv" in ringing, ringing
+        assert "a=conf:sec e2e sendrecv" in ringing, ringing
+        assert "a=curr:sec e2e sendrecv" in to_a, to_a
+        assert not [ln for ln in to_a if ln.startswith("a=conf:")], to_a
+        assert crypto_lines(ringing) == crypto_lines(to_a), "the key changed"
+        both_ways(net, tmp, to_a, to_b)
+
+    st = kamailio_call("kamprec", "uac_sec_prec.xml", "uas_prec.xml", 2, media)
+    assert st[b"offers"] == 2 and st[b"deletes"] == 1, st
+    assert st[b"current sessions"] == 0, st
+    print("Kamailio + sipp, RFC 5027 4.1: INVITE/183/PRACK/UPDATE/200 relayed; "
+          "recv current with sendrecv to confirm in the 183, sendrecv current "
+          "after the UPDATE; media both ways; BYE deleted the call")
 
 
 def shape(reply, addr):
@@ -1392,6 +1454,7 @@ def readme_demo_call():
 
 
 CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
+                                  kamailio_sipp_sec_preconditions,
                                   readme_demo_call,
                                   readme_af_packet_lines,
                                   rtpengine_same_shapes, media_both_ways,
