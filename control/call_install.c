@@ -308,7 +308,9 @@ flow_of(const struct mg_media_pair *mp, int s, int k,
 	memset(f, 0, sizeof(*f));
 	f->action = action_of(x->in.suite != 0, y->out.suite != 0);
 	f->flags = (uint16_t)(env->strict ? MG_FLOW_F_STRICT : 0) |
-		   MG_FLOW_F_LATCH | (k == MG_MF_RTCP ? MG_FLOW_F_RTCP : 0);
+		   MG_FLOW_F_LATCH | (k == MG_MF_RTCP ? MG_FLOW_F_RTCP : 0) |
+		   (x->proto == MG_PROTO_UDP || y->proto == MG_PROTO_UDP ?
+		    MG_FLOW_F_ANY_UDP : 0);
 	f->local = ours(media, (uint16_t)(x->port + k));
 	f->remote = k == MG_MF_RTCP ? x->rtcp : x->rtp;
 	f->out_port = env->out_port;

@@ -25,6 +25,7 @@ static const uint8_t preference[] = {
 static const char *const proto_names[] = {
 	[MG_PROTO_AVP] = "RTP/AVP", [MG_PROTO_SAVP] = "RTP/SAVP",
 	[MG_PROTO_AVPF] = "RTP/AVPF", [MG_PROTO_SAVPF] = "RTP/SAVPF",
+	[MG_PROTO_UDP] = "udp",
 };
 
 bool
@@ -242,14 +243,16 @@ side_from_sdp(struct mg_side *s, const struct mg_sdp_media *m, int idx,
 	if (proto < 0)
 		return snprintf(err, errlen, "m= line %d: transport %.*s not "
 				"supported (RTP/AVP, RTP/SAVP, RTP/AVPF, "
-				"RTP/SAVPF)", idx + 1, m->proto.len, m->proto.p),
+				"RTP/SAVPF, udp)", idx + 1, m->proto.len,
+				m->proto.p),
 		       -ENOTSUP;
 	if (addr_of(m->addr, m->family, m->port, &s->rtp) != 0 ||
 	    addr_of(m->addr, m->family, (uint16_t)rtcp, &s->rtcp) != 0)
 		return snprintf(err, errlen, "m= line %d: c= is not an IP "
 				"address", idx + 1), -EINVAL;
 	s->proto = (uint8_t)proto;
-	s->mux = m->rtcp_mux;
+	/* Not RTP: one port, no RTCP beside it. */
+	s->mux = m->rtcp_mux || proto == MG_PROTO_UDP;
 	s->has_sdp = 1;
 	return 0;
 }
@@ -1073,12 +1076,15 @@ offer_media(struct mg_idpool *ports, struct mg_media_pair *mp, int from,
 		explicit_bzero(&x->in, sizeof(x->in));
 		mp->keys_new[from] |= MG_KEY_IN;
 	}
-	y->proto = (uint8_t)(o->proto >= 0 ? o->proto : x->proto);
+	/* transport-protocol converts RTP profiles; other transports pass. */
+	y->proto = (uint8_t)(o->proto >= 0 && x->proto != MG_PROTO_UDP ?
+			     o->proto : x->proto);
 	if (give_port(ports, x) != 0 || give_port(ports, y) != 0)
 		return snprintf(err, errlen, "no free media ports"), -ENOSPC;
 	mo->port = y->port;
 	mo->proto = proto_names[y->proto];
 	mo->rtcp_mux = x->mux && !o->demux;
+	mo->no_rtcp = y->proto == MG_PROTO_UDP;
 	mo->drop_crypto = !mg_proto_srtp(y->proto) || o->sdes_off;
 	rc = prec_lines(y, false, o->dp_behind, idx, mo, prec_text_buf[idx],
 			err, errlen);
@@ -1195,6 +1201,7 @@ answer_media(struct mg_media_pair *mp, int from, int idx,
 	mo->port = x->port;
 	mo->proto = proto_names[x->proto];
 	mo->rtcp_mux = x->mux;
+	mo->no_rtcp = x->proto == MG_PROTO_UDP;
 	mo->drop_crypto = !mg_proto_srtp(x->proto);
 	if (mo->drop_crypto) {
 		if (x->out.suite)

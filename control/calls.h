@@ -37,6 +37,8 @@ enum mg_proto {
 	MG_PROTO_SAVP,     /* RTP/SAVP */
 	MG_PROTO_AVPF,     /* RTP/AVPF */
 	MG_PROTO_SAVPF,    /* RTP/SAVPF */
+	MG_PROTO_UDP,      /* udp: any payload, as under ESP in SDP (its
+			    * profile: "any transport may sit under it") */
 };
 
 static inline bool

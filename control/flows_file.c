@@ -85,6 +85,8 @@ flow_field(const char *tok, struct mg_ctl_flow *f, uint32_t *out_port,
 			return *churn = 1, 0;
 		if (KEY("esp-udp"))
 			return f->flags |= MG_FLOW_F_ESP_UDP, 0;
+		if (KEY("any-udp"))
+			return f->flags |= MG_FLOW_F_ANY_UDP, 0;
 		return -1;
 	}
 	if (KEY("local"))

@@ -11,6 +11,7 @@
  *        [remote=IP:PORT] [rx=SRTP_ID] [tx=SRTP_ID] [peer=FLOW_ID]
  *        out-port=N out-src=IP:PORT out-dst=IP:PORT out-dmac=MAC [out-smac=MAC]
  *        [rx-esp=ESP_ID [rx-esp2=ESP_ID]] [tx-esp=ESP_ID] [esp-udp]
+ *        [any-udp]
  *        [latch] [strict] [rtcp] [churn]
  *
  * `churn` marks a flow that --churn deletes and installs again, with its

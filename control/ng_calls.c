@@ -402,8 +402,8 @@ static const char *
 proto_name(uint8_t p)
 {
 	static const char *const n[] = { "RTP/AVP", "RTP/SAVP", "RTP/AVPF",
-					 "RTP/SAVPF" };
-	return p < 4 ? n[p] : "?";
+					 "RTP/SAVPF", "udp" };
+	return p < 5 ? n[p] : "?";
 }
 
 /* rtpengine's query shape: created, last signal, tags with their medias,

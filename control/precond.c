@@ -277,11 +277,6 @@ mg_prec_collect(const struct mg_sdp *sdp, int m, struct mg_prec_sdp *ps,
 		struct mg_prec_attr a;
 		int rc = mg_prec_parse_line(s.p, s.len, &a, why, sizeof(why));
 
-		if (rc > 0 && m < 0) {
-			snprintf(why, sizeof(why), "a sec precondition line: "
-				 "the attributes are media-level (RFC 3312)");
-			rc = -EINVAL;
-		}
 		if (rc > 0)
 			rc = add(ps, &a, why, sizeof(why));
 		if (rc < 0) {
@@ -341,15 +336,17 @@ int
 mg_prec_absorb_sdp(struct mg_prec_table *t, const struct mg_sdp *sdp, int m,
 		   bool offer, char *err, size_t errlen)
 {
-	struct mg_prec_sdp ps;
-	int rc = mg_prec_collect(sdp, -1, &ps, err, errlen);
+	struct mg_prec_sdp ss, ps;
+	int rc = mg_prec_collect(sdp, -1, &ss, err, errlen);
 
 	if (rc == 0 && m < 0)
 		return snprintf(err, errlen, "no m= line given"), -EINVAL;
 	if (rc == 0)
 		rc = mg_prec_collect(sdp, m, &ps, err, errlen);
+	/* Session-level lines stand for an m= line that has none of its
+	 * own (the ESP profile's example writes them there). */
 	if (rc == 0)
-		mg_prec_absorb(t, &ps, offer);
+		mg_prec_absorb(t, ps.present ? &ps : &ss, offer);
 	return rc;
 }
 

@@ -84,9 +84,10 @@ struct mg_prec_sdp {
 /*
  * The sec lines of media section m (m < 0: the session level) of sdp.
  * 0, or -EINVAL with a one-line reason naming the m= line: a bad line
- * (mg_prec_parse_line), a repeated a=curr:sec (two current statuses for
- * one stream cannot both be true), or any sec line at session level: the
- * precondition attributes are media-level (RFC 3312).
+ * (mg_prec_parse_line), or a repeated a=curr:sec (two current statuses
+ * for one stream cannot both be true). RFC 3312 puts the attributes at
+ * media level; the ESP profile's example (docs/esp-in-sdp.md) puts them
+ * at session level, where they stand for every m= line without its own.
  */
 int mg_prec_collect(const struct mg_sdp *sdp, int m, struct mg_prec_sdp *ps,
 		    char *err, size_t errlen);

@@ -369,11 +369,12 @@ put_lines(struct wr *w, const char *c)
 static void
 section_tail(struct wr *w, const struct mg_sdp_media_out *mo)
 {
-	if (mo->rtcp_mux)
-		put(w, "a=rtcp-mux", 10);
+	if (mo->no_rtcp)
+		;
+	else if (mo->rtcp_mux)
+		put(w, "a=rtcp-mux", 10), endl(w);
 	else
-		putf(w, "a=rtcp:%u", mo->port + 1u);
-	endl(w);
+		putf(w, "a=rtcp:%u", mo->port + 1u), endl(w);
 	put_lines(w, mo->drop_crypto ? NULL : mo->crypto);
 	put_lines(w, mo->replace_sec ? mo->ipsec : NULL);
 	put_lines(w, mo->replace_sec ? mo->prec : NULL);

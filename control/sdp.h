@@ -91,6 +91,7 @@ struct mg_sdp_media_out {
 				      * keep the section's own */
 	bool drop_crypto;            /* write none (plain RTP leg) */
 	bool rtcp_mux;               /* write a=rtcp-mux; else a=rtcp:port+1 */
+	bool no_rtcp;                /* neither: not RTP (transport udp) */
 	/* a=ipsec and sec precondition lines: with `replace_sec` the
 	 * section's own are left out and these written (each without its
 	 * line end, '\n'-separated; NULL: none). */

@@ -137,6 +137,9 @@ enum mg_flow_flags {
 	MG_FLOW_F_ESP_UDP = 1u << 3, /* UDP to `local` is ESP-in-UDP (RFC
 				      * 3948): decapsulated first, its inner
 				      * packet then finds its own flow */
+	MG_FLOW_F_ANY_UDP = 1u << 4, /* any UDP payload, not only RTP/RTCP
+				      * (a transport that is not RTP, as
+				      * under ESP): relay only */
 };
 
 /*

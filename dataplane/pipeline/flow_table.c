@@ -226,7 +226,11 @@ flow_shape_ok(const struct mg_ctl_flow *f)
 
 	if (f->action == 0 || f->action >= MG_FLOW_ACTION_MAX ||
 	    (f->flags & ~(MG_FLOW_F_LATCH | MG_FLOW_F_RTCP | MG_FLOW_F_STRICT |
-			  MG_FLOW_F_ESP_UDP)))
+			  MG_FLOW_F_ESP_UDP | MG_FLOW_F_ANY_UDP)))
+		return false;
+	/* A payload that is not RTP has no SRTP to undo or apply. */
+	if ((f->flags & MG_FLOW_F_ANY_UDP) && f->action != MG_FLOW_RELAY &&
+	    f->action != MG_FLOW_DROP)
 		return false;
 	if (!addr_ok(&f->local, false) || !addr_ok(&f->remote, true))
 		return false;

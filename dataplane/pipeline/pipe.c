@@ -112,7 +112,8 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 		if (!(hits & (1ull << j))) {
 			pl->st.no_flow++;
 			b->ps[i].kernel = true;
-		} else if (cls > MG_PKT_RTCP && !(f->flags & MG_FLOW_F_ESP_UDP)) {
+		} else if (cls > MG_PKT_RTCP &&
+			   !(f->flags & (MG_FLOW_F_ESP_UDP | MG_FLOW_F_ANY_UDP))) {
 			pl->st.cls[cls]++;
 		} else {
 			/* Its header and counters: read and written next. */
@@ -125,7 +126,8 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 
 /*
  * Every UDP packet is looked up. To a flow: RTP and RTCP go on (and
- * anything to an ESP-in-UDP port, for the ESP step); what else reaches a
+ * anything to an ESP-in-UDP port, for the ESP step, or to a flow of a
+ * transport that is not RTP, relayed as it is); what else reaches a
  * media port (STUN, DTLS, other first bytes: we do not speak ICE or
  * DTLS-SRTP yet) is counted by class and dropped. ESP goes to its step.
  */

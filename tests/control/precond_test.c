@@ -535,6 +535,10 @@ misplaced_and_repeated_refused(void **state)
 		"a=des:sec mandatory e2e sendrecv\r\nt=0 0\r\n"
 		"m=audio 49170 RTP/SAVP 0\r\nc=IN IP4 192.0.2.1\r\n"
 		"a=curr:sec e2e none\r\n";
+	static const char session_only[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n"
+		"a=curr:sec e2e none\r\na=des:sec mandatory e2e sendrecv\r\n"
+		"t=0 0\r\nm=audio 49170 RTP/SAVP 0\r\nc=IN IP4 192.0.2.1\r\n";
 	struct mg_prec_table t, before;
 	struct mg_prec_sdp ps;
 	char err[160];
@@ -550,13 +554,22 @@ misplaced_and_repeated_refused(void **state)
 
 	assert_int_equal(mg_sdp_parse(session_level, sizeof(session_level) - 1,
 				      &sdp, err, sizeof(err)), 0);
-	assert_int_equal(mg_prec_collect(&sdp, -1, &ps, err, sizeof(err)),
-			 -EINVAL);
-	assert_non_null(strstr(err, "session level: "));
-	assert_non_null(strstr(err, "media-level"));
+	/* Session-level lines (the ESP profile's example) stand for an m=
+	 * line without its own; one with its own takes only those. */
+	assert_int_equal(mg_prec_collect(&sdp, -1, &ps, err, sizeof(err)), 0);
+	assert_true(ps.present && ps.des[0] == MG_PREC_S_MANDATORY);
+	mg_prec_init(&t);
 	assert_int_equal(mg_prec_absorb_sdp(&t, &sdp, 0, true, err,
-					    sizeof(err)), -EINVAL);
-	assert_memory_equal(&t, &before, sizeof(t));
+					    sizeof(err)), 0);
+	assert_int_equal(t.strength[0], MG_PREC_S_NONE);
+	assert_int_equal(mg_sdp_parse(session_only, sizeof(session_only) - 1,
+				      &sdp, err, sizeof(err)), 0);
+	mg_prec_init(&t);
+	assert_int_equal(mg_prec_absorb_sdp(&t, &sdp, 0, true, err,
+					    sizeof(err)), 0);
+	assert_int_equal(t.strength[0], MG_PREC_S_MANDATORY);
+	assert_int_equal(t.strength[1], MG_PREC_S_MANDATORY);
+	assert_true(t.flags & MG_PREC_F_PRESENT);
 	assert_int_equal(mg_prec_collect(&sdp, 1, &ps, err, sizeof(err)),
 			 -EINVAL);
 	/* Other types stay where they are, ours or not: qos is relayed. */

@@ -19,6 +19,8 @@ a device offers its media over IPsec (a=ipsec), the trunk is plain RTP.
       drain.
   rekey_survives_restarts: a draining SA across a control plane restart,
       the current pair across a dataplane restart.
+  profile_example_any_transport: the profile's own example, a non-RTP
+      transport (m=application udp) under a session-level pair.
   hostile_ipsec_refused: unknown suite, short key, SPI 0 and reserved, a
       tag twice, lifetime 0, huge window, integrity-only ESP without the
       policy's leave, a re-offer moving the line between session and media
@@ -505,6 +507,75 @@ def rekey_survives_restarts():
     print("ESP rekey across restarts: the drain retired by a new control "
           "plane, the current pair replayed into a new dataplane, media both "
           "ways")
+
+
+def profile_example_any_transport():
+    """The profile's own example (../shared/SDP-IPSEC.md): a device offers
+    one SA pair at session level (lifetime 2^30, kdr=24) with a mandatory
+    sec precondition over m=application udp (not RTP): we answer at
+    session level with our key, recv current, no a=rtcp line; the trunk
+    gets plain udp. Payloads of every first byte (STUN-, DTLS-, RTP-like,
+    anything) cross both ways, ESP on the device's side (scapy)."""
+    from scapy.all import Ether, IP, UDP, Raw, wrpcap, rdpcap
+    from scapy.layers.ipsec import ESP
+    net = Netns()
+    rig = None
+    k = base64.b64encode(KEY_DEV).decode()
+    offer = ("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+             f"a=ipsec:1 ESP_AES_GCM_16_128 inline:{k}|2^30 spi=1000 kdr=24\r\n"
+             "a=curr:sec e2e none\r\na=des:sec mandatory e2e sendrecv\r\n"
+             "m=application 40000 udp vnd.example.sensor\r\n")
+    answer = ("v=0\r\no=- 2 1 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 192.0.2.2\r\nt=0 0\r\n"
+              "m=application 5000 udp vnd.example.sensor\r\n")
+    payloads = [bytes([first]) + bytes((first * 7 + j) & 255 for j in range(60))
+                for first in (0x00, 0x01, 0x16, 0x17, 0x80, 0x81, 0xc8, 0xff)] * 5
+    try:
+        rig = Rig("espapp", ctl_extra=["--next-hop-mac", net.mac_b],
+                  vdevs=(f"net_af_packet0,iface={net.va}",), lcores="0,1")
+        o = rig.ng.ask(command="offer", call_id="p1", from_tag="dev", sdp=offer)
+        assert o[b"result"] == b"ok", o
+        to_b = sdp_lines(o[b"sdp"])
+        assert m_line(to_b)[2] == "udp" and not ipsec_lines(to_b), to_b
+        a = rig.ng.ask(command="answer", call_id="p1", from_tag="dev", to_tag="trk",
+                       sdp=answer)
+        assert a[b"result"] == b"ok", a
+        to_a = sdp_lines(a[b"sdp"])
+        first_m = next(i for i, ln in enumerate(to_a) if ln.startswith("m="))
+        (at,) = [i for i, ln in enumerate(to_a) if ln.startswith("a=ipsec:")]
+        assert at < first_m, "not answered at session level"
+        ours = parse_ipsec(to_a[at])
+        assert ours["tag"] == 1 and "kdr=24" in ours["rest"], ours
+        assert m_line(to_a)[2] == "udp" and m_line(to_a)[3] == ["vnd.example.sensor"], to_a
+        assert not [ln for ln in to_a + to_b if ln.startswith("a=rtcp")], (to_a, to_b)
+        assert "a=curr:sec e2e recv" in to_a, to_a
+        pa, pb = m_line(to_a)[1], m_line(to_b)[1]
+        sa_in = esp_sa(KEY_DEV, ours["spi"], 0, True)
+        frames = [Ether(src=net.mac_b, dst=net.mac_a) /
+                  sa_in.encrypt(IP(src="192.0.2.1", dst=MEDIA) /
+                                UDP(sport=40000, dport=pa) / Raw(p), seq_num=i + 1)
+                  for i, p in enumerate(payloads)]
+        with tempfile.TemporaryDirectory() as tmp:
+            wrpcap(f"{tmp}/a.pcap", frames)
+            n = net.io(f"{tmp}/a.pcap", f"{tmp}/to_b.pcap", MEDIA, 10, len(payloads))
+            got = [bytes(p[UDP].payload) for p in rdpcap(f"{tmp}/to_b.pcap")]
+            assert got == payloads, f"{n} of {len(payloads)} reached the trunk"
+            wrpcap(f"{tmp}/b.pcap", [Ether(src=net.mac_b, dst=net.mac_a) /
+                                     IP(src="192.0.2.2", dst=MEDIA) /
+                                     UDP(sport=5000, dport=pb) / Raw(p)
+                                     for p in payloads])
+            n = net.io(f"{tmp}/b.pcap", f"{tmp}/to_a.pcap", MEDIA, 10, len(payloads),
+                       proto="esp")
+            sa_out = esp_sa(ours["key"], 0x1000, 0, True)
+            back = [bytes(sa_out.decrypt(p[IP])[UDP].payload)
+                    for p in rdpcap(f"{tmp}/to_a.pcap") if p[ESP].spi == 0x1000]
+            assert back == payloads, f"{n} of {len(payloads)} reached the device"
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    print(f"the profile's example: m=application udp under a session-level SA "
+          f"pair with a sec precondition; {len(payloads)} payloads of 8 first "
+          "bytes each way, ESP checked with scapy")
 
 
 def hostile_ipsec_refused():

@@ -165,6 +165,10 @@ flow_refusals(void **state)
 	m = flow_msg(1, MG_FLOW_RELAY, 0, 0, 4000);
 	m.u.flow.flags = 0x80;
 	assert_int_equal(apply(m), EINVAL);
+	/* A transport that is not RTP has no SRTP to undo. */
+	m = flow_msg(1, MG_FLOW_SRTP_TO_RTP, 1, 0, 4000);
+	m.u.flow.flags = MG_FLOW_F_ANY_UDP;
+	assert_int_equal(apply(m), EINVAL);
 	assert_int_equal(t.nb_flows, 0);
 	/* Now one that works, and what may not follow it. */
 	assert_int_equal(apply(flow_msg(1, MG_FLOW_SRTP_TO_SRTP, 1, 2, 4000)), 0);
