@@ -17,17 +17,8 @@ out=${MG_BENCH_OUT:-ng_bench.json}
 shm=/mgbench-ng
 mg_port=22301
 re_port=22302
-pids=()
-cleanup() {
-  # Last started first: the dataplane detaches before the control plane
-  # exits, so the control plane removes the segment.
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${pids[$i]}" 2>/dev/null || true
-    wait "${pids[$i]}" 2>/dev/null || true
-  done
-  rm -f "/dev/shm$shm.calls"
-}
-trap cleanup EXIT
+source bench/bench_procs.sh
+leftovers=("/dev/shm$shm.calls")
 rm -f "/dev/shm$shm.calls"
 
 taskset -c 0 "$build/control/mediagate-control" --shm "$shm" \

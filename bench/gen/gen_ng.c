@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The generator's SIP server side: each call set up through the ng
+ * protocol as Kamailio's rtpengine module would (offer with the phone's
+ * SDP, RTP/SAVP and its own fresh key, the trunk's leg asked as RTP/AVP;
+ * then the trunk's plain answer), `window` calls in flight at once, and
+ * what the replies say taken: the dataplane's port toward each end and
+ * its key toward the phone. Requests with no reply in 2 s are sent again
+ * with the same cookie.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../bench_clock.h"
+#include "b64.h"
+#include "bencode.h"
+#include "gen.h"
+#include "hostport.h"
+
+#define RETRY_NS 2000000000ull
+#define NODES 512
+
+struct ng_io {
+	struct mg_gen_ng *ng;
+	struct mg_gen_call *c;
+	uint32_t n, finished, ok;
+	char buf[8192];
+};
+
+int
+mg_gen_ng_open(struct mg_gen_ng *ng, const char *hostport, uint32_t window)
+{
+	char host[64];
+	uint16_t port;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	if (mg_hostport_split(hostport, host, sizeof(host), &port) != 0 ||
+	    inet_pton(AF_INET, host, &a.sin_addr) != 1)
+		return -EINVAL;
+	a.sin_port = htons(port);
+	ng->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (ng->fd < 0 || connect(ng->fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+		return -errno;
+	ng->window = window ? window : 64;
+	snprintf(ng->tag, sizeof(ng->tag), "gen%d", (int)getpid());
+	return 0;
+}
+
+static void
+put_sdp(struct mg_benc *e, const struct mg_gen_call *c, int stage)
+{
+	char sdp[512], ip[INET_ADDRSTRLEN], key[48];
+	bool phone = stage == 0;
+	size_t k = 0;
+
+	inet_ntop(AF_INET, phone ? &c->phone_ip : &c->trunk_ip, ip, sizeof(ip));
+	if (phone)
+		k = mg_b64_encode(c->key_phone, MG_GEN_KEY_LEN, key);
+	key[k] = '\0';
+	snprintf(sdp, sizeof(sdp),
+		 "v=0\r\no=%s 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+		 "m=audio %u RTP/%s 0\r\na=rtpmap:0 PCMU/8000\r\n"
+		 "a=sendrecv\r\na=rtcp-mux\r\n%s%s%s",
+		 phone ? "phone" : "trunk", ip, ip,
+		 ntohs(phone ? c->phone_port : c->trunk_port),
+		 phone ? "SAVP" : "AVP",
+		 phone ? "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" : "",
+		 key, phone ? "\r\n" : "");
+	mg_benc_kv_cstr(e, "sdp", sdp);
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(sdp, sizeof(sdp));
+}
+
+/* "<i>-<stage> d...e"; stage 0 offer, 1 answer, 2 delete. */
+static size_t
+request(struct ng_io *io, uint32_t i, int stage)
+{
+	struct mg_benc e = { .buf = io->buf, .cap = sizeof(io->buf) };
+	char id[40];
+
+	snprintf(id, sizeof(id), "%s-%u", io->ng->tag, i);
+	e.len = (size_t)snprintf(io->buf, sizeof(io->buf), "%u-%d-%s ", i,
+				 stage, io->ng->tag);
+	mg_benc_open(&e, 'd');
+	mg_benc_kv_cstr(&e, "call-id", id);
+	mg_benc_kv_cstr(&e, "command", stage == 0 ? "offer" : stage == 1 ?
+			"answer" : "delete");
+	mg_benc_kv_cstr(&e, "from-tag", "phone");
+	if (stage == 1)
+		mg_benc_kv_cstr(&e, "to-tag", "trunk");
+	if (stage == 0)
+		mg_benc_kv_cstr(&e, "transport-protocol", "RTP/AVP");
+	if (stage < 2)
+		put_sdp(&e, &io->c[i], stage);
+	mg_benc_close(&e);
+	return e.overflow ? 0 : e.len;
+}
+
+static void
+send_req(struct ng_io *io, uint32_t i, int stage)
+{
+	size_t n = request(io, i, stage);
+
+	if (n != 0)
+		(void)send(io->ng->fd, io->buf, n, 0);
+	explicit_bzero(io->buf, n);
+	io->c[i].ng_sent_ns = now_ns();
+}
+
+/* The SDP's m= port and, for the phone's, the a=crypto key. */
+static int
+take_sdp(const char *s, size_t len, struct mg_gen_call *c, int stage)
+{
+	char text[2048], ip[16], *m, *k;
+	unsigned port;
+	int n;
+
+	if (len >= sizeof(text))
+		return -1;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	m = strstr(text, "c=IN IP4 ");
+	if (m == NULL || sscanf(m, "c=IN IP4 %15[0-9.]", ip) != 1 ||
+	    inet_pton(AF_INET, ip, &c->sbc_ip) != 1)
+		return -1;
+	m = strstr(text, "m=audio ");
+	if (m == NULL || sscanf(m, "m=audio %u", &port) != 1 || port > 65535)
+		return -1;
+	if (stage == 0) {
+		c->sbc_trunk_port = htons((uint16_t)port);
+		return 0;
+	}
+	c->sbc_phone_port = htons((uint16_t)port);
+	k = strstr(text, "AES_CM_128_HMAC_SHA1_80 inline:");
+	if (k == NULL)
+		return -1;
+	k += strlen("AES_CM_128_HMAC_SHA1_80 inline:");
+	n = mg_b64_decode(k, strcspn(k, "|\r\n"), c->key_sbc, MG_GEN_KEY_LEN);
+	explicit_bzero(text, sizeof(text));
+	return n == MG_GEN_KEY_LEN ? 0 : -1;
+}
+
+/* One reply: its call moves on, or fails. */
+static void
+take_reply(struct ng_io *io, const char *msg, size_t len)
+{
+	static struct mg_bnode nodes[NODES];
+	struct mg_bdoc doc = { .nodes = nodes, .cap = NODES };
+	const struct mg_bnode *res, *sdp;
+	const char *sp = memchr(msg, ' ', len);
+	struct mg_gen_call *c;
+	unsigned i;
+	int stage;
+	char err[80], tag[16];
+
+	if (sp == NULL || sscanf(msg, "%u-%d-%15[^ ]", &i, &stage, tag) != 3 ||
+	    i >= io->n || strcmp(tag, io->ng->tag) != 0 ||
+	    mg_bdecode(sp + 1, len - (size_t)(sp + 1 - msg), &doc, err,
+		       sizeof(err)) < 0)
+		return;
+	c = &io->c[i];
+	if (c->state != (stage == 0 ? MG_GEN_OFFERED : stage == 1 ?
+			 MG_GEN_ANSWERED : MG_GEN_DELETING))
+		return; /* a retransmission's second reply */
+	res = mg_bdict_get(&doc, &nodes[0], "result");
+	sdp = mg_bdict_get(&doc, &nodes[0], "sdp");
+	if (stage == 2) {
+		c->state = MG_GEN_NEW;
+		io->finished++;
+		io->ok += mg_bstr_is(res, "ok");
+		return;
+	}
+	if (!mg_bstr_is(res, "ok") || sdp == NULL || sdp->type != MG_B_STR ||
+	    take_sdp(sdp->v.s, sdp->len, c, stage) != 0) {
+		c->state = MG_GEN_FAILED;
+		io->ng->errors++;
+		io->finished++;
+		return;
+	}
+	if (stage == 1) {
+		c->state = MG_GEN_READY;
+		io->finished++;
+		io->ok++;
+		return;
+	}
+	c->state = MG_GEN_ANSWERED;
+	send_req(io, i, 1);
+}
+
+/* Whatever waits for a reply for 2 s: again, with the same cookie. */
+static void
+retry_late(struct ng_io *io, uint32_t upto)
+{
+	uint64_t t = now_ns();
+
+	for (uint32_t i = 0; i < upto; i++) {
+		struct mg_gen_call *c = &io->c[i];
+		int stage = c->state == MG_GEN_OFFERED ? 0 :
+			    c->state == MG_GEN_ANSWERED ? 1 :
+			    c->state == MG_GEN_DELETING ? 2 : -1;
+
+		if (stage >= 0 && t - c->ng_sent_ns > RETRY_NS) {
+			send_req(io, i, stage);
+			io->ng->retries++;
+		}
+	}
+}
+
+static void
+progress(const struct ng_io *io, int stage, uint64_t *last)
+{
+	if (now_ns() - *last < 1000000000ull)
+		return;
+	fprintf(stderr, "mg_gen: %s %u of %u calls\n",
+		stage == 0 ? "set up" : "deleted", io->ok, io->n);
+	*last = now_ns();
+}
+
+/* The calls through `stage` (0: set up, 2: delete), `window` at a time;
+ * returns how many ended well. */
+static long
+run_stage(struct mg_gen_ng *ng, struct mg_gen_call *c, uint32_t n, int stage,
+	  const volatile bool *stop)
+{
+	static struct ng_io io;
+	static char msg[8192];
+	uint32_t next = 0, sent = 0;
+	uint64_t last = now_ns(), last_retry = now_ns();
+
+	io = (struct ng_io){ .ng = ng, .c = c, .n = n };
+	while (io.finished < n && !*stop) {
+		while (next < n && sent - io.finished < ng->window) {
+			if (stage == 2 && c[next].state != MG_GEN_READY) {
+				next++;
+				io.finished++;
+				sent++;
+				continue;
+			}
+			c[next].state = stage == 0 ? MG_GEN_OFFERED :
+					MG_GEN_DELETING;
+			send_req(&io, next++, stage);
+			sent++;
+		}
+		struct pollfd p = { .fd = ng->fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) > 0) {
+			ssize_t len = recv(ng->fd, msg, sizeof(msg) - 1, 0);
+
+			if (len > 0)
+				take_reply(&io, msg, (size_t)len);
+			explicit_bzero(msg, len > 0 ? (size_t)len : 0);
+		}
+		if (now_ns() - last_retry > 100000000ull) {
+			retry_late(&io, next);
+			last_retry = now_ns();
+		}
+		progress(&io, stage, &last);
+	}
+	return io.ok;
+}
+
+long
+mg_gen_ng_setup(struct mg_gen_ng *ng, struct mg_gen_call *c, uint32_t n,
+		const volatile bool *stop)
+{
+	return run_stage(ng, c, n, 0, stop);
+}
+
+long
+mg_gen_ng_delete(struct mg_gen_ng *ng, struct mg_gen_call *c, uint32_t n,
+		 const volatile bool *stop)
+{
+	return run_stage(ng, c, n, 2, stop);
+}

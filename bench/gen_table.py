@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The human table of mg_gen's JSON lines (stdin or the files named)."""
+import fileinput
+import json
+
+COLS = [("op", "direction", "{:12}"), ("calls", "calls", "{:>7}"),
+        ("sent", "sent", "{:>10}"), ("received", "received", "{:>10}"),
+        ("lost", "lost", "{:>6}"), ("kpps", "kpps", "{:>8.1f}"),
+        ("lat_p50_us", "p50 us", "{:>8.1f}"), ("lat_p99_us", "p99 us", "{:>8.1f}"),
+        ("lat_p999_us", "p99.9 us", "{:>9.1f}")]
+
+
+def main():
+    rows = [json.loads(ln) for ln in fileinput.input() if ln.startswith("{")]
+    print(" ".join(("{:12}" if i == 0 else "{:>" + f.split(":>")[1].split(".")[0]
+                    .rstrip("}d") + "}").format(title)
+                   for i, (_, title, f) in enumerate(COLS)))
+    for r in rows:
+        print(" ".join(f.format(r[k]) for k, _, f in COLS))
+
+
+if __name__ == "__main__":
+    main()
