@@ -214,6 +214,7 @@ grow(struct mg_flows_file *f, uint32_t *cap)
 	uint32_t n = *cap ? 2 * *cap : 64;
 	struct mg_ctl_msg *m = realloc(f->msgs, n * sizeof(*m));
 	uint8_t *c;
+	uint64_t *p;
 
 	if (m == NULL)
 		return -1;
@@ -222,6 +223,10 @@ grow(struct mg_flows_file *f, uint32_t *cap)
 	if (c == NULL)
 		return -1;
 	f->churn = c;
+	p = realloc(f->posted, n * sizeof(*p));
+	if (p == NULL)
+		return -1;
+	f->posted = p;
 	*cap = n;
 	return 0;
 }
@@ -256,6 +261,7 @@ mg_flows_file_load(const char *path, struct mg_flows_file *f, char *err,
 			snprintf(err, errlen, "%s: out of memory", path);
 			break;
 		}
+		f->posted[f->nb_msgs] = 0;
 		if (parse_line(line, &f->msgs[f->nb_msgs], &f->churn[f->nb_msgs],
 			       why, sizeof(why))) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
@@ -282,5 +288,6 @@ mg_flows_file_free(struct mg_flows_file *f)
 		explicit_bzero(f->msgs, (size_t)f->nb_msgs * sizeof(*f->msgs));
 	free(f->msgs);
 	free(f->churn);
+	free(f->posted);
 	memset(f, 0, sizeof(*f));
 }

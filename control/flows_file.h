@@ -31,6 +31,8 @@
 struct mg_flows_file {
 	struct mg_ctl_msg *msgs;  /* SRTP_ADD and FLOW_ADD, in file order */
 	uint8_t *churn;           /* per message: a `churn` flow */
+	uint64_t *posted;         /* per message: the dataplane epoch an
+				   * outbound ESP SA was first posted to */
 	uint32_t nb_msgs;
 	uint32_t nb_srtp, nb_flows, nb_esp;
 };

@@ -49,7 +49,6 @@ struct run {
 	struct mg_ctl_seg *seg;
 	uint64_t start_ns;
 	uint64_t attached_epoch; /* 0 while no dataplane */
-	uint64_t static_epoch;   /* the dataplane the static set went into */
 	int32_t dp_pid;
 	uint32_t seq;
 	uint32_t acks;
@@ -364,16 +363,23 @@ install_one(struct run *r, struct mg_ctl_msg *req)
  * installed again under the same key in a restarted dataplane, it would
  * send the same IVs again (for GCM that gives the key away; RFC 4106 §8
  * warns against static keys for this reason). So it goes into the first
- * dataplane only: a seq= start would only move the repeat along.
+ * dataplane only: a seq= start would only move the repeat along. It counts
+ * as gone in once it is posted, not once it is acked: an ack that times
+ * out on a loaded machine does not mean the dataplane did not install it.
  */
 static bool
-reused_sequence(struct run *r, const struct mg_ctl_msg *m)
+reused_sequence(struct run *r, uint32_t i)
 {
-	const struct mg_esp_sa_policy *p = &m->u.esp_add.policy;
+	const struct mg_ctl_msg *m = &r->flows.msgs[i];
+	uint64_t *posted = &r->flows.posted[i];
 
-	if (m->h.type != MG_CTL_ESP_ADD || (p->flags & MG_ESP_F_INBOUND) ||
-	    r->static_epoch == 0 || r->static_epoch == r->attached_epoch)
+	if (m->h.type != MG_CTL_ESP_ADD ||
+	    (m->u.esp_add.policy.flags & MG_ESP_F_INBOUND))
 		return false;
+	if (*posted == 0 || *posted == r->attached_epoch) {
+		*posted = r->attached_epoch;
+		return false;
+	}
 	r->refused++;
 	fprintf(stderr, PROG ": esp %u not installed again in a restarted "
 		"dataplane: it would send its sequence numbers (and IVs) again "
@@ -389,12 +395,11 @@ install_static(struct run *r)
 
 	r->refused = 0;
 	for (uint32_t i = 0; i < r->flows.nb_msgs; i++) {
-		if (reused_sequence(r, &r->flows.msgs[i]))
+		if (reused_sequence(r, i))
 			continue;
 		if (install_one(r, &r->flows.msgs[i]) != 0)
 			return;
 	}
-	r->static_epoch = r->attached_epoch;
 	if (r->cfg->flows_path && r->flows.nb_esp)
 		printf(PROG ": installed %u esp SAs from %s\n", r->flows.nb_esp,
 		       r->cfg->flows_path);
