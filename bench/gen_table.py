@@ -4,20 +4,24 @@
 import fileinput
 import json
 
-COLS = [("op", "direction", "{:12}"), ("calls", "calls", "{:>7}"),
+COLS = [("engine", "engine", "{:22}"), ("op", "direction", "{:12}"), ("calls", "calls", "{:>7}"),
         ("sent", "sent", "{:>10}"), ("received", "received", "{:>10}"),
         ("lost", "lost", "{:>6}"), ("kpps", "kpps", "{:>8.1f}"),
+        ("kpps_median_1s", "kpps/s md", "{:>9.1f}"),
         ("lat_p50_us", "p50 us", "{:>8.1f}"), ("lat_p99_us", "p99 us", "{:>8.1f}"),
         ("lat_p999_us", "p99.9 us", "{:>9.1f}")]
 
 
 def main():
     rows = [json.loads(ln) for ln in fileinput.input() if ln.startswith("{")]
-    print(" ".join(("{:12}" if i == 0 else "{:>" + f.split(":>")[1].split(".")[0]
+    print(" ".join(("{:22}" if i == 0 else "{:12}" if i == 1 else "{:>" + f.split(":>")[1].split(".")[0]
                     .rstrip("}d") + "}").format(title)
                    for i, (_, title, f) in enumerate(COLS)))
     for r in rows:
         print(" ".join(f.format(r[k]) for k, _, f in COLS))
+    if rows and "gen_pause_max_us" in rows[0]:
+        print(f"generator: longest turn of its loop {rows[0]['gen_pause_max_us']:.1f} us, "
+              f"port full {rows[0]['gen_tx_full']} times")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@
 #define MG_CALL_TAG_MAX 63
 #define MG_CALL_MEDIA_MAX 4
 #define MG_CALL_OFFER_MAX 8    /* a=crypto lines we offer one party */
-#define MG_CALL_ADDRS_MAX 16   /* media addresses (--media-addr) */
+#define MG_CALL_ADDRS_MAX 64   /* media addresses (--media-addr): a
+				 * million calls at 4 ports each need 64 */
 #define MG_CALL_ESP_OFFERS 5   /* a=ipsec lines we offer one party:
 				* every suite of the SDP profile */
 

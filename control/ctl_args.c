@@ -32,7 +32,7 @@ const char mg_ctl_usage[] =
 	"                         (IP:PORT or [IPv6]:PORT): ping, offer, answer,\n"
 	"                         delete, query, list, statistics\n"
 	"  --media-addr IP        with --ng: an address media comes to (the\n"
-	"                         dataplane's --addr, written into SDP); up to 16,\n"
+	"                         dataplane's --addr, written into SDP); up to 64,\n"
 	"                         each with the whole port range: a call takes\n"
 	"                         the one with the most ports free\n"
 	"  --next-hop-mac MAC     with --ng: where media frames go (the router's\n"

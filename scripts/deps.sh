@@ -15,6 +15,7 @@ PKGS=(
   python3 python3-scapy python3-cryptography   # integration tests, ESP oracle
   kamailio sip-tester         # a SIP proxy and UAs driving calls over ng (tests)
   rtpengine-daemon            # the engine whose ng replies ours must match (tests)
+  gnuplot-nox                 # the benchmark report's plots (bench/gen_report.py)
   iproute2 procps
 )
 

@@ -12,6 +12,7 @@
 #define MG_GEN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <srtp2/srtp.h>
@@ -42,7 +43,6 @@ struct mg_gen_call {
 	uint8_t state;           /* enum mg_gen_call_state */
 	uint8_t key_phone[MG_GEN_KEY_LEN];   /* the phone's: it protects */
 	uint8_t key_sbc[MG_GEN_KEY_LEN];     /* the SBC's toward the phone */
-	srtp_t tx, rx;           /* libsrtp2: protect up, unprotect down */
 	struct mg_gen_stream s[2];
 	uint64_t ng_sent_ns;
 };
@@ -84,6 +84,80 @@ long mg_gen_ng_setup(struct mg_gen_ng *ng, struct mg_gen_call *c,
 		     uint32_t n, const volatile bool *stop);
 long mg_gen_ng_delete(struct mg_gen_ng *ng, struct mg_gen_call *c,
 		      uint32_t n, const volatile bool *stop);
+
+/* SRTP off the timed path (gen_srtp.c): the phone's packets made before
+ * the run, one call at a time, and the send time of every packet in a
+ * table by (call, direction, seq). */
+#define MG_GEN_RTP_LEN (12 + MG_GEN_PAYLOAD)
+#define MG_GEN_SRTP_LEN (MG_GEN_RTP_LEN + 10)
+
+/*
+ * Sequence-major, [seq][call]: the sender goes round the calls, so it reads
+ * and writes these in address order, not a page apart per packet (with 4k
+ * pages a TLB miss each, which cost a fifth of the flat-out rate).
+ */
+struct mg_gen_pre {
+	uint8_t *up;             /* [seq][call]: MG_GEN_SRTP_LEN bytes each */
+	uint64_t *tx_tsc;        /* [seq][call][dir]: 0 until sent */
+	uint32_t per_call;       /* packets a stream can send */
+	uint32_t calls;
+	size_t up_len, tsc_len;  /* mapped bytes */
+};
+
+static inline uint64_t *
+mg_gen_pre_slot(const struct mg_gen_pre *p, uint32_t call, int dir,
+		uint32_t seq)
+{
+	return &p->tx_tsc[((size_t)seq * p->calls + call) * 2 + (size_t)dir];
+}
+
+static inline uint8_t *
+mg_gen_pre_up(const struct mg_gen_pre *p, uint32_t call, uint32_t seq)
+{
+	return p->up + ((size_t)seq * p->calls + call) * MG_GEN_SRTP_LEN;
+}
+
+static inline uint64_t
+mg_gen_pre_sent(const struct mg_gen_pre *p, uint32_t call, int dir,
+		uint32_t seq)
+{
+	return *mg_gen_pre_slot(p, call, dir, seq);
+}
+
+/* What reached the phone, as it arrived: opened after the run. */
+struct mg_gen_rec {
+	uint32_t call;
+	uint16_t len;
+	uint64_t tsc;
+	uint8_t data[MG_GEN_SRTP_LEN];
+};
+
+struct mg_gen_log {
+	struct mg_gen_rec *rec;
+	size_t n, cap, dropped;
+};
+
+int mg_gen_srtp_ctx(srtp_t *s, const uint8_t *key, bool inbound);
+/* RTP header and payload of stream (call, dir)'s packet seq at rtp; its
+ * length. */
+int mg_gen_rtp(uint8_t *rtp, uint32_t call, int dir, uint32_t seq,
+	       uint64_t tsc);
+/* Every READY call's phone packets 0 .. per_call - 1, protected with its
+ * key by libsrtp2. 0, or -1 (memory, libsrtp2). */
+int mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
+		     uint32_t calls, uint32_t per_call);
+int mg_gen_log_init(struct mg_gen_log *log, size_t cap);
+void mg_gen_log_add(struct mg_gen_log *log, uint32_t call,
+		    const uint8_t *srtp, uint32_t len, uint64_t tsc);
+/* Open every logged packet with its call's SBC key (libsrtp2, one call
+ * at a time, in arrival order) and check it; took() for each good one,
+ * bad counted in the call's down stream. */
+int mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
+		      uint32_t calls, const struct mg_gen_pre *pre,
+		      void (*took)(void *arg, uint32_t call, int dir,
+				   uint32_t seq, uint64_t sent, uint64_t got),
+		      void *arg);
+void mg_gen_pre_free(struct mg_gen_pre *pre, struct mg_gen_log *log);
 
 /* Packets: the payload a stream's packet seq carries (call, direction,
  * seq, the send time in TSC ticks, then a pattern of all three), and its

@@ -15,9 +15,13 @@
  * Everything that comes back is checked: the trunk's packets must be the
  * phone's plain, the phone's must open with the key mediagate gave it
  * (libsrtp2) and be the trunk's; each payload names its call, direction
- * and sequence number and carries its send time, so loss, reordering and
- * one-way latency are measured per direction. Ctrl-C stops early and
- * keeps what was measured. The calls are deleted at the end (--keep: not).
+ * and sequence number, and the send time of each is kept, so loss,
+ * reordering and one-way latency are measured per direction. libsrtp2
+ * stays off the timed path (gen_srtp.c): the phone's SRTP is made before
+ * the run, and what reaches the phone is recorded and opened after it.
+ * A stream sends at most --packets (default: what the pace needs, or
+ * 2,000,000 / calls flat out). Ctrl-C stops early and keeps what was
+ * measured. The calls are deleted at the end (--keep: not).
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -43,14 +47,17 @@
 #define RTP_HDR 12
 #define SRTP_TAG 10
 /* Flat out, at most this many packets are out and not back: the rate is
- * what the path sustains with nothing dropped for want of a receiver
- * (the generator's own rx ring included). */
-#define INFLIGHT_MAX 2048u
+ * what the path sustains with nothing dropped for want of a receiver.
+ * Under the rx ring's 1024 slots (memif's default), so the dataplane
+ * never finds the generator's ring full. */
+#define INFLIGHT_MAX 768u
 
 struct cfg {
 	const char *ng;
+	const char *engine;      /* the JSON's "engine": what is measured */
 	struct rte_ether_addr dst_mac;
-	uint32_t calls, pps, seconds, window, drain_ms;
+	uint32_t calls, pps, seconds, window, drain_ms, packets;
+	uint32_t total_pps;      /* instead of pps: spread over every stream */
 	bool flat, json, keep, have_mac;
 };
 
@@ -62,13 +69,27 @@ struct run {
 	struct rte_mempool *pool;
 	struct rte_mbuf *pending[BURST];
 	uint16_t npending;
-	uint64_t hz, start, stop_tx;
-	uint64_t sent, received, tx_full, rx_other;
+	uint64_t hz, start, stop_tx, last_tx;
+	uint64_t sent, arrived, tx_full, rx_other;
+	uint64_t pause_max;  /* the loop's longest turn: were we the stall? */
 	uint32_t rr;             /* next stream, round robin */
+	struct mg_gen_pre pre;
+	struct mg_gen_log log;   /* what reached the phone, to open after */
 	struct mg_gen_hist lat[2];
+	uint32_t *per_s[2];      /* arrivals per second of the run, per dir */
+	uint32_t nsec;
 };
 
 static volatile bool stop;
+
+/* Packets a second of one stream: --pps, or --total-pps shared by all
+ * (a million calls held, each sending now and then). */
+static double
+stream_pps(const struct cfg *c)
+{
+	return c->total_pps ? (double)c->total_pps / (2.0 * c->calls) :
+			      (double)c->pps;
+}
 
 static void
 on_signal(int sig)
@@ -110,20 +131,6 @@ call_at(const struct run *r, uint32_t ip, uint16_t port, int *dir)
 }
 
 static int
-srtp_ctx(srtp_t *s, const uint8_t *key, bool inbound)
-{
-	srtp_policy_t p;
-
-	memset(&p, 0, sizeof(p));
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtp);
-	srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p.rtcp);
-	p.ssrc.type = inbound ? ssrc_any_inbound : ssrc_any_outbound;
-	p.key = (unsigned char *)(uintptr_t)key;
-	p.window_size = 1024;
-	return srtp_create(s, &p) == srtp_err_status_ok ? 0 : -1;
-}
-
-static int
 calls_make(struct run *r)
 {
 	r->c = calloc(r->cfg.calls, sizeof(*r->c));
@@ -135,36 +142,39 @@ calls_make(struct run *r)
 		c->phone_ip = addr_of(10u << 24 | 100u << 16, i);
 		c->trunk_ip = addr_of(10u << 24 | 200u << 16, i);
 		c->phone_port = c->trunk_port = port_of(i);
-		if (getrandom(c->key_phone, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN ||
-		    srtp_ctx(&c->tx, c->key_phone, false) != 0)
+		if (getrandom(c->key_phone, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN)
 			return -1;
 	}
 	return 0;
 }
 
-/* The SBC's key is known once the call is answered. */
+/* The phone's packets made, the table of send times and the log of
+ * arrivals sized, once the calls are up. */
 static int
-calls_keyed(struct run *r)
+prepare(struct run *r)
 {
-	for (uint32_t i = 0; i < r->cfg.calls; i++) {
-		struct mg_gen_call *c = &r->c[i];
+	uint32_t k = r->cfg.packets;
 
-		if (c->state == MG_GEN_READY &&
-		    srtp_ctx(&c->rx, c->key_sbc, true) != 0)
-			return -1;
-	}
+	if (k == 0)
+		k = r->cfg.flat ? 2000000u / r->cfg.calls + 1 :
+		    (uint32_t)(stream_pps(&r->cfg) * (r->cfg.seconds + 1)) + 1;
+	r->nsec = r->cfg.seconds + 2;
+	r->per_s[0] = calloc(r->nsec, sizeof(uint32_t));
+	r->per_s[1] = calloc(r->nsec, sizeof(uint32_t));
+	if (r->per_s[0] == NULL || r->per_s[1] == NULL ||
+	    mg_gen_pre_build(&r->pre, r->c, r->cfg.calls, k) != 0 ||
+	    mg_gen_log_init(&r->log, (size_t)r->cfg.calls * k) != 0)
+		return fprintf(stderr, "mg_gen: no memory for %u x %u packets "
+			       "(--packets)\n", r->cfg.calls, k), -1;
 	return 0;
 }
 
 static void
 calls_free(struct run *r)
 {
-	for (uint32_t i = 0; r->c && i < r->cfg.calls; i++) {
-		if (r->c[i].tx)
-			srtp_dealloc(r->c[i].tx);
-		if (r->c[i].rx)
-			srtp_dealloc(r->c[i].rx);
-	}
+	mg_gen_pre_free(&r->pre, &r->log);
+	free(r->per_s[0]);
+	free(r->per_s[1]);
 	if (r->c)
 		explicit_bzero(r->c, r->cfg.calls * sizeof(*r->c));
 	free(r->c);
@@ -224,44 +234,34 @@ headers(struct rte_mbuf *m, const struct run *r, uint32_t src, uint16_t sport,
 	u->dgram_cksum = 0;
 }
 
-/* Stream (call, dir)'s next packet; NULL if it could not be made. */
+/* Stream (call, dir)'s next packet: the phone's made before the run, the
+ * trunk's now; its send time noted. NULL when the stream has sent all it
+ * can, or no mbuf. */
 static struct rte_mbuf *
 make_packet(struct run *r, uint32_t i, int dir)
 {
 	struct mg_gen_call *c = &r->c[i];
 	struct mg_gen_stream *s = &c->s[dir];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(r->pool);
 	const size_t l2l4 = sizeof(struct rte_ether_hdr) +
 			    sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
-	uint8_t *rtp;
-	int len = RTP_HDR + MG_GEN_PAYLOAD;
+	uint16_t len = dir == MG_GEN_UP ? MG_GEN_SRTP_LEN : MG_GEN_RTP_LEN;
 	uint32_t seq = s->sent;
+	struct rte_mbuf *m;
+	uint8_t *rtp;
 
-	if (m == NULL)
+	if (seq >= r->pre.per_call || (m = rte_pktmbuf_alloc(r->pool)) == NULL)
 		return NULL;
-	rtp = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2l4 + len +
-							   SRTP_TAG));
-	rtp += l2l4;
-	rtp[0] = 0x80;
-	rtp[1] = 0;
-	rtp[2] = (uint8_t)(seq >> 8);
-	rtp[3] = (uint8_t)seq;
-	*(uint32_t *)(rtp + 4) = htonl(seq * 160u);
-	*(uint32_t *)(rtp + 8) = htonl((dir ? 0x20000000u : 0x10000000u) | i);
-	mg_gen_payload(rtp + RTP_HDR, i, dir, seq, rte_rdtsc());
-	if (dir == MG_GEN_UP &&
-	    srtp_protect(c->tx, rtp, &len) != srtp_err_status_ok) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	rte_pktmbuf_trim(m, (uint16_t)(RTP_HDR + MG_GEN_PAYLOAD + SRTP_TAG -
-				       len));
-	if (dir == MG_GEN_UP)
+	rtp = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2l4 + len)) + l2l4;
+	if (dir == MG_GEN_UP) {
+		memcpy(rtp, mg_gen_pre_up(&r->pre, i, seq), MG_GEN_SRTP_LEN);
 		headers(m, r, c->phone_ip, c->phone_port, c->sbc_ip,
-			c->sbc_phone_port, (uint16_t)len);
-	else
+			c->sbc_phone_port, len);
+	} else {
+		mg_gen_rtp(rtp, i, dir, seq, 0);
 		headers(m, r, c->trunk_ip, c->trunk_port, c->sbc_ip,
-			c->sbc_trunk_port, (uint16_t)len);
+			c->sbc_trunk_port, len);
+	}
+	*mg_gen_pre_slot(&r->pre, i, dir, seq) = rte_rdtsc();
 	s->sent++;
 	r->sent++;
 	return m;
@@ -273,12 +273,16 @@ make_packet(struct run *r, uint32_t i, int dir)
 static void
 send_due(struct run *r, uint64_t now)
 {
-	uint64_t due = r->cfg.flat ? r->received + INFLIGHT_MAX :
-		(now - r->start) * 2ull * r->cfg.calls * r->cfg.pps / r->hz;
+	uint64_t due = r->cfg.flat ? r->arrived + INFLIGHT_MAX :
+		(uint64_t)((double)(now - r->start) * 2.0 * r->cfg.calls *
+			   stream_pps(&r->cfg) / (double)r->hz);
 	uint32_t streams = 2 * r->cfg.calls;
 	uint16_t tx;
 
-	while (r->npending < BURST && r->sent < due && now < r->stop_tx) {
+	/* A call that failed to set up, or a stream that sent all it had,
+	 * is passed over; a whole round of those ends the burst. */
+	for (uint32_t idle = 0; r->npending < BURST && r->sent < due &&
+	     now < r->stop_tx && idle < streams;) {
 		uint32_t i = r->rr / 2;
 		int dir = (int)(r->rr % 2);
 		struct rte_mbuf *m = NULL;
@@ -286,14 +290,15 @@ send_due(struct run *r, uint64_t now)
 		r->rr = r->rr + 1 == streams ? 0 : r->rr + 1;
 		if (r->c[i].state == MG_GEN_READY)
 			m = make_packet(r, i, dir);
-		else
-			due--; /* a call that failed to set up sends nothing */
+		idle = m == NULL ? idle + 1 : 0;
 		if (m != NULL)
 			r->pending[r->npending++] = m;
 	}
 	if (r->npending == 0)
 		return;
 	tx = rte_eth_tx_burst(r->port, 0, r->pending, r->npending);
+	if (tx)
+		r->last_tx = now;
 	if (tx < r->npending)
 		r->tx_full++;
 	memmove(r->pending, r->pending + tx,
@@ -303,31 +308,37 @@ send_due(struct run *r, uint64_t now)
 
 /* ---- receive ----------------------------------------------------------- */
 
+/* A packet of stream (call, dir) that came back right. */
 static void
-took(struct run *r, struct mg_gen_stream *s, uint32_t seq, uint64_t tsc,
-     int dir)
+took(void *arg, uint32_t call, int dir, uint32_t seq, uint64_t sent,
+     uint64_t got)
 {
-	uint64_t now = rte_rdtsc();
+	struct run *r = arg;
+	struct mg_gen_stream *s = &r->c[call].s[dir];
+	uint64_t second = (got - r->start) / r->hz;
 
 	s->received++;
-	r->received++;
+	if (second < r->nsec)
+		r->per_s[dir][second]++;
 	if (seq < s->next_seq)
 		s->reordered++;
 	else
 		s->next_seq = seq + 1;
-	mg_gen_hist_add(&r->lat[dir], (now - tsc) * 1000000000ull / r->hz);
+	mg_gen_hist_add(&r->lat[dir], (got - sent) * 1000000000ull / r->hz);
 }
 
+/* The trunk's arrivals are plain: checked now. The phone's are SRTP:
+ * logged, opened after the run. */
 static void
-receive(struct run *r, struct rte_mbuf *m)
+receive(struct run *r, struct rte_mbuf *m, uint64_t now)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, void *);
 	const struct rte_ipv4_hdr *ip = (const void *)(eh + 1);
 	const struct rte_udp_hdr *u;
-	uint8_t *rtp;
-	uint32_t call, seq;
-	uint64_t tsc;
-	int dir, d, len;
+	const uint8_t *rtp;
+	uint32_t call, seq, len;
+	uint64_t zero;
+	int dir, d;
 	long i;
 
 	if (rte_pktmbuf_data_len(m) < sizeof(*eh) + sizeof(*ip) + sizeof(*u) +
@@ -342,20 +353,25 @@ receive(struct run *r, struct rte_mbuf *m)
 		r->rx_other++;
 		return;
 	}
-	rtp = (uint8_t *)(u + 1);
-	len = (int)(ntohs(u->dgram_len) - sizeof(*u));
-	if (len < RTP_HDR ||
-	    (uint32_t)len > rte_pktmbuf_data_len(m) - (uint32_t)(rtp -
-					rte_pktmbuf_mtod(m, uint8_t *)) ||
-	    (dir == MG_GEN_DOWN &&
-	     srtp_unprotect(r->c[i].rx, rtp, &len) != srtp_err_status_ok) ||
-	    mg_gen_payload_check(rtp + RTP_HDR, (uint32_t)(len - RTP_HDR),
-				 &call, &d, &seq, &tsc) != 0 ||
-	    call != (uint32_t)i || d != dir) {
+	r->arrived++;
+	rtp = (const uint8_t *)(u + 1);
+	len = (uint32_t)ntohs(u->dgram_len) - (uint32_t)sizeof(*u);
+	if (len < RTP_HDR || len > rte_pktmbuf_data_len(m) -
+	    (uint32_t)(rtp - rte_pktmbuf_mtod(m, const uint8_t *))) {
 		r->c[i].s[dir].bad++;
 		return;
 	}
-	took(r, &r->c[i].s[dir], seq, tsc, dir);
+	if (dir == MG_GEN_DOWN) {
+		mg_gen_log_add(&r->log, (uint32_t)i, rtp, len, now);
+		return;
+	}
+	if (mg_gen_payload_check(rtp + RTP_HDR, len - RTP_HDR, &call, &d, &seq,
+				 &zero) != 0 || call != (uint32_t)i || d != dir ||
+	    seq >= r->pre.per_call) {
+		r->c[i].s[dir].bad++;
+		return;
+	}
+	took(r, call, dir, seq, mg_gen_pre_sent(&r->pre, call, dir, seq), now);
 }
 
 static void
@@ -364,24 +380,44 @@ receive_burst(struct run *r)
 	struct rte_mbuf *m[BURST];
 	uint16_t n = rte_eth_rx_burst(r->port, 0, m, BURST);
 
+	uint64_t now = n ? rte_rdtsc() : 0;
+
 	for (uint16_t k = 0; k < n; k++) {
-		receive(r, m[k]);
+		receive(r, m[k], now);
 		rte_pktmbuf_free(m[k]);
 	}
 }
 
 /* ---- the run and its report ---------------------------------------------- */
 
+/* Once a second on stderr (stdout may be JSON): how far the run is. */
+static void
+progress(const struct run *r, uint64_t now)
+{
+	if (now == r->start)
+		return;
+	fprintf(stderr, "mg_gen: %llu s left, %llu sent, %llu back\n",
+		(unsigned long long)((r->stop_tx - now + r->hz / 2) / r->hz),
+		(unsigned long long)r->sent, (unsigned long long)r->arrived);
+}
+
 static void
 traffic(struct run *r)
 {
 	uint64_t drain = r->cfg.drain_ms * r->hz / 1000;
-	uint64_t now;
+	uint64_t now, prev, tell;
 
-	r->start = rte_rdtsc();
+	fprintf(stderr, "mg_gen: traffic for %u s\n", r->cfg.seconds);
+	r->start = tell = rte_rdtsc();
 	r->stop_tx = r->start + (uint64_t)r->cfg.seconds * r->hz;
-	for (now = r->start; !stop && now < r->stop_tx + drain;
-	     now = rte_rdtsc()) {
+	for (now = prev = r->start; !stop && now < r->stop_tx + drain;
+	     prev = now, now = rte_rdtsc()) {
+		if (now - prev > r->pause_max)
+			r->pause_max = now - prev;
+		if (now >= tell && now < r->stop_tx) {
+			progress(r, now);
+			tell += r->hz;
+		}
 		receive_burst(r);
 		if (now < r->stop_tx)
 			send_due(r, now);
@@ -392,8 +428,18 @@ traffic(struct run *r)
 		for (uint64_t end = rte_rdtsc() + drain; rte_rdtsc() < end;)
 			receive_burst(r);
 	r->stop_tx = now < r->stop_tx ? now : r->stop_tx;
+	/* Flat out, streams may have sent all they had before the end. */
+	if (r->cfg.flat && r->last_tx > r->start && r->last_tx < r->stop_tx)
+		r->stop_tx = r->last_tx;
 	for (uint16_t k = 0; k < r->npending; k++)
 		rte_pktmbuf_free(r->pending[k]);
+	if (mg_gen_log_verify(&r->log, r->c, r->cfg.calls, &r->pre, took,
+			      r) != 0)
+		fprintf(stderr, "mg_gen: the phone's packets could not all be "
+			"opened (memory, libsrtp2)\n");
+	if (r->log.dropped)
+		fprintf(stderr, "mg_gen: %zu of the phone's packets past the log "
+			"(counted lost)\n", r->log.dropped);
 }
 
 struct totals {
@@ -416,16 +462,54 @@ sum_dir(const struct run *r, int dir)
 	return t;
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of the whole seconds' arrivals, in kpps: a noisy machine
+ * pauses a process now and then, and one pause moves a mean a lot. With
+ * no whole second, the mean. */
+static double
+median_kpps(const struct run *r, int dir, double secs, double mean)
+{
+	uint32_t n = (uint32_t)secs, *v;
+	double med;
+
+	if (n == 0 || n > r->nsec || (v = malloc(n * sizeof(*v))) == NULL)
+		return mean;
+	memcpy(v, r->per_s[dir], n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_u32);
+	med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + (double)v[n / 2]) / 2;
+	free(v);
+	return med / 1e3;
+}
+
+/* Arrivals second by second, as a JSON array, for the plots. */
+static void
+print_series(const struct run *r, int dir, double secs)
+{
+	uint32_t n = (uint32_t)secs + 1;
+
+	printf("[");
+	for (uint32_t k = 0; k < n && k < r->nsec; k++)
+		printf("%s%u", k ? "," : "", r->per_s[dir][k]);
+	printf("]");
+}
+
 static void
 report(const struct run *r, uint32_t up, double secs)
 {
 	static const char *const name[2] = { "srtp-to-rtp", "rtp-to-srtp" };
 
 	if (!r->cfg.json)
-		printf("%-12s %6s %10s %10s %8s %8s %6s %9s %9s %9s %9s\n",
-		       "direction", "calls", "sent", "received", "lost",
-		       "reorder", "bad", "kpps", "p50 us", "p99 us",
-		       "p99.9 us");
+		printf("%-12s %6s %10s %10s %8s %8s %6s %9s %9s %9s %9s "
+		       "%9s\n", "direction", "calls", "sent", "received", "lost",
+		       "reorder", "bad", "kpps", "kpps/s md", "p50 us",
+		       "p99 us", "p99.9 us");
 	for (int d = 0; d < 2; d++) {
 		struct totals t = sum_dir(r, d);
 		const struct mg_gen_hist *h = &r->lat[d];
@@ -435,34 +519,48 @@ report(const struct run *r, uint32_t up, double secs)
 		/* What never came back; a corrupted one came back (bad). */
 		uint64_t lost = t.sent > t.received + t.bad ?
 				t.sent - t.received - t.bad : 0;
+		double kpps = (double)t.received / secs / 1e3;
+		double med = median_kpps(r, d, secs, kpps);
 
-		if (r->cfg.json)
-			printf("{\"bench\":\"mg_gen\",\"engine\":\"mediagate\","
+		if (r->cfg.json) {
+			printf("{\"bench\":\"mg_gen\",\"engine\":\"%s\","
 			       "\"op\":\"%s\",\"suite\":\"AES_CM_128_HMAC_SHA1_80\","
-			       "\"calls\":%u,\"pps_per_stream\":%u,\"flat_out\":%s,"
+			       "\"calls\":%u,\"pps_per_stream\":%.3f,\"flat_out\":%s,"
+			       "\"hugepages\":%s,"
 			       "\"seconds\":%.3f,\"sent\":%llu,\"received\":%llu,"
 			       "\"lost\":%llu,\"reordered\":%llu,\"bad\":%llu,"
-			       "\"kpps\":%.3f,\"lat_p50_us\":%.1f,"
+			       "\"kpps\":%.3f,\"kpps_median_1s\":%.3f,"
+			       "\"lat_p50_us\":%.1f,"
 			       "\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,"
-			       "\"lat_max_us\":%.1f}\n", name[d], up,
-			       r->cfg.pps, r->cfg.flat ? "true" : "false", secs,
+			       "\"lat_max_us\":%.1f,\"gen_pause_max_us\":%.1f,"
+			       "\"gen_tx_full\":%llu,\"per_second\":", r->cfg.engine,
+			       name[d], up,
+			       stream_pps(&r->cfg), r->cfg.flat ? "true" : "false",
+			       rte_eal_has_hugepages() ? "true" : "false", secs,
 			       (unsigned long long)t.sent,
 			       (unsigned long long)t.received,
 			       (unsigned long long)lost,
 			       (unsigned long long)t.reordered,
-			       (unsigned long long)t.bad,
-			       (double)t.received / secs / 1e3, p50, p99, p999,
-			       (double)h->max / 1000.0);
-		else
+			       (unsigned long long)t.bad, kpps, med, p50, p99,
+			       p999, (double)h->max / 1000.0,
+			       (double)r->pause_max * 1e6 / (double)r->hz,
+			       (unsigned long long)r->tx_full);
+			print_series(r, d, secs);
+			printf("}\n");
+		} else
 			printf("%-12s %6u %10llu %10llu %8llu %8llu %6llu %9.1f "
-			       "%9.1f %9.1f %9.1f\n", name[d], up,
+			       "%9.1f %9.1f %9.1f %9.1f\n", name[d], up,
 			       (unsigned long long)t.sent,
 			       (unsigned long long)t.received,
 			       (unsigned long long)lost,
 			       (unsigned long long)t.reordered,
-			       (unsigned long long)t.bad,
-			       (double)t.received / secs / 1e3, p50, p99, p999);
+			       (unsigned long long)t.bad, kpps, med, p50, p99,
+			       p999);
 	}
+	if (!r->cfg.json)
+		printf("generator: longest turn of its loop %.1f us, port full "
+		       "%llu times\n", (double)r->pause_max * 1e6 / (double)r->hz,
+		       (unsigned long long)r->tx_full);
 }
 
 /* ---- arguments ----------------------------------------------------------- */
@@ -493,12 +591,15 @@ parse_args(int argc, char **argv, struct cfg *c)
 		{ "drain-ms", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "packets", required_argument, NULL, 'P' },
+		{ "engine", required_argument, NULL, 'e' },
+		{ "total-pps", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, bad = 0;
 
 	*c = (struct cfg){ .calls = 100, .pps = 50, .seconds = 10,
-			   .window = 64, .drain_ms = 500 };
+			   .window = 64, .drain_ms = 500, .engine = "mediagate" };
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': c->ng = optarg; break;
@@ -506,20 +607,29 @@ parse_args(int argc, char **argv, struct cfg *c)
 			  c->have_mac = true; break;
 		case 'c': bad |= num(optarg, 1, 4000000, &c->calls); break;
 		case 'p': bad |= num(optarg, 1, 100000, &c->pps); break;
+		case 't': bad |= num(optarg, 1, 100000000, &c->total_pps);
+			  break;
 		case 'f': c->flat = true; break;
 		case 's': bad |= num(optarg, 1, 86400, &c->seconds); break;
 		case 'w': bad |= num(optarg, 1, 65536, &c->window); break;
 		case 'd': bad |= num(optarg, 0, 60000, &c->drain_ms); break;
 		case 'j': c->json = true; break;
+		case 'e': c->engine = optarg; break;
 		case 'k': c->keep = true; break;
+		case 'P': bad |= num(optarg, 1, 100000000, &c->packets); break;
 		default: bad = 1;
 		}
 	}
+	/* It goes into the JSON as it is. */
+	if (strspn(c->engine, "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
+	    strlen(c->engine) || c->engine[0] == '\0')
+		bad = 1;
 	if (bad || c->ng == NULL || !c->have_mac || optind != argc) {
 		fprintf(stderr, "usage: mg_gen <EAL args> -- --ng HOST:PORT "
-			"--dst-mac MAC [--calls N] [--pps N | --flat-out] "
+			"--dst-mac MAC [--calls N] [--pps N | --total-pps N | "
+			"--flat-out] "
 			"[--seconds S] [--window N] [--drain-ms N] [--json] "
-			"[--keep]\n");
+			"[--keep] [--packets N] [--engine NAME]\n");
 		return -1;
 	}
 	return 0;
@@ -550,7 +660,7 @@ main(int argc, char **argv)
 	fprintf(stderr, "mg_gen: %ld of %u calls up (%llu ng retries, %llu "
 		"refused)\n", up, r.cfg.calls, (unsigned long long)ng.retries,
 		(unsigned long long)ng.errors);
-	if (up > 0 && !stop && calls_keyed(&r) == 0) {
+	if (up > 0 && !stop && prepare(&r) == 0) {
 		traffic(&r);
 		report(&r, (uint32_t)up, (double)(r.stop_tx - r.start) /
 		       (double)r.hz);
