@@ -220,7 +220,8 @@ def summary(folded, rows, made, out_dir):
           "core 1, memif between them. Every call set up through ng; the "
           "phone's SRTP made and opened by libsrtp2 outside the timed "
           "path; every payload checked. Each figure is the median of "
-          f"{max(v['runs'] for v in folded.values())} runs, and each run's "
+          f"{max((v['runs'] for v in folded.values()), default=1)} runs "
+          "(the side-by-side ones: as many as listed), and each run's "
           "rate the median of its whole seconds.", ""]
     md += ["## Bridged G.711 SRTP<->RTP calls per dataplane core", ""]
     for hp in huge_seen:
@@ -243,13 +244,15 @@ def summary(folded, rows, made, out_dir):
         ours = [calls_per_core(folded, hp)[-1][2] for hp in huge_seen
                 if calls_per_core(folded, hp)]
         veth = vs_calls(rows, "mediagate-af-packet")
+        than = []
+        if ours:
+            than.append(f"{max(ours) / re_calls:.0f}x that on memif")
+        if veth:
+            than.append(f"{veth / re_calls:.1f}x that on the same veth path "
+                        "(where DPDK's af_packet PMD is the limit)")
         md.append(f"- rtpengine-daemon (userspace, over veth): {re_calls:,} "
-                  "calls a core" +
-                  (f"; mediagate carries {max(ours) / re_calls:.0f}x that "
-                   "on memif" if ours else "") +
-                  (f", {veth / re_calls:.1f}x on the same veth path (where "
-                   "DPDK's af_packet PMD is the limit)" if veth else "") +
-                  ".")
+                  "calls a core" + ("; mediagate carries " + ", and ".join(than)
+                                    if than else "") + ".")
     md += ["", "A bridged call is 50 packets a second each way: SRTP->RTP "
            "toward the trunk and RTP->SRTP toward the phone.", "",
            "## Flat out (max-rate)", ""] + table_max_rate(folded)

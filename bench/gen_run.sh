@@ -9,6 +9,10 @@
 # Usage: bench/gen_run.sh SCENARIO [BUILD_DIR] [mg_gen options]   (as root)
 #   paced      N calls (default 1000, --calls) of G.711 both ways, 50 pps a
 #              stream, 20 s: zero loss and one-way latency at that load
+#   hold       1,000,000 calls (--calls) held at once, every one of them
+#              carrying media: 200 kpps in all shared by every stream
+#              (--total-pps), 30 s; prints the install rate and the memory
+#              each process took a call (RSS growth / calls)
 #   max-rate   100 calls flat out for 10 s (a bounded window in flight):
 #              the rate the path sustains with nothing lost. The phone's
 #              SRTP is made before the clock starts and opened after it
@@ -25,33 +29,64 @@ shift || true
 case "$scenario" in
   paced) args=(--calls 1000 --pps 50 --seconds 20) ;;
   max-rate) args=(--calls 100 --flat-out --seconds 10 --packets 40000) ;;
-  *) echo "gen_run.sh: no scenario '$scenario' (paced, max-rate)" >&2; exit 2 ;;
+  hold) args=(--calls 1000000 --total-pps 200000 --seconds 30 --window 64) ;;
+  *) echo "gen_run.sh: no scenario '$scenario' (paced, max-rate, hold)" >&2
+     exit 2 ;;
 esac
+# Sized for the calls asked (the last --calls wins, as in mg_gen): each
+# call takes 4 ports of one media address (63,000 ports each) and 4 flows.
+calls=$(printf '%s\n' "${args[@]}" "$@" | awk 'c {n = $0; c = 0}
+  $0 == "--calls" {c = 1} END {print n}')
+max_calls=$((calls + 1000 > 20000 ? calls + 1000 : 20000))
+max_flows=$((4 * calls + 4096 > 131072 ? 4 * calls + 4096 : 131072))
+media=()
+for ((a = 0; a < (calls + 14999) / 15000 && a < 64; a++)); do
+  media+=(--media-addr "192.0.2.$((10 + a))")
+done
+dp_mem=$((1024 + calls / 256))  # MB: a few hundred bytes a flow and context
 out=${MG_BENCH_OUT:-gen_$scenario.json}
 shm=/mgbench-gen
 ng_port=22311
 sock=/tmp/mgbench-gen.sock
 eal_mem=(--no-huge -m 1024)
-[ "${MG_HUGE:-0}" = 1 ] && eal_mem=(-m 1024)
+dp_eal_mem=(--no-huge -m "$dp_mem")
+if [ "${MG_HUGE:-0}" = 1 ]; then
+  eal_mem=(-m 1024)
+  dp_eal_mem=(-m "$dp_mem")
+  grep -q '^[^ ]* [^ ]* hugetlbfs ' /proc/mounts ||
+    { echo "gen_run.sh: MG_HUGE=1 but no hugetlbfs mounted" >&2; exit 2; }
+fi
 source bench/bench_procs.sh
 leftovers=("/dev/shm$shm.calls" "$sock" "$out.dp")
 trap 'exit 130' INT
 rm -f "/dev/shm$shm.calls" "$sock"
 
 taskset -c 0 "$build/control/mediagate-control" --shm "$shm" \
-  --ng "127.0.0.1:$ng_port" --media-addr 192.0.2.10 \
+  --ng "127.0.0.1:$ng_port" "${media[@]}" \
   --next-hop-mac 02:00:00:00:00:20 --port-min 2000 --port-max 65000 \
-  --max-calls 20000 --max-flows 131072 --ping-interval 1000 \
+  --max-calls "$max_calls" --max-flows "$max_flows" --ping-interval 1000 \
   --remove-on-exit >/dev/null &
 pids+=($!)
+ctl=$!
 sleep 0.3
-taskset -c 1 "$build/dataplane/mediagate-dataplane" "${eal_mem[@]}" --no-pci \
+taskset -c 1 "$build/dataplane/mediagate-dataplane" "${dp_eal_mem[@]}" --no-pci \
   --file-prefix mgbench-gen-dp -l 1 --log-level '*:warning' \
   --vdev "net_memif0,role=server,socket=$sock,mac=02:00:00:00:00:10,rsize=${MG_MEMIF_RSIZE:-14}" -- \
-  --shm "$shm" --media --stats-interval 0 --max-flows 131072 >"$out.dp" &
+  --shm "$shm" --media --stats-interval 0 --max-flows "$max_flows" >"$out.dp" &
 pids+=($!)
 dp=$!
 sleep 2
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+ctl0=$(rss "$ctl") dp0=$(rss "$dp")
+# The most each held while the calls were up (kB), sampled each second.
+( peak_c=0 peak_d=0
+  while kill -0 "$dp" 2>/dev/null; do
+    c=$(rss "$ctl") d=$(rss "$dp")
+    ((c > peak_c)) && peak_c=$c; ((d > peak_d)) && peak_d=$d
+    echo "$peak_c $peak_d" > "$out.rss"; sleep 1
+  done ) &
+sampler=$!
+leftovers+=("$out.rss")
 
 taskset -c 0 "$build/bench/mg_gen" "${eal_mem[@]}" --no-pci \
   --file-prefix mgbench-gen -l 0 --log-level '*:warning' \
@@ -59,8 +94,14 @@ taskset -c 0 "$build/bench/mg_gen" "${eal_mem[@]}" --no-pci \
   --ng "127.0.0.1:$ng_port" --dst-mac 02:00:00:00:00:10 "${args[@]}" \
   --json "$@" > "$out"
 python3 bench/gen_table.py "$out"
+read -r ctl1 dp1 < "$out.rss" || true
+echo "memory: control plane $(( (ctl1 - ctl0) / 1024 )) MB, dataplane" \
+  "$(( (dp1 - dp0) / 1024 )) MB more with $calls calls up:" \
+  "$(( (ctl1 - ctl0) * 1024 / calls )) + $(( (dp1 - dp0) * 1024 / calls ))" \
+  "bytes a call"
 # The dataplane's own count, to tell where a loss was.
 kill -TERM "$dp"; wait "$dp" 2>/dev/null || true
+kill "$sampler" 2>/dev/null || true
 grep -o '^mg-pipe lcore=1 rx_pkts=[0-9]* tx_pkts=[0-9]*\|drop_[a-z]*=[1-9][0-9]*' \
   "$out.dp" | tr '\n' ' ' | sed 's/^/dataplane: /'; echo
 rm -f "$out.dp"

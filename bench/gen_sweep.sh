@@ -10,6 +10,7 @@
 #
 # Usage: bench/gen_sweep.sh [OUT_DIR] [BUILD_DIR]   (as root)
 #   MG_SWEEP_REPEAT=3  MG_SWEEP_HUGE="0 1"  MG_SWEEP_QUICK=1 (fewer points)
+#   MG_SWEEP_VS=0 (no rtpengine runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out_dir=${1:-bench-report}
@@ -26,6 +27,10 @@ fi
 
 huge_pages() { # the 2 MB pages both processes need, or none
   echo "$1" > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+  # DPDK finds them through a hugetlbfs mount; a fresh VM may have none.
+  if [ "$1" != 0 ] && ! grep -q '^[^ ]* [^ ]* hugetlbfs ' /proc/mounts; then
+    mkdir -p /dev/hugepages && mount -t hugetlbfs nodev /dev/hugepages
+  fi
 }
 
 run() { # HUGE SCENARIO ARGS...: one run, its lines added to the jsonl
@@ -57,7 +62,7 @@ for huge in ${MG_SWEEP_HUGE:-0}; do
   done
   [ "$huge" = 1 ] && huge_pages "$before"
 done
-for ((k = 1; k <= repeat; k++)); do
+for ((k = 1; k <= ${MG_SWEEP_VS:-1} * repeat; k++)); do
   echo "== mediagate and rtpengine-daemon over veth, run $k of $repeat"
   tmp=$(mktemp)
   if MG_BENCH_OUT="$tmp" bench/gen_vs_rtpengine.sh "$build" > "$tmp.log" 2>&1

@@ -77,6 +77,7 @@ struct run {
 	struct mg_gen_log log;   /* what reached the phone, to open after */
 	struct mg_gen_hist lat[2];
 	uint32_t *per_s[2];      /* arrivals per second of the run, per dir */
+	double setup_s;          /* the calls' offers and answers through ng */
 	uint32_t nsec;
 };
 
@@ -526,7 +527,7 @@ report(const struct run *r, uint32_t up, double secs)
 			printf("{\"bench\":\"mg_gen\",\"engine\":\"%s\","
 			       "\"op\":\"%s\",\"suite\":\"AES_CM_128_HMAC_SHA1_80\","
 			       "\"calls\":%u,\"pps_per_stream\":%.3f,\"flat_out\":%s,"
-			       "\"hugepages\":%s,"
+			       "\"hugepages\":%s,\"setup_s\":%.2f,"
 			       "\"seconds\":%.3f,\"sent\":%llu,\"received\":%llu,"
 			       "\"lost\":%llu,\"reordered\":%llu,\"bad\":%llu,"
 			       "\"kpps\":%.3f,\"kpps_median_1s\":%.3f,"
@@ -536,7 +537,8 @@ report(const struct run *r, uint32_t up, double secs)
 			       "\"gen_tx_full\":%llu,\"per_second\":", r->cfg.engine,
 			       name[d], up,
 			       stream_pps(&r->cfg), r->cfg.flat ? "true" : "false",
-			       rte_eal_has_hugepages() ? "true" : "false", secs,
+			       rte_eal_has_hugepages() ? "true" : "false",
+			       r->setup_s, secs,
 			       (unsigned long long)t.sent,
 			       (unsigned long long)t.received,
 			       (unsigned long long)lost,
@@ -640,6 +642,7 @@ main(int argc, char **argv)
 {
 	static struct run r;
 	struct mg_gen_ng ng = { 0 };
+	uint64_t t0;
 	long up;
 	int n = rte_eal_init(argc, argv), rc = 1;
 
@@ -656,9 +659,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "mg_gen: cannot start (port, libsrtp2, ng)\n");
 		goto out;
 	}
+	t0 = rte_rdtsc();
 	up = mg_gen_ng_setup(&ng, r.c, r.cfg.calls, &stop);
-	fprintf(stderr, "mg_gen: %ld of %u calls up (%llu ng retries, %llu "
-		"refused)\n", up, r.cfg.calls, (unsigned long long)ng.retries,
+	r.setup_s = (double)(rte_rdtsc() - t0) / (double)r.hz;
+	fprintf(stderr, "mg_gen: %ld of %u calls up in %.1f s, %.0f a second "
+		"(%llu ng retries, %llu refused)\n", up, r.cfg.calls, r.setup_s,
+		(double)up / r.setup_s, (unsigned long long)ng.retries,
 		(unsigned long long)ng.errors);
 	if (up > 0 && !stop && prepare(&r) == 0) {
 		traffic(&r);
