@@ -137,6 +137,9 @@ struct mg_gen_log {
 	size_t n, cap, dropped;
 };
 
+/* libsrtp2 up, with NSS held loaded (see gen_srtp.c); 0 or -1. */
+int mg_gen_srtp_init(void);
+void mg_gen_srtp_fini(void);
 int mg_gen_srtp_ctx(srtp_t *s, const uint8_t *key, bool inbound);
 /* RTP header and payload of stream (call, dir)'s packet seq at rtp; its
  * length. */
@@ -145,7 +148,8 @@ int mg_gen_rtp(uint8_t *rtp, uint32_t call, int dir, uint32_t seq,
 /* Every READY call's phone packets 0 .. per_call - 1, protected with its
  * key by libsrtp2. 0, or -1 (memory, libsrtp2). */
 int mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
-		     uint32_t calls, uint32_t per_call);
+		     uint32_t calls, uint32_t per_call,
+		     const volatile bool *stop);
 int mg_gen_log_init(struct mg_gen_log *log, size_t cap);
 void mg_gen_log_add(struct mg_gen_log *log, uint32_t call,
 		    const uint8_t *srtp, uint32_t len, uint64_t tsc);

@@ -162,11 +162,13 @@ prepare(struct run *r)
 	r->nsec = r->cfg.seconds + 2;
 	r->per_s[0] = calloc(r->nsec, sizeof(uint32_t));
 	r->per_s[1] = calloc(r->nsec, sizeof(uint32_t));
+	fprintf(stderr, "mg_gen: the phone's SRTP, %u x %u packets, made with "
+		"libsrtp2\n", r->cfg.calls, k);
 	if (r->per_s[0] == NULL || r->per_s[1] == NULL ||
-	    mg_gen_pre_build(&r->pre, r->c, r->cfg.calls, k) != 0 ||
+	    mg_gen_pre_build(&r->pre, r->c, r->cfg.calls, k, &stop) != 0 ||
 	    mg_gen_log_init(&r->log, (size_t)r->cfg.calls * k) != 0)
-		return fprintf(stderr, "mg_gen: no memory for %u x %u packets "
-			       "(--packets)\n", r->cfg.calls, k), -1;
+		return fprintf(stderr, "mg_gen: %s\n", stop ? "stopped" :
+			       "no memory or libsrtp2 failed (--packets)"), -1;
 	return 0;
 }
 
@@ -653,7 +655,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	r.hz = rte_get_tsc_hz();
-	if (srtp_init() != srtp_err_status_ok || port_up(&r) != 0 ||
+	if (mg_gen_srtp_init() != 0 || port_up(&r) != 0 ||
 	    calls_make(&r) != 0 ||
 	    mg_gen_ng_open(&ng, r.cfg.ng, r.cfg.window) != 0) {
 		fprintf(stderr, "mg_gen: cannot start (port, libsrtp2, ng)\n");
@@ -678,6 +680,7 @@ main(int argc, char **argv)
 	}
 out:
 	calls_free(&r);
+	mg_gen_srtp_fini();
 	if (r.pool != NULL) {
 		rte_eth_dev_stop(r.port);
 		rte_eth_dev_close(r.port);
