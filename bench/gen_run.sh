@@ -13,6 +13,10 @@
 #              carrying media: 200 kpps in all shared by every stream
 #              (--total-pps), 30 s; prints the install rate and the memory
 #              each process took a call (RSS growth / calls)
+#   hostile    paced, with 20 hostile packets per 100 of the phone's
+#              (replays, broken tags, garbage, truncated headers) toward
+#              the dataplane's phone port: nothing valid lost, nothing
+#              hostile out, the dataplane's drop counters say why
 #   max-rate   100 calls flat out for 10 s (a bounded window in flight):
 #              the rate the path sustains with nothing lost. The phone's
 #              SRTP is made before the clock starts and opened after it
@@ -30,7 +34,8 @@ case "$scenario" in
   paced) args=(--calls 1000 --pps 50 --seconds 20) ;;
   max-rate) args=(--calls 100 --flat-out --seconds 10 --packets 40000) ;;
   hold) args=(--calls 1000000 --total-pps 200000 --seconds 30 --window 64) ;;
-  *) echo "gen_run.sh: no scenario '$scenario' (paced, max-rate, hold)" >&2
+  hostile) args=(--calls 1000 --pps 50 --seconds 20 --hostile 20) ;;
+  *) echo "gen_run.sh: no scenario '$scenario' (paced, max-rate, hold, hostile)" >&2
      exit 2 ;;
 esac
 # Sized for the calls asked (the last --calls wins, as in mg_gen): each
@@ -102,7 +107,7 @@ echo "memory: control plane $(( (ctl1 - ctl0) / 1024 )) MB, dataplane" \
 # The dataplane's own count, to tell where a loss was.
 kill -TERM "$dp"; wait "$dp" 2>/dev/null || true
 kill "$sampler" 2>/dev/null || true
-grep -o '^mg-pipe lcore=1 rx_pkts=[0-9]* tx_pkts=[0-9]*\|drop_[a-z]*=[1-9][0-9]*' \
+grep -o '^mg-pipe lcore=1 rx_pkts=[0-9]* tx_pkts=[0-9]*\|drop_[a-z]*=[1-9][0-9]*\|other_udp=[1-9][0-9]*\|malformed=[1-9][0-9]*' \
   "$out.dp" | tr '\n' ' ' | sed 's/^/dataplane: /'; echo
 rm -f "$out.dp"
 echo "gen_run.sh: JSON in $out"

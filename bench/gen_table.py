@@ -19,6 +19,11 @@ def main():
                    for i, (_, title, f) in enumerate(COLS)))
     for r in rows:
         print(" ".join(f.format(r[k]) for k, _, f in COLS))
+    for r in rows[:1]:
+        if r.get("hostile_pct"):
+            print(f"hostile: {r['hostile_pct']} per 100 of the phone's packets: " +
+                  ", ".join(f"{k} {v}" for k, v in r["hostile"].items()) +
+                  f"; duplicates out: {sum(x.get('extra', 0) for x in rows)}")
     if rows and "gen_pause_max_us" in rows[0]:
         print(f"generator: longest turn of its loop {rows[0]['gen_pause_max_us']:.1f} us, "
               f"port full {rows[0]['gen_tx_full']} times")

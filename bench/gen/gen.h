@@ -137,6 +137,15 @@ struct mg_gen_log {
 	size_t n, cap, dropped;
 };
 
+/* The hostile mix (gen_hostile.c): kinds in turn. */
+enum { MG_GEN_H_REPLAY, MG_GEN_H_AUTH, MG_GEN_H_GARBAGE, MG_GEN_H_TRUNC,
+       MG_GEN_H_KINDS };
+extern const char *const mg_gen_hostile_name[MG_GEN_H_KINDS];
+/* A hostile packet of `kind` at out (MG_GEN_SRTP_LEN bytes of room), made
+ * from the phone's previous and next SRTP packets; its length. */
+size_t mg_gen_hostile(uint8_t *out, int kind, const uint8_t *prev,
+		      const uint8_t *next, uint32_t salt);
+
 /* libsrtp2 up, with NSS held loaded (see gen_srtp.c); 0 or -1. */
 int mg_gen_srtp_init(void);
 void mg_gen_srtp_fini(void);

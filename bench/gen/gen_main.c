@@ -58,6 +58,7 @@ struct cfg {
 	struct rte_ether_addr dst_mac;
 	uint32_t calls, pps, seconds, window, drain_ms, packets;
 	uint32_t total_pps;      /* instead of pps: spread over every stream */
+	uint32_t hostile_pct;    /* hostile packets per 100 of the phone's */
 	bool flat, json, keep, have_mac;
 };
 
@@ -78,6 +79,8 @@ struct run {
 	struct mg_gen_hist lat[2];
 	uint32_t *per_s[2];      /* arrivals per second of the run, per dir */
 	double setup_s;          /* the calls' offers and answers through ng */
+	uint32_t hostile_tick, hostile_next;
+	uint64_t hostile[MG_GEN_H_KINDS]; /* sent, by kind */
 	uint32_t nsec;
 };
 
@@ -270,6 +273,42 @@ make_packet(struct run *r, uint32_t i, int dir)
 	return m;
 }
 
+/* After the phone of call i sent one: a hostile packet toward the same
+ * port, one of each kind in turn (gen_hostile.c). NULL: none now. */
+static struct rte_mbuf *
+make_hostile(struct run *r, uint32_t i)
+{
+	const size_t l2l4 = sizeof(struct rte_ether_hdr) +
+			    sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+	const struct mg_gen_call *c = &r->c[i];
+	uint32_t seq = c->s[MG_GEN_UP].sent; /* the next one; seq - 1 went */
+	int kind = (int)(r->hostile_next % MG_GEN_H_KINDS);
+	struct rte_mbuf *m;
+	uint8_t *out;
+	size_t len;
+
+	r->hostile_tick += r->cfg.hostile_pct;
+	if (r->hostile_tick < 100 || seq == 0)
+		return NULL;
+	if (seq >= r->pre.per_call && kind != MG_GEN_H_REPLAY)
+		return NULL; /* nothing left to break: the stream is done */
+	if ((m = rte_pktmbuf_alloc(r->pool)) == NULL)
+		return NULL;
+	r->hostile_tick -= 100;
+	r->hostile_next++;
+	out = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2l4 +
+					    MG_GEN_SRTP_LEN)) + l2l4;
+	len = mg_gen_hostile(out, kind, mg_gen_pre_up(&r->pre, i, seq - 1),
+			     seq < r->pre.per_call ?
+			     mg_gen_pre_up(&r->pre, i, seq) : out,
+			     (uint32_t)r->hostile_next);
+	rte_pktmbuf_trim(m, (uint16_t)(MG_GEN_SRTP_LEN - len));
+	headers(m, r, c->phone_ip, c->phone_port, c->sbc_ip, c->sbc_phone_port,
+		(uint16_t)len);
+	r->hostile[kind]++;
+	return m;
+}
+
 /* Packets due by now (at the pace, or a burst flat out), round robin over
  * the streams of the calls that are up, after whatever the port did not
  * take last time. */
@@ -295,6 +334,10 @@ send_due(struct run *r, uint64_t now)
 			m = make_packet(r, i, dir);
 		idle = m == NULL ? idle + 1 : 0;
 		if (m != NULL)
+			r->pending[r->npending++] = m;
+		if (m != NULL && dir == MG_GEN_UP && r->cfg.hostile_pct &&
+		    r->npending < BURST &&
+		    (m = make_hostile(r, i)) != NULL)
 			r->pending[r->npending++] = m;
 	}
 	if (r->npending == 0)
@@ -491,6 +534,20 @@ median_kpps(const struct run *r, int dir, double secs, double mean)
 	return med / 1e3;
 }
 
+/* The hostile packets sent, by kind: JSON members, or a line. */
+static void
+print_hostile(const struct run *r, bool json)
+{
+	printf(json ? ",\"hostile_pct\":%u,\"hostile\":{" :
+		      "hostile: %u per 100 of the phone's packets:",
+	       r->cfg.hostile_pct);
+	for (int k = 0; k < MG_GEN_H_KINDS; k++)
+		printf(json ? "%s\"%s\":%llu" : "%s %s %llu",
+		       k && json ? "," : "", mg_gen_hostile_name[k],
+		       (unsigned long long)r->hostile[k]);
+	printf(json ? "}" : "\n");
+}
+
 /* Arrivals second by second, as a JSON array, for the plots. */
 static void
 print_series(const struct run *r, int dir, double secs)
@@ -536,7 +593,8 @@ report(const struct run *r, uint32_t up, double secs)
 			       "\"lat_p50_us\":%.1f,"
 			       "\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,"
 			       "\"lat_max_us\":%.1f,\"gen_pause_max_us\":%.1f,"
-			       "\"gen_tx_full\":%llu,\"per_second\":", r->cfg.engine,
+			       "\"gen_tx_full\":%llu,\"extra\":%llu,"
+			       "\"per_second\":", r->cfg.engine,
 			       name[d], up,
 			       stream_pps(&r->cfg), r->cfg.flat ? "true" : "false",
 			       rte_eal_has_hugepages() ? "true" : "false",
@@ -548,8 +606,13 @@ report(const struct run *r, uint32_t up, double secs)
 			       (unsigned long long)t.bad, kpps, med, p50, p99,
 			       p999, (double)h->max / 1000.0,
 			       (double)r->pause_max * 1e6 / (double)r->hz,
-			       (unsigned long long)r->tx_full);
+			       (unsigned long long)r->tx_full,
+			       /* more back than sent: a duplicate got out */
+			       (unsigned long long)(t.received > t.sent ?
+						    t.received - t.sent : 0));
 			print_series(r, d, secs);
+			if (r->cfg.hostile_pct)
+				print_hostile(r, true);
 			printf("}\n");
 		} else
 			printf("%-12s %6u %10llu %10llu %8llu %8llu %6llu %9.1f "
@@ -561,6 +624,8 @@ report(const struct run *r, uint32_t up, double secs)
 			       (unsigned long long)t.bad, kpps, med, p50, p99,
 			       p999);
 	}
+	if (!r->cfg.json && r->cfg.hostile_pct)
+		print_hostile(r, false);
 	if (!r->cfg.json)
 		printf("generator: longest turn of its loop %.1f us, port full "
 		       "%llu times\n", (double)r->pause_max * 1e6 / (double)r->hz,
@@ -598,6 +663,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 		{ "packets", required_argument, NULL, 'P' },
 		{ "engine", required_argument, NULL, 'e' },
 		{ "total-pps", required_argument, NULL, 't' },
+		{ "hostile", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, bad = 0;
@@ -619,6 +685,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 		case 'd': bad |= num(optarg, 0, 60000, &c->drain_ms); break;
 		case 'j': c->json = true; break;
 		case 'e': c->engine = optarg; break;
+		case 'H': bad |= num(optarg, 0, 100, &c->hostile_pct); break;
 		case 'k': c->keep = true; break;
 		case 'P': bad |= num(optarg, 1, 100000000, &c->packets); break;
 		default: bad = 1;
@@ -633,7 +700,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 			"--dst-mac MAC [--calls N] [--pps N | --total-pps N | "
 			"--flat-out] "
 			"[--seconds S] [--window N] [--drain-ms N] [--json] "
-			"[--keep] [--packets N] [--engine NAME]\n");
+			"[--keep] [--packets N] [--engine NAME] [--hostile PCT]\n");
 		return -1;
 	}
 	return 0;
