@@ -61,9 +61,11 @@ class Proc:
                         return line
                 left = deadline - time.monotonic()
                 if left <= 0 or (self.p.poll() is not None and not self.t.is_alive()):
+                    # Pings every few ms would push out what tells why.
+                    told = [ln for ln in self.lines if ": ping seq=" not in ln]
                     raise AssertionError(
-                        f"no line /{pattern}/ from {self.argv[0]}; got:\n" +
-                        "\n".join(self.lines[-30:]))
+                        f"no line /{pattern}/ from {self.argv[0]}; got "
+                        f"(pings left out):\n" + "\n".join(told[-40:]))
                 self.cv.wait(min(left, 0.1))
 
     def wait(self, timeout=30):
