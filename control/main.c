@@ -151,6 +151,8 @@ ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
 		mg_benc_kv_int(e, "ring requests", (int64_t)r->nc.ist.requests);
 		mg_benc_kv_int(e, "ring refused", (int64_t)r->nc.ist.refused);
 		mg_benc_kv_int(e, "esp-retired", (int64_t)r->nc.esp_retired);
+		/* Drains still queued (some replaced since, popped unread). */
+		mg_benc_kv_int(e, "esp-draining", (int64_t)r->calls.nb_drains);
 		mg_benc_cstr(e, "events");
 		mg_benc_open(e, 'd');
 		mg_benc_kv_int(e, "auth-burst", (int64_t)r->events[MG_EV_AUTH_BURST]);
