@@ -17,6 +17,7 @@ out=${MG_BENCH_OUT:-replay_bench.json}
 shm=/mgbench-replay
 ng=22331
 log=$(mktemp /tmp/mg-replay.XXXXXX)
+dplog=$(mktemp /tmp/mg-replay-dp.XXXXXX)
 ctl=
 dp=
 cleanup() {
@@ -24,7 +25,7 @@ cleanup() {
   # segment as it exits.
   [ -n "$dp" ] && { kill -TERM "$dp" 2>/dev/null; wait "$dp" 2>/dev/null; } || true
   [ -n "$ctl" ] && { kill -TERM "$ctl" 2>/dev/null; wait "$ctl" 2>/dev/null; } || true
-  rm -f "$log" "/dev/shm$shm.calls"
+  rm -f "$log" "$dplog" "/dev/shm$shm.calls"
 }
 trap cleanup EXIT
 rm -f "/dev/shm$shm.calls"
@@ -40,7 +41,7 @@ start_dp() {
   taskset -c 1 "$build/dataplane/mediagate-dataplane" --no-huge -m 2048 --no-pci \
     --file-prefix mgbench-replay -l 1 --log-level '*:warning' \
     --vdev net_null0,no-rx=1 -- --shm "$shm" --media --stats-interval 0 \
-    --max-flows 524288 >/dev/null 2>&1 &
+    --max-flows 524288 >>"$dplog" 2>&1 &
   dp=$!
 }
 sleep 0.5
@@ -59,7 +60,14 @@ for t in $(seq "$trials"); do
     [ "$(grep -c "replayed [1-9]" "$log" || true)" -gt "$before" ] && break
     sleep 0.5
   done
-  line=$(grep "replayed [1-9]" "$log" | tail -1)
+  line=$(grep "replayed [1-9]" "$log" | tail -1 || true)
+  if [ -z "$line" ]; then
+    echo "replay_bench: trial $t: no replay within 60 s; control plane:" >&2
+    tail -20 "$log" >&2
+    echo "replay_bench: dataplane:" >&2
+    tail -20 "$dplog" >&2
+    exit 1
+  fi
   n=$(sed -E 's/.*replayed ([0-9]+) calls.*/\1/' <<<"$line")
   m=$(sed -E 's/.* in ([0-9.]+) ms.*/\1/' <<<"$line")
   [ "$n" = "$calls" ] || { echo "replay_bench: trial $t replayed $n of $calls" >&2; exit 1; }

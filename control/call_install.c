@@ -667,14 +667,13 @@ mg_calls_install_all(struct mg_calls *c, const struct mg_install_env *env,
 		     struct mg_install_stats *st, uint32_t *failed, char *err,
 		     size_t errlen)
 {
-	uint32_t n = 0;
+	struct mg_call *call;
+	uint32_t n = 0, i = 0;
 	int rc = 0;
 
 	*failed = 0;
 	plan.n = 0;
-	for (uint32_t i = 0; i < c->hdr->slots && rc == 0; i++) {
-		struct mg_call *call = &c->slot[i];
-
+	while (rc == 0 && (call = mg_calls_next(c, &i)) != NULL) {
 		if (call->state != MG_CALL_ANSWERED)
 			continue;
 		if (plan.n + CALL_PLAN_MAX > PLAN_MAX) {

@@ -590,7 +590,8 @@ esp_held_by(const struct mg_call *call, struct esp_held *h)
 			const struct mg_side_esp *e = &call->media[m].side[s].esp;
 
 			if (e->owner == m && (e->theirs.suite || e->offered))
-				mg_side_esp_each(e, esp_hold, h);
+				mg_side_esp_each(e, MG_CALL_ESP_OFFERS_OF(call, m, s),
+						 esp_hold, h);
 		}
 }
 
@@ -791,10 +792,11 @@ spi_taken(const struct mg_call *t, int from, int idx, uint32_t spi)
  * a new pair (docs/esp-in-sdp.md, "Rekey").
  */
 static int
-offer_esp_toward(struct mg_calls *c, struct mg_side *y, int idx,
+offer_esp_toward(struct mg_calls *c, struct mg_call *t, int idx, int s,
 		 const struct mg_call_opts *o)
 {
-	struct mg_side_esp *e = &y->esp;
+	struct mg_side_esp *e = &t->media[idx].side[s].esp;
+	struct mg_ipsec_attr *offers = MG_CALL_ESP_OFFERS_OF(t, idx, s);
 	uint32_t block;
 	uint8_t n = 0;
 
@@ -807,9 +809,10 @@ offer_esp_toward(struct mg_calls *c, struct mg_side *y, int idx,
 	/* A rekey keeps the agreed pair (and ours) until the answer. */
 	if (e->theirs.suite == 0)
 		e->ours.spi = block << 8;
+	t->esp_offered = 1;
 	for (size_t i = 0; i < mg_ipsec_sdp_nsuites &&
 	     n < MG_CALL_ESP_OFFERS; i++) {
-		struct mg_ipsec_attr *a = &e->offers[n];
+		struct mg_ipsec_attr *a = &offers[n];
 
 		if (mg_esp_suite(mg_ipsec_sdp_suites[i])->integrity_only &&
 		    !(o->weak_ok & MG_WEAK_NULL))
@@ -820,7 +823,7 @@ offer_esp_toward(struct mg_calls *c, struct mg_side *y, int idx,
 			.esn = o->esp_esn, .kdr = o->esp_kdr,
 		};
 		if (mg_ipsec_keygen(a) != 0) {
-			explicit_bzero(e->offers, sizeof(e->offers));
+			explicit_bzero(offers, sizeof(MG_CALL_ESP_OFFERS_OF(t, idx, s)));
 			mg_idpool_put(&c->spi_blocks, block);
 			if (e->theirs.suite == 0)
 				e->ours.spi = 0;
@@ -836,14 +839,15 @@ offer_esp_toward(struct mg_calls *c, struct mg_side *y, int idx,
 /* The line of ours an answer's line takes: offered under its tag with
  * its suite (or, once agreed, the one agreed). */
 static const struct mg_ipsec_attr *
-offered_line(const struct mg_side_esp *e, const struct mg_ipsec_attr *a)
+offered_line(const struct mg_side_esp *e, const struct mg_ipsec_attr *offers,
+	     const struct mg_ipsec_attr *a)
 {
 	if (!e->offered)
 		return a->tag == e->ours.tag && a->suite == e->ours.suite ?
 		       &e->ours : NULL;
 	for (uint8_t i = 0; i < e->offered; i++)
-		if (e->offers[i].tag == a->tag && e->offers[i].suite == a->suite)
-			return &e->offers[i];
+		if (offers[i].tag == a->tag && offers[i].suite == a->suite)
+			return &offers[i];
 	return NULL;
 }
 
@@ -851,12 +855,13 @@ offered_line(const struct mg_side_esp *e, const struct mg_ipsec_attr *a)
  * and SPI; the parameters stay ours (the answerer does not choose them).
  * A party that answers without it refused the ESP it was asked for. */
 static int
-answer_esp(const struct mg_sdp *sdp, int idx, struct mg_side *y, char *err,
-	   size_t errlen)
+answer_esp(const struct mg_sdp *sdp, int idx, struct mg_call *t, int s,
+	   char *err, size_t errlen)
 {
+	struct mg_ipsec_attr *offers = MG_CALL_ESP_OFFERS_OF(t, idx, s);
 	const struct mg_sdp_sec *sec = sdp->media[idx].sec.nipsec ?
 				       &sdp->media[idx].sec : &sdp->sec;
-	struct mg_side_esp *e = &y->esp;
+	struct mg_side_esp *e = &t->media[idx].side[s].esp;
 	struct mg_ipsec_attr a;
 	char why[160] = "no a=ipsec line";
 	int rc = -EINVAL;
@@ -869,7 +874,7 @@ answer_esp(const struct mg_sdp *sdp, int idx, struct mg_side *y, char *err,
 		if (mg_ipsec_attr_parse(l.p + 8, l.len - 8u, &a, why,
 					sizeof(why)) != 0)
 			continue;
-		const struct mg_ipsec_attr *k = offered_line(e, &a);
+		const struct mg_ipsec_attr *k = offered_line(e, offers, &a);
 
 		if (k == NULL) {
 			snprintf(why, sizeof(why), "a=ipsec tag %u is not one "
@@ -894,7 +899,7 @@ answer_esp(const struct mg_sdp *sdp, int idx, struct mg_side *y, char *err,
 			e->theirs = a;
 			e->owner = (uint8_t)idx;
 			e->offered = 0;
-			explicit_bzero(e->offers, sizeof(e->offers));
+			explicit_bzero(offers, sizeof(MG_CALL_ESP_OFFERS_OF(t, idx, s)));
 			rc = 0;
 		}
 		explicit_bzero(&a, sizeof(a));
@@ -981,6 +986,10 @@ offer_esp(struct mg_calls *c, struct mg_call *t, int from, int idx,
 	e->session = sec == &sdp->sec;
 	if (e->session && *session_owner >= 0) {
 		*e = t->media[*session_owner].side[from].esp;
+		if (t->esp_offered)
+			memcpy(MG_CALL_ESP_OFFERS_OF(t, idx, from),
+			       MG_CALL_ESP_OFFERS_OF(t, *session_owner, from),
+			       sizeof(t->esp_offers[0][0]));
 		explicit_bzero(&a, sizeof(a));
 		return 0;
 	}
@@ -1009,9 +1018,10 @@ ipsec_line(const struct mg_ipsec_attr *a, char *out, size_t cap)
 /* Our a=ipsec toward a party with ESP, in an offer or an answer to it:
  * at media level in its m= line, or once at session level. */
 static int
-esp_toward(const struct mg_side *p, int idx, struct mg_sdp_out *so)
+esp_toward(const struct mg_call *t, int idx, int s, struct mg_sdp_out *so)
 {
-	const struct mg_side_esp *e = &p->esp;
+	const struct mg_side_esp *e = &t->media[idx].side[s].esp;
+	const struct mg_ipsec_attr *offers = MG_CALL_ESP_OFFERS_OF(t, idx, s);
 	char *buf = ipsec_text_buf[e->session ? MG_CALL_MEDIA_MAX : idx];
 
 	if ((e->theirs.suite == 0 && !e->offered) ||
@@ -1021,7 +1031,7 @@ esp_toward(const struct mg_side *p, int idx, struct mg_sdp_out *so)
 		size_t len = 0;
 
 		for (uint8_t i = 0; i < e->offered; i++) {
-			int w = ipsec_line(&e->offers[i], buf + len,
+			int w = ipsec_line(&offers[i], buf + len,
 					   sizeof(ipsec_text_buf[0]) - len - 1);
 
 			if (w < 0)
@@ -1125,21 +1135,35 @@ negotiate_offer(struct mg_calls *c, struct mg_call *t, int from,
 					i, sdp, &sdp->media[i], o, &so.media[i],
 					crypto_text_buf[i], err, errlen);
 		if (n == 0 && !t->media[i].rejected)
-			n = offer_esp_toward(c, &t->media[i].side[!from], i,
+			n = offer_esp_toward(c, t, i, !from,
 					     o);
 		if (n == 0 && !t->media[i].rejected)
-			n = esp_toward(&t->media[i].side[!from], i, &so);
+			n = esp_toward(t, i, !from, &so);
 	}
 	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
 }
 
-/* A call's record up to its last m= line: what an attempt copies (the
- * rest of the record is zero, in the table and in the scratch copy). */
-static size_t
-call_bytes(uint32_t nb_media)
+/* An attempt works on a copy of what the call wrote (its front and,
+ * if it offered ESP, those lines); the rest is zero in both. */
+static void
+attempt_copy(struct mg_call *to, struct mg_call *from)
 {
-	return offsetof(struct mg_call, media) +
-	       nb_media * sizeof(struct mg_media_pair);
+	memcpy(to, from, mg_call_front_bytes(from->nb_media));
+	if (from->esp_offered) {
+		size_t bytes;
+		void *src = mg_call_esp_offers_tail(from, from->nb_media,
+						    &bytes);
+
+		memcpy(mg_call_esp_offers_tail(to, from->nb_media, &bytes),
+		       src, bytes);
+	}
+}
+
+static void
+attempt_wipe(struct mg_call *t)
+{
+	explicit_bzero(t, mg_call_front_bytes(MG_CALL_MEDIA_MAX));
+	explicit_bzero(t->esp_offers, sizeof(t->esp_offers));
 }
 
 long
@@ -1147,20 +1171,20 @@ mg_call_offer(struct mg_calls *c, struct mg_call *call, int from,
 	      const struct mg_sdp *sdp, const struct mg_call_opts *o,
 	      char *out, size_t cap, char *err, size_t errlen)
 {
-	static struct mg_call t; /* 10 kB: the attempt, kept off the stack */
+	static struct mg_call t; /* 16 kB: the attempt, kept off the stack */
 	long n;
 
-	memcpy(&t, call, call_bytes(call->nb_media));
+	attempt_copy(&t, call);
 	n = negotiate_offer(c, &t, from, sdp, o, out, cap, err, errlen);
 	if (n < 0) {
 		undo_ports(c, call, &t);
 		esp_give_back(c, &t, call);
 	} else {
-		t.offerer = (uint32_t)from;
+		t.offerer = (uint8_t)from;
 		esp_give_back(c, call, &t);
-		memcpy(call, &t, call_bytes(t.nb_media));
+		attempt_copy(call, &t);
 	}
-	explicit_bzero(&t, call_bytes(MG_CALL_MEDIA_MAX));
+	attempt_wipe(&t);
 	return n;
 }
 
@@ -1235,14 +1259,13 @@ negotiate_answer(struct mg_call *t, int from, const struct mg_sdp *sdp,
 	memset(&so, 0, sizeof(so));
 	for (int i = 0; i < sdp->nmedia && n == 0; i++) {
 		if (!t->media[i].rejected && sdp->media[i].port != 0)
-			n = answer_esp(sdp, i, &t->media[i].side[from], err,
-				       errlen);
+			n = answer_esp(sdp, i, t, from, err, errlen);
 		if (n == 0)
 			n = answer_media(&t->media[i], from, i, sdp,
 					 &sdp->media[i], o, &so.media[i],
 					 crypto_text_buf[i], err, errlen);
 		if (n == 0 && !t->media[i].rejected)
-			n = esp_toward(&t->media[i].side[!from], i, &so);
+			n = esp_toward(t, i, !from, &so);
 	}
 	return finish_sdp(n, sdp, o, &so, out, cap, err, errlen);
 }
@@ -1258,13 +1281,13 @@ mg_call_answer(struct mg_calls *c, struct mg_call *call, int from,
 	if (call->state == MG_CALL_FREE || from == (int)call->offerer)
 		return snprintf(err, errlen, "no offer from the other party "
 				"to answer"), -ENOENT;
-	memcpy(&t, call, call_bytes(call->nb_media));
+	attempt_copy(&t, call);
 	n = negotiate_answer(&t, from, sdp, o, out, cap, err, errlen);
 	if (n >= 0) {
 		t.state = MG_CALL_ANSWERED;
 		esp_give_back(c, call, &t);
-		memcpy(call, &t, call_bytes(t.nb_media));
+		attempt_copy(call, &t);
 	}
-	explicit_bzero(&t, call_bytes(t.nb_media));
+	attempt_wipe(&t);
 	return n;
 }

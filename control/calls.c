@@ -11,9 +11,10 @@
 #include "calls.h"
 
 #define CALLS_MAGIC 0x534c4c4143474d47ull /* "GMGCALLS" little-endian */
-#define CALLS_VERSION 7u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
+#define CALLS_VERSION 8u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
 			     * precondition tables; 5: ESP per party;
-			     * 6: several ESP lines offered; 7: ESP rekey */
+			     * 6: several ESP lines offered; 7: ESP rekey;
+			     * 8: page-sized records, ESP offers at the end */
 /* SPI blocks of 256: 1 .. this (SPIs 0x100 .. 0xffffff00). */
 #define SPI_BLOCKS 0xffffffu
 #define HDR_BYTES 4096u
@@ -34,9 +35,10 @@ chain_of(struct mg_calls *c, const char *id, size_t len)
 	return &c->heads[hash_id(id, len) & (c->nb_heads - 1)];
 }
 
+/* Maps the state file; its descriptor stays open in *fdp for rebuild. */
 static int
-map_file(struct mg_calls *c, const struct mg_calls_config *cfg, char *err,
-	 size_t errlen)
+map_file(struct mg_calls *c, const struct mg_calls_config *cfg, int *fdp,
+	 char *err, size_t errlen)
 {
 	size_t len = HDR_BYTES + (size_t)cfg->max_calls * sizeof(struct mg_call);
 	struct stat st;
@@ -64,12 +66,13 @@ map_file(struct mg_calls *c, const struct mg_calls_config *cfg, char *err,
 		return -errno;
 	}
 	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
 	if (m == MAP_FAILED) {
 		snprintf(err, errlen, "state file %s: mmap: %s", cfg->path,
 			 strerror(errno));
+		close(fd);
 		return -errno;
 	}
+	*fdp = fd;
 	madvise(m, len, MADV_DONTDUMP); /* keys */
 	c->hdr = m;
 	c->slot = (struct mg_call *)((char *)m + HDR_BYTES);
@@ -120,10 +123,11 @@ make_pools(struct mg_calls *c, const struct mg_calls_config *cfg)
 
 void
 mg_side_esp_each(const struct mg_side_esp *e,
+		 const struct mg_ipsec_attr *offers,
 		 void (*fn)(void *arg, int pool, uint32_t v), void *arg)
 {
 	uint32_t ours = e->ours.spi >> 8;
-	uint32_t offer = e->offered ? e->offers[0].spi >> 8 : 0;
+	uint32_t offer = e->offered ? offers[0].spi >> 8 : 0;
 	uint32_t blocks[] = { ours, e->in_block != ours ? e->in_block : 0,
 			      offer != ours ? offer : 0,
 			      e->drain_block, e->retire_block[0],
@@ -180,7 +184,8 @@ reclaim(struct mg_calls *c, struct mg_call *call)
 			if (e->owner == m) {
 				struct esp_mark k = { c, true };
 
-				mg_side_esp_each(e, esp_mark, &k);
+				mg_side_esp_each(e, MG_CALL_ESP_OFFERS_OF(call, m, s),
+						 esp_mark, &k);
 				ok &= k.ok;
 			}
 			for (int k = 0; k < 2; k++) {
@@ -203,10 +208,52 @@ static void
 link_call(struct mg_calls *c, struct mg_call *call)
 {
 	uint32_t *head = chain_of(c, call->call_id, strlen(call->call_id));
+	uint32_t i = (uint32_t)(call - c->slot);
 
 	call->hash_next = *head;
-	*head = (uint32_t)(call - c->slot) + 1;
+	*head = i + 1;
+	c->live[i / 64] |= 1ull << (i % 64);
 	c->nb_calls++;
+}
+
+/* What a call wrote, zeroed (it holds keys): its front and, if it
+ * offered ESP, its offered lines. The rest was never written. */
+static void
+wipe_call(struct mg_call *call)
+{
+	uint32_t n = call->nb_media <= MG_CALL_MEDIA_MAX ? call->nb_media :
+		     MG_CALL_MEDIA_MAX;
+
+	if (call->esp_offered) {
+		size_t bytes;
+		void *p = mg_call_esp_offers_tail(call, n, &bytes);
+
+		explicit_bzero(p, bytes);
+	}
+	/* Media before the header: cut short, it leaves no keys under a
+	 * free state. */
+	explicit_bzero(call->media, n * sizeof(call->media[0]));
+	explicit_bzero(call, offsetof(struct mg_call, media));
+}
+
+struct mg_call *
+mg_calls_next(struct mg_calls *c, uint32_t *i)
+{
+	uint32_t n = c->hdr != NULL ? c->hdr->slots : 0;
+
+	while (*i < n) {
+		uint64_t w = c->live[*i / 64] >> (*i % 64);
+
+		if (w == 0) {
+			*i = (*i | 63u) + 1;
+			continue;
+		}
+		*i += (uint32_t)__builtin_ctzll(w);
+		if (*i >= n)
+			break;
+		return &c->slot[(*i)++];
+	}
+	return NULL;
 }
 
 /* The recovered call's draining SAs, queued again. */
@@ -234,12 +281,45 @@ drain_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * The slots whose first page holds data in the state file: the only ones
+ * that can hold a call. The rest are holes, free without being read (a
+ * read would allocate them). A file system that cannot tell says all.
+ */
+static uint64_t *
+slots_with_data(const struct mg_calls *c, int fd)
+{
+	uint32_t n = c->hdr->slots;
+	uint64_t *has = calloc((n + 63u) / 64u, sizeof(*has));
+	off_t end = (off_t)c->map_len, off = HDR_BYTES;
+	const off_t size = sizeof(struct mg_call);
+
+	while (has != NULL && off < end) {
+		off_t d = lseek(fd, off, SEEK_DATA);
+		off_t h = d < 0 ? end : lseek(fd, d, SEEK_HOLE);
+
+		if (d < 0 && errno == ENXIO)
+			break;
+		if (d < 0 || h < 0)
+			d = HDR_BYTES, h = end;
+		for (off_t i = (d - HDR_BYTES + size - 1) / size;
+		     i < (h - HDR_BYTES + size - 1) / size && i < n; i++)
+			has[i / 64] |= 1ull << (i % 64);
+		off = h;
+	}
+	return has;
+}
+
 static void
-rebuild(struct mg_calls *c)
+rebuild(struct mg_calls *c, const uint64_t *has)
 {
 	for (uint32_t i = c->hdr->slots; i-- > 0;) {
 		struct mg_call *call = &c->slot[i];
 
+		if (!(has[i / 64] >> (i % 64) & 1)) {
+			c->free_stack[c->nb_free++] = i;
+			continue;
+		}
 		call->call_id[MG_CALL_ID_MAX] = '\0';
 		if (mg_call_live(call) && reclaim(c, call)) {
 			link_call(c, call);
@@ -252,7 +332,7 @@ rebuild(struct mg_calls *c)
 				"call %s: its ports or ids clash\n",
 				call->call_id);
 		if (call->state != MG_CALL_FREE)
-			explicit_bzero(call, sizeof(*call));
+			wipe_call(call);
 		c->free_stack[c->nb_free++] = i;
 	}
 	if (c->nb_drains > 1)
@@ -263,14 +343,15 @@ int
 mg_calls_open(struct mg_calls *c, const struct mg_calls_config *cfg,
 	      char *err, size_t errlen)
 {
-	int rc;
+	uint64_t *has = NULL;
+	int rc, fd = -1;
 
 	memset(c, 0, sizeof(*c));
 	if (cfg->max_calls == 0 || cfg->port_max <= cfg->port_min + 1u ||
 	    cfg->nb_addrs == 0 || cfg->nb_addrs > MG_CALL_ADDRS_MAX)
 		return snprintf(err, errlen, "no calls, ports or addresses"),
 		       -EINVAL;
-	rc = map_file(c, cfg, err, errlen);
+	rc = map_file(c, cfg, &fd, err, errlen);
 	if (rc == 0)
 		rc = check_hdr(c, cfg, err, errlen);
 	for (c->nb_heads = 64; rc == 0 && c->nb_heads < cfg->max_calls * 2;)
@@ -278,14 +359,20 @@ mg_calls_open(struct mg_calls *c, const struct mg_calls_config *cfg,
 	if (rc == 0) {
 		c->heads = calloc(c->nb_heads, sizeof(*c->heads));
 		c->free_stack = calloc(cfg->max_calls, sizeof(*c->free_stack));
+		c->live = calloc((cfg->max_calls + 63u) / 64u,
+				 sizeof(*c->live));
+		has = slots_with_data(c, fd);
 		if (c->heads == NULL || c->free_stack == NULL ||
-		    make_pools(c, cfg) != 0)
+		    c->live == NULL || has == NULL || make_pools(c, cfg) != 0)
 			rc = (snprintf(err, errlen, "out of memory"), -ENOMEM);
 	}
+	if (fd >= 0)
+		close(fd);
 	if (rc == 0)
-		rebuild(c);
+		rebuild(c, has);
 	else
 		mg_calls_close(c);
+	free(has);
 	return rc;
 }
 
@@ -296,6 +383,7 @@ mg_calls_close(struct mg_calls *c)
 		munmap(c->hdr, c->map_len);
 	free(c->heads);
 	free(c->free_stack);
+	free(c->live);
 	free(c->drains);
 	for (uint32_t a = 0; a < MG_CALL_ADDRS_MAX; a++)
 		mg_idpool_free(&c->ports[a]);
@@ -330,7 +418,9 @@ mg_calls_add(struct mg_calls *c, const char *call_id, size_t len)
 	if (len == 0 || len > MG_CALL_ID_MAX || c->nb_free == 0)
 		return NULL;
 	call = &c->slot[c->free_stack[--c->nb_free]];
-	memset(call, 0, sizeof(*call));
+	/* A free record is zero (wiped, or a hole): its first page is all
+	 * that is cleared again, so the others stay unallocated. */
+	memset(call, 0, mg_call_front_bytes(1));
 	memcpy(call->call_id, call_id, len);
 	for (uint32_t a = 1; a < c->nb_addrs; a++)
 		if (c->ports[a].used < c->ports[call->addr].used)
@@ -350,6 +440,7 @@ unlink_call(struct mg_calls *c, struct mg_call *call)
 		p = &c->slot[*p - 1].hash_next;
 	if (*p == me)
 		*p = call->hash_next;
+	c->live[(me - 1) / 64] &= ~(1ull << ((me - 1) % 64));
 	c->nb_calls--;
 }
 
@@ -395,7 +486,8 @@ void
 mg_calls_remove(struct mg_calls *c, struct mg_call *call)
 {
 	unlink_call(c, call);
-	for (uint32_t m = 0; m < call->nb_media; m++) {
+	for (uint32_t m = 0; m < call->nb_media && m < MG_CALL_MEDIA_MAX;
+	     m++) {
 		struct mg_media_pair *mp = &call->media[m];
 
 		for (int s = 0; s < 2; s++) {
@@ -404,7 +496,8 @@ mg_calls_remove(struct mg_calls *c, struct mg_call *call)
 			mg_idpool_put(&c->ports[call->addr],
 				      mp->side[s].port);
 			if (e->owner == m)
-				mg_side_esp_each(e, esp_put, c);
+				mg_side_esp_each(e, MG_CALL_ESP_OFFERS_OF(call, m, s),
+						 esp_put, c);
 			for (int k = 0; k < 2; k++) {
 				mg_idpool_put(&c->flow_ids, mp->flow[s][k]);
 				mg_idpool_put(&c->ctx_ids, mp->rx_ctx[s][k]);
@@ -412,19 +505,16 @@ mg_calls_remove(struct mg_calls *c, struct mg_call *call)
 			}
 		}
 	}
-	explicit_bzero(call, sizeof(*call));
+	wipe_call(call);
 	c->free_stack[c->nb_free++] = (uint32_t)(call - c->slot);
 }
 
 struct mg_call *
 mg_calls_by_flow(struct mg_calls *c, uint32_t flow, int *side)
 {
-	for (uint32_t i = 0; flow != 0 && c->hdr != NULL && i < c->hdr->slots;
-	     i++) {
-		struct mg_call *call = &c->slot[i];
+	struct mg_call *call;
 
-		if (!mg_call_live(call))
-			continue;
+	for (uint32_t i = 0; flow != 0 && (call = mg_calls_next(c, &i));)
 		for (uint32_t m = 0; m < call->nb_media; m++)
 			for (int s = 0; s < 2; s++)
 				if (call->media[m].flow[s][0] == flow ||
@@ -432,6 +522,5 @@ mg_calls_by_flow(struct mg_calls *c, uint32_t flow, int *side)
 					*side = s;
 					return call;
 				}
-	}
 	return NULL;
 }

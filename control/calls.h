@@ -10,13 +10,19 @@
  * (a tmpfs such as /run by default) and a call's record is wiped when the
  * call ends. A machine reboot loses the calls; so does the dataplane.
  *
- * Memory: struct mg_call is a fixed record (MG_CALL_MEDIA_MAX m= lines);
- * the file is sparse and a call touches the pages of the m= lines it has.
+ * Memory: struct mg_call is a fixed record of four pages, page-aligned in
+ * a sparse file (MG_CALL_MEDIA_MAX m= lines). What a call uses sits at its
+ * front: a call with one m= line writes only its first page, and nothing
+ * reads the pages of a free slot (on tmpfs a read of a hole allocates it),
+ * so a million calls of one m= line take 4 GB, not 16. The ESP lines we
+ * offer a party live apart at the record's end, written only by calls
+ * that offer ESP.
  */
 #ifndef MG_CTL_CALLS_H
 #define MG_CTL_CALLS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "idpool.h"
@@ -91,13 +97,14 @@ struct mg_side_esp {
 	uint8_t rekey;                 /* new keys agreed, not installed: a new
 					* pair replaces sa_in and sa_out */
 	uint8_t reserved[2];
-	struct mg_ipsec_attr offers[MG_CALL_ESP_OFFERS];
+	/* The `offered` lines themselves are the call's esp_offers[m][s]. */
 };
 
 /* Every SPI block and ESP id a party's ESP record holds (its owner m=
- * line's), for the pools: fn(arg, pool 0 = blocks / 1 = ids, value) for
- * each nonzero one. */
+ * line's; `offers` its lines offered), for the pools: fn(arg, pool 0 =
+ * blocks / 1 = ids, value) for each nonzero one. */
 void mg_side_esp_each(const struct mg_side_esp *e,
+		      const struct mg_ipsec_attr *offers,
 		      void (*fn)(void *arg, int pool, uint32_t v), void *arg);
 
 /* One party of one m= line. */
@@ -138,21 +145,41 @@ enum { MG_KEY_IN = 1, MG_KEY_OUT = 2 };
 enum mg_call_state { MG_CALL_FREE = 0, MG_CALL_OFFERED, MG_CALL_ANSWERED };
 
 struct mg_call {
-	uint32_t state;                /* enum mg_call_state */
-	uint32_t nb_media;
-	uint32_t offerer;              /* side of the pending offer */
+	uint8_t state;                 /* enum mg_call_state */
+	uint8_t nb_media;              /* never falls (RFC 3264 8.2) */
+	uint8_t offerer;               /* side of the pending offer */
+	uint8_t uncertain;             /* a batch of its requests got no
+					* acks: the dataplane may have any of
+					* them (resynced when it answers) */
+	uint8_t esp_offered;           /* esp_offers was written (wiped with
+					* the call, copied by attempts) */
+	uint8_t reserved[3];
 	uint32_t hash_next;            /* slot index + 1 of the next in the
 					* chain, 0: end (rebuilt at load) */
 	uint32_t addr;                 /* media address (index) of all its
 					* ports */
-	uint32_t uncertain;            /* a batch of its requests got no
-					* acks: the dataplane may have any of
-					* them (resynced when it answers) */
 	uint64_t created_s, last_signal_s; /* CLOCK_REALTIME seconds */
 	char call_id[MG_CALL_ID_MAX + 1];
 	char tag[2][MG_CALL_TAG_MAX + 1]; /* [0] the first offer's from-tag */
 	struct mg_media_pair media[MG_CALL_MEDIA_MAX];
+	/* The a=ipsec lines we offer party s of m= line m (its esp.offered
+	 * of them) until the answer picks one: MG_CALL_ESP_OFFERS_OF. The
+	 * last m= line's come first, so that the first lines' sit together
+	 * in the record's last page. */
+	struct mg_ipsec_attr esp_offers[MG_CALL_MEDIA_MAX][2][MG_CALL_ESP_OFFERS];
 };
+
+#define MG_CALL_ESP_OFFERS_OF(call, m, s) \
+	((call)->esp_offers[MG_CALL_MEDIA_MAX - 1 - (m)][s])
+
+#define MG_CALL_PAGE 4096u
+_Static_assert(sizeof(struct mg_call) % MG_CALL_PAGE == 0,
+	       "a call record is whole pages, so records stay page-aligned");
+_Static_assert(offsetof(struct mg_call, media[1]) <= MG_CALL_PAGE,
+	       "a call of one m= line fits its record's first page");
+_Static_assert(offsetof(struct mg_call, esp_offers[MG_CALL_MEDIA_MAX - 1]) >=
+	       sizeof(struct mg_call) - MG_CALL_PAGE,
+	       "the first m= line's ESP offers fit the record's last page");
 
 struct mg_calls_file_hdr {
 	uint64_t magic;
@@ -175,6 +202,8 @@ struct mg_calls {
 	struct mg_calls_file_hdr *hdr;
 	struct mg_call *slot;          /* hdr->slots records */
 	size_t map_len;
+	uint64_t *live;                /* a bit per slot: scans read only
+					* live records */
 	uint32_t *heads;               /* hash chains: slot index + 1 */
 	uint32_t nb_heads;             /* power of two */
 	uint32_t *free_stack, nb_free;
@@ -235,11 +264,34 @@ bool mg_calls_drain_due(struct mg_calls *c, uint64_t now_s,
 struct mg_call *mg_calls_by_flow(struct mg_calls *c, uint32_t flow,
 				 int *side);
 
-/* Every live call, in slot order; for replay and list. */
 static inline bool
 mg_call_live(const struct mg_call *call)
 {
 	return call->state != MG_CALL_FREE;
 }
+
+/* The front of a call's record that holds its first nb_media m= lines:
+ * all of it that a call without ESP offers ever writes. */
+static inline size_t
+mg_call_front_bytes(uint32_t nb_media)
+{
+	return offsetof(struct mg_call, media) +
+	       nb_media * sizeof(struct mg_media_pair);
+}
+
+/* Where the ESP offers of a call's first nb_media m= lines are (its
+ * esp_offers' tail), and how many bytes. */
+static inline struct mg_ipsec_attr *
+mg_call_esp_offers_tail(struct mg_call *call, uint32_t nb_media,
+			size_t *bytes)
+{
+	*bytes = nb_media * sizeof(call->esp_offers[0]);
+	return call->esp_offers[MG_CALL_MEDIA_MAX - nb_media][0];
+}
+
+/* Every live call in slot order, for replay, list and resync: the first
+ * at slot *i or after (and *i moves past it), or NULL at the end. Free
+ * slots are never read. */
+struct mg_call *mg_calls_next(struct mg_calls *c, uint32_t *i);
 
 #endif /* MG_CTL_CALLS_H */

@@ -509,12 +509,12 @@ pause_or_churn(struct run *r)
 static void
 resync_uncertain(struct run *r)
 {
+	struct mg_call *call;
 	char err[200];
 
-	for (uint32_t i = 0; i < r->calls.hdr->slots && r->attached_epoch; i++) {
-		struct mg_call *call = &r->calls.slot[i];
-
-		if (!mg_call_live(call) || !call->uncertain)
+	for (uint32_t i = 0; r->attached_epoch &&
+	     (call = mg_calls_next(&r->calls, &i)) != NULL;) {
+		if (!call->uncertain)
 			continue;
 		if (mg_call_resync(&r->calls, call, &r->nc.env, &r->nc.ist, err,
 				   sizeof(err)) != 0)

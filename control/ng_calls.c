@@ -497,7 +497,9 @@ do_list(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 {
 	const struct mg_bnode *lim = mg_bdict_get(doc, req, "limit");
 	int64_t limit = 32;
-	const struct mg_calls *c = nc->calls;
+	struct mg_calls *c = nc->calls;
+	const struct mg_call *call;
+	uint32_t i = 0;
 
 	if (lim != NULL && (lim->type != MG_B_INT || lim->v.i < 0))
 		return fail(e, "limit must be a non-negative integer");
@@ -506,12 +508,11 @@ do_list(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	mg_benc_kv_cstr(e, "result", "ok");
 	mg_benc_cstr(e, "calls");
 	mg_benc_open(e, 'l');
-	for (uint32_t i = 0; i < c->hdr->slots && limit > 0 && !e->overflow;
-	     i++)
-		if (mg_call_live(&c->slot[i])) {
-			mg_benc_cstr(e, c->slot[i].call_id);
-			limit--;
-		}
+	while (limit > 0 && !e->overflow &&
+	       (call = mg_calls_next(c, &i)) != NULL) {
+		mg_benc_cstr(e, call->call_id);
+		limit--;
+	}
 	mg_benc_close(e);
 	return true;
 }
