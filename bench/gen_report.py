@@ -245,7 +245,8 @@ def summary(folded, rows, made, out_dir):
         if held:
             md.append(f"- hugepages {'yes' if hp else 'no'}: the most calls "
                       f"held at once, each carrying media (hold), nothing "
-                      f"lost: {max(held):,}.")
+                      f"lost: {max(held):,}" + held_memory(rows, max(held), hp)
+                      + ".")
     re_calls = vs_calls(rows, "rtpengine")
     if re_calls:
         ours = [calls_per_core(folded, hp)[-1][2] for hp in huge_seen
@@ -286,6 +287,19 @@ def summary(folded, rows, made, out_dir):
     with open(path, "w") as f:
         f.write("\n".join(md))
     return path
+
+
+def held_memory(rows, calls, hp):
+    """What a held run of `calls` says of its setup and memory (gen_run.sh
+    adds the memory each process took per call), as a clause."""
+    for r in rows:
+        if (r["calls"] == calls and r.get("hugepages") == hp and
+                "ctl_bytes_per_call" in r):
+            return (f" (set up through ng in {r['setup_s']:.0f} s, "
+                    f"{calls / r['setup_s']:,.0f} a second; per call "
+                    f"{r['ctl_bytes_per_call']:,} B in the control plane, "
+                    f"{r['dp_bytes_per_call']:,} B in the dataplane)")
+    return ""
 
 
 def main():

@@ -17,6 +17,10 @@
 #              (replays, broken tags, garbage, truncated headers) toward
 #              the dataplane's phone port: nothing valid lost, nothing
 #              hostile out, the dataplane's drop counters say why
+#   churn      5,000 calls paced as above for 30 s while 500 more a
+#              second are set up and torn down through ng (--churn, each
+#              held --churn-hold 5 s): nothing lost on the calls carrying
+#              media, the churn rate reached, setup latency
 #   max-rate   100 calls flat out for 10 s (a bounded window in flight):
 #              the rate the path sustains with nothing lost. The phone's
 #              SRTP is made before the clock starts and opened after it
@@ -35,20 +39,31 @@ case "$scenario" in
   max-rate) args=(--calls 100 --flat-out --seconds 10 --packets 40000) ;;
   hold) args=(--calls 1000000 --total-pps 200000 --seconds 30 --window 64) ;;
   hostile) args=(--calls 1000 --pps 50 --seconds 20 --hostile 20) ;;
-  *) echo "gen_run.sh: no scenario '$scenario' (paced, max-rate, hold, hostile)" >&2
+  churn) args=(--calls 5000 --pps 50 --seconds 30 --churn 500 --churn-hold 5) ;;
+  *) echo "gen_run.sh: no scenario '$scenario' (paced, max-rate, hold, hostile, churn)" >&2
      exit 2 ;;
 esac
-# Sized for the calls asked (the last --calls wins, as in mg_gen): each
-# call takes 4 ports of one media address (63,000 ports each) and 4 flows.
-calls=$(printf '%s\n' "${args[@]}" "$@" | awk 'c {n = $0; c = 0}
-  $0 == "--calls" {c = 1} END {print n}')
-max_calls=$((calls + 1000 > 20000 ? calls + 1000 : 20000))
-max_flows=$((4 * calls + 4096 > 131072 ? 4 * calls + 4096 : 131072))
+# Sized for the calls asked: each call takes 4 ports of one media address
+# (63,000 ports each) and 4 flows. The last of an option's values wins (as
+# in mg_gen), else the default.
+opt() {
+  local o=$1 d=$2
+  shift 2
+  printf '%s\n' "${args[@]}" "$@" | awk -v o="$o" -v d="$d" 'c {n = $0; c = 0}
+    $0 == o {c = 1} END {print (n == "" ? d : n)}'
+}
+calls=$(opt --calls 100 "$@")
+# Churned calls are up beside them (--churn N a second, held --churn-hold
+# S, and 3 s of slack: the generator's ring of them).
+churn=$(opt --churn 0 "$@") churn_hold=$(opt --churn-hold 2 "$@")
+calls_up=$((calls + churn * (churn_hold + 3)))
+max_calls=$((calls_up + 1000 > 20000 ? calls_up + 1000 : 20000))
+max_flows=$((4 * calls_up + 4096 > 131072 ? 4 * calls_up + 4096 : 131072))
 media=()
-for ((a = 0; a < (calls + 14999) / 15000 && a < 64; a++)); do
+for ((a = 0; a < (calls_up + 14999) / 15000 && a < 64; a++)); do
   media+=(--media-addr "192.0.2.$((10 + a))")
 done
-dp_mem=$((1024 + calls / 256))  # MB: a few hundred bytes a flow and context
+dp_mem=$((1024 + calls_up / 256))  # MB: a few hundred bytes a flow and context
 out=${MG_BENCH_OUT:-gen_$scenario.json}
 shm=/mgbench-gen
 ng_port=22311
@@ -104,6 +119,17 @@ echo "memory: control plane $(( (ctl1 - ctl0) / 1024 )) MB, dataplane" \
   "$(( (dp1 - dp0) / 1024 )) MB more with $calls calls up:" \
   "$(( (ctl1 - ctl0) * 1024 / calls )) + $(( (dp1 - dp0) * 1024 / calls ))" \
   "bytes a call"
+# The same figures in the JSON, for the report.
+python3 - "$out" "$(( (ctl1 - ctl0) * 1024 / calls ))" \
+  "$(( (dp1 - dp0) * 1024 / calls ))" <<'PY'
+import json, sys
+path, ctl, dp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+lines = [json.loads(l) for l in open(path) if l.startswith("{")]
+with open(path, "w") as f:
+    for d in lines:
+        d.update(ctl_bytes_per_call=ctl, dp_bytes_per_call=dp)
+        f.write(json.dumps(d, separators=(",", ":")) + "\n")
+PY
 # The dataplane's own count, to tell where a loss was.
 kill -TERM "$dp"; wait "$dp" 2>/dev/null || true
 kill "$sampler" 2>/dev/null || true

@@ -24,6 +24,13 @@ def main():
             print(f"hostile: {r['hostile_pct']} per 100 of the phone's packets: " +
                   ", ".join(f"{k} {v}" for k, v in r["hostile"].items()) +
                   f"; duplicates out: {sum(x.get('extra', 0) for x in rows)}")
+    for r in rows[:1]:
+        if r.get("churn_per_s"):
+            print(f"churn: {r['churn_per_s']} calls a second asked, each held "
+                  f"{r['churn_hold_s']} s: {r['churn_started']} started, {r['churn_up']} "
+                  f"set up ({r['churn_up_per_s']:.0f} a second), {r['churn_deleted']} "
+                  f"deleted, {r['churn_failed']} refused; setup p50 "
+                  f"{r['churn_setup_p50_ms']} ms, p99 {r['churn_setup_p99_ms']} ms")
     if rows and "gen_pause_max_us" in rows[0]:
         print(f"generator: longest turn of its loop {rows[0]['gen_pause_max_us']:.1f} us, "
               f"port full {rows[0]['gen_tx_full']} times")

@@ -45,6 +45,8 @@ struct mg_gen_call {
 	uint8_t key_sbc[MG_GEN_KEY_LEN];     /* the SBC's toward the phone */
 	struct mg_gen_stream s[2];
 	uint64_t ng_sent_ns;
+	uint32_t round;          /* a slot set up again is another call: its
+				  * call-id and cookies carry this */
 };
 
 enum mg_gen_call_state {
@@ -76,6 +78,8 @@ struct mg_gen_ng {
 	uint32_t window;
 	uint64_t retries, errors;
 	char tag[16];            /* call-id prefix: runs apart */
+	char buf[8192];          /* the request being sent */
+	char first_error[160];   /* the first refusal's error-reason */
 };
 
 int mg_gen_ng_open(struct mg_gen_ng *ng, const char *hostport,
@@ -84,6 +88,47 @@ long mg_gen_ng_setup(struct mg_gen_ng *ng, struct mg_gen_call *c,
 		     uint32_t n, const volatile bool *stop);
 long mg_gen_ng_delete(struct mg_gen_ng *ng, struct mg_gen_call *c,
 		      uint32_t n, const volatile bool *stop);
+
+/* The steps those are made of, for callers that run their own loop (the
+ * churn): call i's request for `stage` (0 offer, 1 answer, 2 delete);
+ * one reply taken (an offer's answered at once: MOVED), its call and
+ * stage in *call and *stage; requests 2 s without a reply sent again,
+ * for calls [0, upto). */
+enum { MG_GEN_NG_NONE, MG_GEN_NG_MOVED, MG_GEN_NG_DONE, MG_GEN_NG_FAILED };
+void mg_gen_ng_send(struct mg_gen_ng *ng, struct mg_gen_call *c, uint32_t i,
+		    int stage);
+int mg_gen_ng_take(struct mg_gen_ng *ng, struct mg_gen_call *calls,
+		   uint32_t n, const char *msg, size_t len, uint32_t *call,
+		   int *stage);
+void mg_gen_ng_retry(struct mg_gen_ng *ng, struct mg_gen_call *calls,
+		     uint32_t upto);
+
+/*
+ * Call churn under load (gen_churn.c): `rate` calls set up each second
+ * on their own ng socket while the traffic runs, each deleted `hold_s`
+ * seconds after it came up, so about rate x hold_s are up at once. They
+ * are set up like the others (SRTP toward the phone, plain toward the
+ * trunk: flows and contexts installed and removed in the dataplane) but
+ * carry no media: what is measured is that the calls carrying media lose
+ * nothing meanwhile, the rate reached, and how long a setup took.
+ */
+struct mg_gen_churn {
+	struct mg_gen_ng ng;
+	struct mg_gen_call *c;   /* a ring of slots, set up in order */
+	uint64_t *born_ns;       /* when each slot's offer went */
+	uint32_t n, head, tail;  /* next to set up, next to delete */
+	uint32_t rate, hold_s;
+	uint64_t t0_ns, last_retry_ns, last_poll_ns;
+	uint64_t started, up, deleted, failed;
+	struct mg_gen_hist setup; /* offer sent to answer's reply, ns */
+};
+
+int mg_gen_churn_open(struct mg_gen_churn *ch, const char *hostport,
+		      uint32_t rate, uint32_t hold_s);
+/* From the traffic loop: at most every 100 us, non-blocking. */
+void mg_gen_churn_poll(struct mg_gen_churn *ch);
+/* The churn calls still up deleted (their replies waited for). */
+void mg_gen_churn_close(struct mg_gen_churn *ch, const volatile bool *stop);
 
 /* SRTP off the timed path (gen_srtp.c): the phone's packets made before
  * the run, one call at a time, and the send time of every packet in a

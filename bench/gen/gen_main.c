@@ -5,7 +5,7 @@
  *
  *   mg_gen <EAL args> -- --ng HOST:PORT --dst-mac MAC [--calls N]
  *          [--pps N | --flat-out] [--seconds S] [--window N] [--json]
- *          [--keep] [--drain-ms N]
+ *          [--keep] [--drain-ms N] [--churn N [--churn-hold S]]
  *
  * Each call: the generator's phone (10.100.x.y, SRTP with its own fresh
  * key, made by libsrtp2) and trunk (10.200.x.y, plain RTP), set up
@@ -22,6 +22,9 @@
  * A stream sends at most --packets (default: what the pace needs, or
  * 2,000,000 / calls flat out). Ctrl-C stops early and keeps what was
  * measured. The calls are deleted at the end (--keep: not).
+ * --churn N sets up N more calls a second while the traffic runs, each
+ * deleted --churn-hold seconds later (gen_churn.c): the calls carrying
+ * media must lose nothing meanwhile.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -59,6 +62,7 @@ struct cfg {
 	uint32_t calls, pps, seconds, window, drain_ms, packets;
 	uint32_t total_pps;      /* instead of pps: spread over every stream */
 	uint32_t hostile_pct;    /* hostile packets per 100 of the phone's */
+	uint32_t churn, churn_hold; /* calls a second set up and torn down */
 	bool flat, json, keep, have_mac;
 };
 
@@ -82,6 +86,7 @@ struct run {
 	uint32_t hostile_tick, hostile_next;
 	uint64_t hostile[MG_GEN_H_KINDS]; /* sent, by kind */
 	uint32_t nsec;
+	struct mg_gen_churn churn;
 };
 
 static volatile bool stop;
@@ -465,10 +470,13 @@ traffic(struct run *r)
 			tell += r->hz;
 		}
 		receive_burst(r);
-		if (now < r->stop_tx)
+		if (now < r->stop_tx) {
 			send_due(r, now);
-		else if (stop)
+			if (r->cfg.churn)
+				mg_gen_churn_poll(&r->churn);
+		} else if (stop) {
 			break;
+		}
 	}
 	if (stop && now < r->stop_tx) /* Ctrl-C: what was sent may still come */
 		for (uint64_t end = rte_rdtsc() + drain; rte_rdtsc() < end;)
@@ -548,6 +556,28 @@ print_hostile(const struct run *r, bool json)
 	printf(json ? "}" : "\n");
 }
 
+/* The churn: JSON members, or a line. Its rate is the setups answered
+ * over the seconds of traffic. */
+static void
+print_churn(const struct run *r, double secs, bool json)
+{
+	const struct mg_gen_churn *ch = &r->churn;
+	double p50 = (double)mg_gen_hist_at(&ch->setup, 0.5) / 1e6;
+	double p99 = (double)mg_gen_hist_at(&ch->setup, 0.99) / 1e6;
+
+	printf(json ? ",\"churn_per_s\":%u,\"churn_hold_s\":%u,"
+		      "\"churn_started\":%llu,\"churn_up\":%llu,"
+		      "\"churn_deleted\":%llu,\"churn_failed\":%llu,"
+		      "\"churn_up_per_s\":%.1f,\"churn_setup_p50_ms\":%.2f,"
+		      "\"churn_setup_p99_ms\":%.2f" :
+		      "churn: %u calls a second asked, held %u s: %llu started, "
+		      "%llu set up, %llu deleted, %llu failed; %.1f set up a "
+		      "second, setup p50 %.2f ms, p99 %.2f ms\n",
+	       r->cfg.churn, r->cfg.churn_hold, (unsigned long long)ch->started,
+	       (unsigned long long)ch->up, (unsigned long long)ch->deleted,
+	       (unsigned long long)ch->failed, (double)ch->up / secs, p50, p99);
+}
+
 /* Arrivals second by second, as a JSON array, for the plots. */
 static void
 print_series(const struct run *r, int dir, double secs)
@@ -613,6 +643,8 @@ report(const struct run *r, uint32_t up, double secs)
 			print_series(r, d, secs);
 			if (r->cfg.hostile_pct)
 				print_hostile(r, true);
+			if (r->cfg.churn)
+				print_churn(r, secs, true);
 			printf("}\n");
 		} else
 			printf("%-12s %6u %10llu %10llu %8llu %8llu %6llu %9.1f "
@@ -626,6 +658,8 @@ report(const struct run *r, uint32_t up, double secs)
 	}
 	if (!r->cfg.json && r->cfg.hostile_pct)
 		print_hostile(r, false);
+	if (!r->cfg.json && r->cfg.churn)
+		print_churn(r, secs, false);
 	if (!r->cfg.json)
 		printf("generator: longest turn of its loop %.1f us, port full "
 		       "%llu times\n", (double)r->pause_max * 1e6 / (double)r->hz,
@@ -664,12 +698,15 @@ parse_args(int argc, char **argv, struct cfg *c)
 		{ "engine", required_argument, NULL, 'e' },
 		{ "total-pps", required_argument, NULL, 't' },
 		{ "hostile", required_argument, NULL, 'H' },
+		{ "churn", required_argument, NULL, 'C' },
+		{ "churn-hold", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, bad = 0;
 
 	*c = (struct cfg){ .calls = 100, .pps = 50, .seconds = 10,
-			   .window = 64, .drain_ms = 500, .engine = "mediagate" };
+			   .window = 64, .drain_ms = 500, .engine = "mediagate",
+			   .churn_hold = 2 };
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': c->ng = optarg; break;
@@ -686,6 +723,8 @@ parse_args(int argc, char **argv, struct cfg *c)
 		case 'j': c->json = true; break;
 		case 'e': c->engine = optarg; break;
 		case 'H': bad |= num(optarg, 0, 100, &c->hostile_pct); break;
+		case 'C': bad |= num(optarg, 0, 100000, &c->churn); break;
+		case 'h': bad |= num(optarg, 1, 3600, &c->churn_hold); break;
 		case 'k': c->keep = true; break;
 		case 'P': bad |= num(optarg, 1, 100000000, &c->packets); break;
 		default: bad = 1;
@@ -700,7 +739,8 @@ parse_args(int argc, char **argv, struct cfg *c)
 			"--dst-mac MAC [--calls N] [--pps N | --total-pps N | "
 			"--flat-out] "
 			"[--seconds S] [--window N] [--drain-ms N] [--json] "
-			"[--keep] [--packets N] [--engine NAME] [--hostile PCT]\n");
+			"[--keep] [--packets N] [--engine NAME] [--hostile PCT] "
+			"[--churn N] [--churn-hold S]\n");
 		return -1;
 	}
 	return 0;
@@ -735,8 +775,18 @@ main(int argc, char **argv)
 		"(%llu ng retries, %llu refused)\n", up, r.cfg.calls, r.setup_s,
 		(double)up / r.setup_s, (unsigned long long)ng.retries,
 		(unsigned long long)ng.errors);
+	if (ng.errors)
+		fprintf(stderr, "mg_gen: the first refusal: %s\n",
+			ng.first_error);
+	if (up > 0 && !stop && r.cfg.churn &&
+	    mg_gen_churn_open(&r.churn, r.cfg.ng, r.cfg.churn,
+			      r.cfg.churn_hold) != 0) {
+		fprintf(stderr, "mg_gen: cannot start the churn (ng, memory)\n");
+		up = 0;
+	}
 	if (up > 0 && !stop && prepare(&r) == 0) {
 		traffic(&r);
+		mg_gen_churn_close(&r.churn, &stop);
 		report(&r, (uint32_t)up, (double)(r.stop_tx - r.start) /
 		       (double)r.hz);
 		rc = 0;

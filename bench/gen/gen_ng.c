@@ -30,7 +30,6 @@ struct ng_io {
 	struct mg_gen_ng *ng;
 	struct mg_gen_call *c;
 	uint32_t n, finished, ok;
-	char buf[8192];
 };
 
 int
@@ -77,16 +76,17 @@ put_sdp(struct mg_benc *e, const struct mg_gen_call *c, int stage)
 	explicit_bzero(sdp, sizeof(sdp));
 }
 
-/* "<i>-<stage> d...e"; stage 0 offer, 1 answer, 2 delete. */
+/* "<i>-<stage>-<tag> d...e"; stage 0 offer, 1 answer, 2 delete. */
 static size_t
-request(struct ng_io *io, uint32_t i, int stage)
+request(struct mg_gen_ng *ng, const struct mg_gen_call *c, uint32_t i,
+	int stage)
 {
-	struct mg_benc e = { .buf = io->buf, .cap = sizeof(io->buf) };
+	struct mg_benc e = { .buf = ng->buf, .cap = sizeof(ng->buf) };
 	char id[40];
 
-	snprintf(id, sizeof(id), "%s-%u", io->ng->tag, i);
-	e.len = (size_t)snprintf(io->buf, sizeof(io->buf), "%u-%d-%s ", i,
-				 stage, io->ng->tag);
+	snprintf(id, sizeof(id), "%s-%u-%u", ng->tag, i, c->round);
+	e.len = (size_t)snprintf(ng->buf, sizeof(ng->buf), "%u-%d-%u-%s ", i,
+				 stage, c->round, ng->tag);
 	mg_benc_open(&e, 'd');
 	mg_benc_kv_cstr(&e, "call-id", id);
 	mg_benc_kv_cstr(&e, "command", stage == 0 ? "offer" : stage == 1 ?
@@ -97,20 +97,21 @@ request(struct ng_io *io, uint32_t i, int stage)
 	if (stage == 0)
 		mg_benc_kv_cstr(&e, "transport-protocol", "RTP/AVP");
 	if (stage < 2)
-		put_sdp(&e, &io->c[i], stage);
+		put_sdp(&e, c, stage);
 	mg_benc_close(&e);
 	return e.overflow ? 0 : e.len;
 }
 
-static void
-send_req(struct ng_io *io, uint32_t i, int stage)
+void
+mg_gen_ng_send(struct mg_gen_ng *ng, struct mg_gen_call *c, uint32_t i,
+	       int stage)
 {
-	size_t n = request(io, i, stage);
+	size_t n = request(ng, &c[i], i, stage);
 
 	if (n != 0)
-		(void)send(io->ng->fd, io->buf, n, 0);
-	explicit_bzero(io->buf, n);
-	io->c[i].ng_sent_ns = now_ns();
+		(void)send(ng->fd, ng->buf, n, 0);
+	explicit_bzero(ng->buf, n);
+	c[i].ng_sent_ns = now_ns();
 }
 
 /* The SDP's m= port and, for the phone's, the a=crypto key. */
@@ -146,68 +147,88 @@ take_sdp(const char *s, size_t len, struct mg_gen_call *c, int stage)
 	return n == MG_GEN_KEY_LEN ? 0 : -1;
 }
 
-/* One reply: its call moves on, or fails. */
-static void
-take_reply(struct ng_io *io, const char *msg, size_t len)
+int
+mg_gen_ng_take(struct mg_gen_ng *ng, struct mg_gen_call *calls, uint32_t n,
+	       const char *msg, size_t len, uint32_t *call, int *stage_of)
 {
 	static struct mg_bnode nodes[NODES];
 	struct mg_bdoc doc = { .nodes = nodes, .cap = NODES };
 	const struct mg_bnode *res, *sdp;
 	const char *sp = memchr(msg, ' ', len);
 	struct mg_gen_call *c;
-	unsigned i;
+	unsigned i, round;
 	int stage;
 	char err[80], tag[16];
 
-	if (sp == NULL || sscanf(msg, "%u-%d-%15[^ ]", &i, &stage, tag) != 3 ||
-	    i >= io->n || strcmp(tag, io->ng->tag) != 0 ||
+	if (sp == NULL ||
+	    sscanf(msg, "%u-%d-%u-%15[^ ]", &i, &stage, &round, tag) != 4 ||
+	    i >= n || strcmp(tag, ng->tag) != 0 || round != calls[i].round ||
 	    mg_bdecode(sp + 1, len - (size_t)(sp + 1 - msg), &doc, err,
 		       sizeof(err)) < 0)
-		return;
-	c = &io->c[i];
+		return MG_GEN_NG_NONE;
+	c = &calls[i];
+	*call = i;
+	*stage_of = stage;
 	if (c->state != (stage == 0 ? MG_GEN_OFFERED : stage == 1 ?
 			 MG_GEN_ANSWERED : MG_GEN_DELETING))
-		return; /* a retransmission's second reply */
+		return MG_GEN_NG_NONE; /* a retransmission's second reply */
 	res = mg_bdict_get(&doc, &nodes[0], "result");
 	sdp = mg_bdict_get(&doc, &nodes[0], "sdp");
 	if (stage == 2) {
 		c->state = MG_GEN_NEW;
-		io->finished++;
-		io->ok += mg_bstr_is(res, "ok");
-		return;
+		return mg_bstr_is(res, "ok") ? MG_GEN_NG_DONE : MG_GEN_NG_FAILED;
 	}
 	if (!mg_bstr_is(res, "ok") || sdp == NULL || sdp->type != MG_B_STR ||
 	    take_sdp(sdp->v.s, sdp->len, c, stage) != 0) {
+		const struct mg_bnode *why = mg_bdict_get(&doc, &nodes[0],
+							  "error-reason");
+
+		if (ng->errors++ == 0)
+			snprintf(ng->first_error, sizeof(ng->first_error),
+				 "%s: %.*s", stage ? "answer" : "offer",
+				 why && why->type == MG_B_STR ? (int)why->len : 2,
+				 why && why->type == MG_B_STR ? why->v.s : "no SDP");
 		c->state = MG_GEN_FAILED;
-		io->ng->errors++;
-		io->finished++;
-		return;
+		return MG_GEN_NG_FAILED;
 	}
 	if (stage == 1) {
 		c->state = MG_GEN_READY;
-		io->finished++;
-		io->ok++;
-		return;
+		return MG_GEN_NG_DONE;
 	}
 	c->state = MG_GEN_ANSWERED;
-	send_req(io, i, 1);
+	mg_gen_ng_send(ng, calls, i, 1);
+	return MG_GEN_NG_MOVED;
+}
+
+/* One reply of a stage: its call moves on, ends or fails. */
+static void
+take_reply(struct ng_io *io, const char *msg, size_t len)
+{
+	uint32_t i;
+	int stage, r = mg_gen_ng_take(io->ng, io->c, io->n, msg, len, &i,
+				      &stage);
+
+	if (r == MG_GEN_NG_DONE || r == MG_GEN_NG_FAILED)
+		io->finished++;
+	io->ok += r == MG_GEN_NG_DONE;
 }
 
 /* Whatever waits for a reply for 2 s: again, with the same cookie. */
-static void
-retry_late(struct ng_io *io, uint32_t upto)
+void
+mg_gen_ng_retry(struct mg_gen_ng *ng, struct mg_gen_call *calls,
+		uint32_t upto)
 {
 	uint64_t t = now_ns();
 
 	for (uint32_t i = 0; i < upto; i++) {
-		struct mg_gen_call *c = &io->c[i];
+		struct mg_gen_call *c = &calls[i];
 		int stage = c->state == MG_GEN_OFFERED ? 0 :
 			    c->state == MG_GEN_ANSWERED ? 1 :
 			    c->state == MG_GEN_DELETING ? 2 : -1;
 
 		if (stage >= 0 && t - c->ng_sent_ns > RETRY_NS) {
-			send_req(io, i, stage);
-			io->ng->retries++;
+			mg_gen_ng_send(ng, calls, i, stage);
+			ng->retries++;
 		}
 	}
 }
@@ -244,7 +265,7 @@ run_stage(struct mg_gen_ng *ng, struct mg_gen_call *c, uint32_t n, int stage,
 			}
 			c[next].state = stage == 0 ? MG_GEN_OFFERED :
 					MG_GEN_DELETING;
-			send_req(&io, next++, stage);
+			mg_gen_ng_send(ng, c, next++, stage);
 			sent++;
 		}
 		struct pollfd p = { .fd = ng->fd, .events = POLLIN };
@@ -257,7 +278,7 @@ run_stage(struct mg_gen_ng *ng, struct mg_gen_call *c, uint32_t n, int stage,
 			explicit_bzero(msg, len > 0 ? (size_t)len : 0);
 		}
 		if (now_ns() - last_retry > 100000000ull) {
-			retry_late(&io, next);
+			mg_gen_ng_retry(ng, c, next);
 			last_retry = now_ns();
 		}
 		progress(&io, stage, &last);

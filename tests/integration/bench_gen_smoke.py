@@ -8,7 +8,10 @@ Then Ctrl-C (SIGINT) in the middle of a longer run: it stops at once and
 still reports what it measured. Then the hostile mix (20 per 100 of the
 phone's packets: replays, broken tags, garbage, truncated headers): every
 valid packet through, none of the hostile ones, and the dataplane's drop
-counters match what was sent, kind by kind.
+counters match what was sent, kind by kind. Then churn under load (200
+calls a second set up and torn down through ng beside 100 calls carrying
+media): nothing lost, no setup refused, every churned call deleted, and
+the control plane left with no call at the end.
 
 Usage: bench_gen_smoke.py PATH_TO_MG_GEN
 """
@@ -21,7 +24,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "scripts"))
 import mgproc  # noqa: E402
+from ngclient import Client  # noqa: E402
 
 DP_MAC, GEN_MAC = "02:00:00:00:00:10", "02:00:00:00:00:20"
 FIELDS = {"bench", "engine", "op", "suite", "calls", "sent", "received", "lost",
@@ -39,6 +45,18 @@ def gen_cmd(gen, sock, ngport, calls, seconds):
 def rows_of(text):
     return {r["op"]: r for r in (json.loads(ln) for ln in text.splitlines()
                                  if ln.startswith("{"))}
+
+
+def clean_run(cmd, least):
+    """A run in which every valid packet, at least `least` each way, came
+    back right and once: its rows and stderr."""
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = rows_of(r.stdout)
+    for row in rows.values():
+        assert row["sent"] == row["received"] > least, row
+        assert row["lost"] == row["bad"] == row["extra"] == 0, row
+    return rows, r.stderr
 
 
 def main():
@@ -85,19 +103,26 @@ def main():
         # The hostile mix: 20 per 100 of the phone's packets are replays,
         # broken tags, garbage and truncated headers. Nothing valid lost,
         # nothing hostile out, each counted by the dataplane.
-        r = subprocess.run(gen_cmd(gen, sock, ngport, 100, 3) + ["--hostile", "20"],
-                           capture_output=True, text=True, timeout=120)
-        assert r.returncode == 0, r.stdout + r.stderr
-        hrows = rows_of(r.stdout)
-        for row in hrows.values():
-            assert row["sent"] == row["received"] > 10000, row
-            assert row["lost"] == row["bad"] == row["extra"] == 0, row
+        hrows, _ = clean_run(gen_cmd(gen, sock, ngport, 100, 3) + ["--hostile", "20"],
+                             10000)
         hostile = hrows["srtp-to-rtp"]["hostile"]
         assert min(hostile.values()) > 500, hostile
+        # Churn under load: 200 calls a second come and go (held 1 s)
+        # beside 100 calls carrying media.
+        crows, err = clean_run(gen_cmd(gen, sock, ngport, 100, 4) +
+                               ["--churn", "200", "--churn-hold", "1"], 15000)
+        churn = {k: v for k, v in crows["srtp-to-rtp"].items()
+                 if k.startswith("churn")}
+        assert churn["churn_failed"] == 0, (churn, err[-2000:])
+        assert churn["churn_up"] >= 600, churn  # 4 s at 200 a second
+        assert churn["churn_deleted"] == churn["churn_up"], churn
+        left = Client(ngport).ask(command="list")
+        assert left[b"result"] == b"ok" and left[b"calls"] == [], left
         dp.signal()
         assert dp.wait(30) == 0
         pipe = re.search(r"^mg-pipe lcore=1 rx_pkts=(\d+) tx_pkts=(\d+)", dp.text(), re.M)
-        sent = sum(x["sent"] for x in [*rows.values(), *part.values(), *hrows.values()])
+        sent = sum(x["sent"] for x in [*rows.values(), *part.values(), *hrows.values(),
+                                        *crows.values()])
         assert pipe and int(pipe.group(2)) == sent, (dp.text()[-2000:], sent)
         assert int(pipe.group(1)) == sent + sum(hostile.values()), (pipe.group(0), hostile)
         drops = {k: int(v) for k, v in re.findall(r" (drop_srtp|other_udp)=(\d+)", dp.text())}
@@ -115,7 +140,8 @@ def main():
     print(f"ok: 200 calls, {rows['srtp-to-rtp']['received']} + "
           f"{rows['rtp-to-srtp']['received']} packets back, none lost; "
           f"p50 {rows['srtp-to-rtp']['lat_p50_us']} us; Ctrl-C kept its figures; "
-          f"hostile mix {hostile} all dropped and counted, nothing valid lost")
+          f"hostile mix {hostile} all dropped and counted, nothing valid lost; "
+          f"churn {churn['churn_up']} calls up and down beside the media, nothing lost")
     return st
 
 
