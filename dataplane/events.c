@@ -6,6 +6,13 @@
 #include "events.h"
 
 #define SWEEP_NS 1000000000ull   /* every flow looked at once a second */
+/* ... unless there are too many: a look is a few cache misses (the flow,
+ * its contexts), and the lcore that looks also forwards. A million calls
+ * are 4 million flows, which would take it over; flows and SAs together
+ * are looked at no faster than this, and a sweep takes longer. */
+#define LOOKS_PER_S 250000u
+#define LOOKS_PER_SCAN 256u      /* at most in one scan: no long stall */
+#define IDS_PER_SCAN 16384u      /* free ids passed over, after a stall */
 #define SOFT_PERMILLE 900u
 
 /* What the last look at a flow saw (main lcore only). */
@@ -155,7 +162,8 @@ look_esp(struct mg_events *ev, struct mg_dp_ctl *ctl, uint32_t id,
 }
 
 /* How many of n objects are due a look by now (each is looked at once a
- * sweep), at most n; the clock moves on only when some are. */
+ * sweep), at most n and IDS_PER_SCAN; the clock moves on only when some
+ * are. */
 static uint64_t
 due_now(uint64_t *last_ns, uint64_t now_ns, uint32_t n)
 {
@@ -166,7 +174,25 @@ due_now(uint64_t *last_ns, uint64_t now_ns, uint32_t n)
 	due = (now_ns - *last_ns) * n / SWEEP_NS;
 	if (due != 0)
 		*last_ns = now_ns;
-	return due > n ? n : due;
+	due = due > n ? n : due;
+	return due > IDS_PER_SCAN ? IDS_PER_SCAN : due;
+}
+
+/* Looks allowed now: LOOKS_PER_S, a scan's worth at most. */
+static uint32_t
+look_budget(struct mg_events *ev, uint64_t now_ns)
+{
+	uint64_t add;
+
+	if (ev->budget_ns == 0 || now_ns < ev->budget_ns)
+		ev->budget_ns = now_ns;
+	add = (now_ns - ev->budget_ns) * LOOKS_PER_S / 1000000000ull;
+	if (add != 0) {
+		ev->budget_ns = now_ns;
+		ev->budget = (uint32_t)(ev->budget + add > LOOKS_PER_SCAN ?
+					LOOKS_PER_SCAN : ev->budget + add);
+	}
+	return ev->budget;
 }
 
 /* The ids 1 .. max in turn. */
@@ -182,23 +208,27 @@ mg_events_scan(struct mg_events *ev, const struct mg_tables *t,
 {
 	uint64_t due;
 
-	if (ev->burst == 0 || ev->w == NULL)
+	if (ev->burst == 0 || ev->w == NULL || look_budget(ev, now_ns) == 0)
 		return;
 	/* The ESP SAs at a pace of their own. */
 	due = t->esp.by_id ? due_now(&ev->esp_last_ns, now_ns, ev->max_esp) : 0;
-	for (; due > 0; due--) {
+	for (; due > 0 && ev->budget > 0; due--) {
 		struct mg_esp_sa *sa = t->esp.by_id[ev->esp_cursor].sa;
 
-		if (sa != NULL)
+		if (sa != NULL) {
 			look_esp(ev, ctl, ev->esp_cursor, sa);
+			ev->budget--;
+		}
 		ev->esp_cursor = next_id(ev->esp_cursor, ev->max_esp);
 	}
-	for (due = due_now(&ev->last_ns, now_ns, ev->max_flows); due > 0;
-	     due--) {
+	for (due = due_now(&ev->last_ns, now_ns, ev->max_flows);
+	     due > 0 && ev->budget > 0; due--) {
 		const struct mg_flow *f = t->flow_by_id[ev->cursor];
 
-		if (f != NULL)
+		if (f != NULL) {
 			look(ev, ctl, f);
+			ev->budget--;
+		}
 		ev->cursor = next_id(ev->cursor, ev->max_flows);
 	}
 }
