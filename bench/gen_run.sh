@@ -106,7 +106,11 @@ ctl0=$(rss "$ctl") dp0=$(rss "$dp")
     echo "$peak_c $peak_d" > "$out.rss"; sleep 1
   done ) &
 sampler=$!
-leftovers+=("$out.rss")
+leftovers+=("$out.rss" "$out.busy")
+# How busy the dataplane's lcore is, second by second (its telemetry).
+taskset -c 0 python3 bench/dp_busy.py mgbench-gen-dp "$out.busy" &
+busy_sampler=$!
+pids+=("$busy_sampler")
 
 taskset -c 0 "$build/bench/mg_gen" "${eal_mem[@]}" --no-pci \
   --file-prefix mgbench-gen -l 0 --log-level '*:warning' \
@@ -119,21 +123,24 @@ echo "memory: control plane $(( (ctl1 - ctl0) / 1024 )) MB, dataplane" \
   "$(( (dp1 - dp0) / 1024 )) MB more with $calls calls up:" \
   "$(( (ctl1 - ctl0) * 1024 / calls )) + $(( (dp1 - dp0) * 1024 / calls ))" \
   "bytes a call"
+python3 bench/dp_busy.py --summary "$out.busy"
 # The same figures in the JSON, for the report.
 python3 - "$out" "$(( (ctl1 - ctl0) * 1024 / calls ))" \
-  "$(( (dp1 - dp0) * 1024 / calls ))" <<'PY'
+  "$(( (dp1 - dp0) * 1024 / calls ))" \
+  "$(python3 bench/dp_busy.py --fields "$out.busy")" <<'PY'
 import json, sys
 path, ctl, dp = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+busy = json.loads(sys.argv[4])
 lines = [json.loads(l) for l in open(path) if l.startswith("{")]
 with open(path, "w") as f:
     for d in lines:
-        d.update(ctl_bytes_per_call=ctl, dp_bytes_per_call=dp)
+        d.update(ctl_bytes_per_call=ctl, dp_bytes_per_call=dp, **busy)
         f.write(json.dumps(d, separators=(",", ":")) + "\n")
 PY
 # The dataplane's own count, to tell where a loss was.
 kill -TERM "$dp"; wait "$dp" 2>/dev/null || true
-kill "$sampler" 2>/dev/null || true
+kill "$sampler" "$busy_sampler" 2>/dev/null || true
 grep -o '^mg-pipe lcore=1 rx_pkts=[0-9]* tx_pkts=[0-9]*\|drop_[a-z]*=[1-9][0-9]*\|other_udp=[1-9][0-9]*\|malformed=[1-9][0-9]*' \
   "$out.dp" | tr '\n' ' ' | sed 's/^/dataplane: /'; echo
-rm -f "$out.dp"
+rm -f "$out.dp" "$out.busy"
 echo "gen_run.sh: JSON in $out"

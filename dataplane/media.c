@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -19,10 +20,22 @@
 #include "media.h"
 #include "telemetry.h"
 
+/* Relaxed stores: the telemetry thread and the main lcore read these. */
+static inline void
+poll_time(struct mg_pipe_lcore *pl, uint64_t ticks, bool busy)
+{
+	__atomic_store_n(&pl->st.poll_cycles, pl->st.poll_cycles + ticks,
+			 __ATOMIC_RELAXED);
+	if (busy)
+		__atomic_store_n(&pl->st.busy_cycles,
+				 pl->st.busy_cycles + ticks, __ATOMIC_RELAXED);
+}
+
 void
 mg_media_poll(struct mg_lcore *lc)
 {
 	struct mg_pipe_lcore *pl = lc->pipe;
+	uint64_t t0 = rte_rdtsc(), rx0 = pl->st.rx_pkts + pl->st.from_peers;
 
 	if (!lc->hold_rx || __atomic_load_n(&pl->t->started, __ATOMIC_ACQUIRE))
 		for (uint16_t i = 0; i < lc->nb_streams; i++) {
@@ -49,6 +62,8 @@ mg_media_poll(struct mg_lcore *lc)
 		mg_pipe_inbox(pl, &sent);
 	}
 	rte_rcu_qsbr_quiescent(pl->t->rcu, lc->lcore_id);
+	poll_time(pl, rte_rdtsc() - t0,
+		  pl->st.rx_pkts + pl->st.from_peers != rx0);
 }
 
 void
@@ -256,7 +271,8 @@ mg_media_print_final(const struct mg_media *m)
 		       "from_kernel=%llu drop_kernel=%llu handed_off=%llu "
 		       "from_peers=%llu drop_handoff=%llu arp_replies=%llu "
 		       "esp_rx=%llu esp_tx=%llu drop_esp=%llu esp_no_sa=%llu "
-		       "esp_not_through=%llu esp_nat_moved=%llu", lc,
+		       "esp_not_through=%llu esp_nat_moved=%llu "
+		       "poll_cycles=%llu busy_cycles=%llu", lc,
 		       (unsigned long long)s->rx_pkts,
 		       (unsigned long long)s->tx_pkts,
 		       (unsigned long long)s->no_flow,
@@ -277,7 +293,9 @@ mg_media_print_final(const struct mg_media *m)
 		       (unsigned long long)s->drop_esp,
 		       (unsigned long long)s->esp_no_sa,
 		       (unsigned long long)s->esp_not_through,
-		       (unsigned long long)s->esp_nat_moved);
+		       (unsigned long long)s->esp_nat_moved,
+		       (unsigned long long)s->poll_cycles,
+		       (unsigned long long)s->busy_cycles);
 		for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 			printf(" %s=%llu", mg_pkt_class_name(c),
 			       (unsigned long long)s->cls[c]);

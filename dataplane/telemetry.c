@@ -46,6 +46,8 @@ lcore_dict(struct rte_tel_data *d, const struct mg_pipe_stats *s)
 	U64(d, "esp_no_sa", s->esp_no_sa);
 	U64(d, "esp_not_through", s->esp_not_through);
 	U64(d, "esp_nat_moved", s->esp_nat_moved);
+	U64(d, "poll_cycles", s->poll_cycles);
+	U64(d, "busy_cycles", s->busy_cycles);
 	for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 		U64(d, mg_pkt_class_name(c), s->cls[c]);
 }

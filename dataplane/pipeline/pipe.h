@@ -43,6 +43,10 @@ struct mg_pipe_stats {
 	uint64_t esp_nat_moved;   /* outbound SAs sent on to where their
 				   * pair's packets came from (NAT-T) */
 	uint64_t cls[MG_PKT_CLASS_MAX]; /* packets not media, by class */
+	/* TSC ticks in polls, and of those in polls that found packets:
+	 * how busy the lcore is (as OVS's pmd-stats and VPP's runtime
+	 * tell), so a rate can be set against what the lcore has left. */
+	uint64_t poll_cycles, busy_cycles;
 };
 
 struct rte_ring;

@@ -134,6 +134,8 @@ def telemetry_counters():
             assert flow["id"] == 7 and flow["rx_pkts"] == 30, flow
             assert flow["tx_pkts"] == 30 and flow["srtp_auth"] == 0, flow
             assert lcores["0"]["no_flow"] == 5, lcores
+            # Busy time: polls that found packets are part of all polls.
+            assert 0 < lcores["0"]["busy_cycles"] < lcores["0"]["poll_cycles"], lcores
             assert dp.wait(60) == 0, dp.text()
         finally:
             ctl.signal()

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""How busy a running dataplane's media lcores are, once a second, read
+from its DPDK telemetry socket (/mediagate/lcores: packets received, TSC
+ticks in polls, and of those in polls that found packets). Writes a line
+a second, "SECONDS RX_PPS BUSY" (busy: 0..1, summed over lcores / their
+number), until the dataplane goes; --summary FILE prints the median busy
+fraction and receive rate of the seconds that carried traffic, and the
+rate the lcores would carry at full busy.
+
+Usage: dp_busy.py FILE_PREFIX OUT      (sampling)
+       dp_busy.py --summary OUT        (what the samples say)
+       dp_busy.py --fields OUT         (the same as JSON members)
+"""
+import json
+import socket
+import statistics
+import sys
+import time
+
+
+def connect(prefix, wait_s=20):
+    path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
+    end = time.monotonic() + wait_s
+    while True:
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect(path)
+            s.recv(16384)  # the greeting: version, pid, max output
+            return s
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.2)
+
+
+def lcores(s):
+    s.send(b"/mediagate/lcores")
+    return json.loads(s.recv(1 << 20))["/mediagate/lcores"]
+
+
+def sample(prefix, out):
+    s = connect(prefix)
+    prev, t_prev, t0 = lcores(s), time.monotonic(), time.monotonic()
+    with open(out, "w") as f:
+        while True:
+            time.sleep(1)
+            try:
+                cur = lcores(s)
+            except (OSError, ValueError):
+                return
+            t = time.monotonic()
+            rx = sum(c["rx_pkts"] - prev[k]["rx_pkts"] for k, c in cur.items())
+            busy = [(c["busy_cycles"] - prev[k]["busy_cycles"]) /
+                    max(1, c["poll_cycles"] - prev[k]["poll_cycles"])
+                    for k, c in cur.items()]
+            f.write(f"{t - t0:.1f} {rx / (t - t_prev):.0f} "
+                    f"{sum(busy) / max(1, len(busy)):.4f}\n")
+            f.flush()
+            prev, t_prev = cur, t
+
+
+def medians(out):
+    """The median busy fraction and receive rate of the seconds that
+    carried traffic, and how many there were; None without any."""
+    try:
+        rows = [tuple(map(float, ln.split())) for ln in open(out) if ln.strip()]
+    except OSError:
+        return None
+    live = [r for r in rows if r[1] > 1000]
+    if not live:
+        return None
+    return (statistics.median(r[2] for r in live),
+            statistics.median(r[1] for r in live), len(live))
+
+
+def summary(out):
+    m = medians(out)
+    if m is None:
+        print("dataplane: no second with traffic sampled")
+        return
+    busy, rx, n = m
+    print(f"dataplane: {busy * 100:.0f} % of its polls found packets "
+          f"(median of {n} s) at {rx / 1e3:.0f} kpps received: "
+          f"about {rx / max(busy, 1e-6) / 1e3:.0f} kpps at full busy")
+
+
+def fields(out):
+    m = medians(out)
+    print(json.dumps({} if m is None else
+                     {"dp_busy": round(m[0], 4), "dp_rx_kpps": round(m[1] / 1e3, 1)}))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--summary":
+        summary(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--fields":
+        fields(sys.argv[2])
+    elif len(sys.argv) == 3:
+        sample(sys.argv[1], sys.argv[2])
+    else:
+        sys.exit(__doc__)
