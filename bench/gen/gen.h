@@ -43,6 +43,11 @@ struct mg_gen_call {
 	uint8_t state;           /* enum mg_gen_call_state */
 	uint8_t key_phone[MG_GEN_KEY_LEN];   /* the phone's: it protects */
 	uint8_t key_sbc[MG_GEN_KEY_LEN];     /* the SBC's toward the phone */
+	/* --trunk-srtp: the trunk speaks SRTP too (SRTP to SRTP, other keys
+	 * on each leg): its key, and the SBC's toward it. */
+	uint8_t key_trunk[MG_GEN_KEY_LEN];
+	uint8_t key_sbc_trunk[MG_GEN_KEY_LEN];
+	uint16_t trunk_tag;      /* the a=crypto tag of the SBC's offer */
 	struct mg_gen_stream s[2];
 	uint64_t ng_sent_ns;
 	uint32_t round;          /* a slot set up again is another call: its
@@ -80,6 +85,7 @@ struct mg_gen_ng {
 	char tag[16];            /* call-id prefix: runs apart */
 	char buf[8192];          /* the request being sent */
 	char first_error[160];   /* the first refusal's error-reason */
+	bool trunk_srtp;         /* the trunk's leg RTP/SAVP, with its key */
 };
 
 int mg_gen_ng_open(struct mg_gen_ng *ng, const char *hostport,
@@ -143,10 +149,11 @@ void mg_gen_churn_close(struct mg_gen_churn *ch, const volatile bool *stop);
  */
 struct mg_gen_pre {
 	uint8_t *up;             /* [seq][call]: MG_GEN_SRTP_LEN bytes each */
+	uint8_t *down;           /* the trunk's, when it speaks SRTP; or NULL */
 	uint64_t *tx_tsc;        /* [seq][call][dir]: 0 until sent */
 	uint32_t per_call;       /* packets a stream can send */
 	uint32_t calls;
-	size_t up_len, tsc_len;  /* mapped bytes */
+	size_t up_len, tsc_len;  /* mapped bytes (down: up_len too) */
 };
 
 static inline uint64_t *
@@ -162,6 +169,12 @@ mg_gen_pre_up(const struct mg_gen_pre *p, uint32_t call, uint32_t seq)
 	return p->up + ((size_t)seq * p->calls + call) * MG_GEN_SRTP_LEN;
 }
 
+static inline uint8_t *
+mg_gen_pre_down(const struct mg_gen_pre *p, uint32_t call, uint32_t seq)
+{
+	return p->down + ((size_t)seq * p->calls + call) * MG_GEN_SRTP_LEN;
+}
+
 static inline uint64_t
 mg_gen_pre_sent(const struct mg_gen_pre *p, uint32_t call, int dir,
 		uint32_t seq)
@@ -169,7 +182,8 @@ mg_gen_pre_sent(const struct mg_gen_pre *p, uint32_t call, int dir,
 	return *mg_gen_pre_slot(p, call, dir, seq);
 }
 
-/* What reached the phone, as it arrived: opened after the run. */
+/* What reached an SRTP end (the phone; the trunk too with --trunk-srtp),
+ * as it arrived: opened after the run. */
 struct mg_gen_rec {
 	uint32_t call;
 	uint16_t len;
@@ -200,22 +214,25 @@ int mg_gen_srtp_ctx(srtp_t *s, const uint8_t *key, bool inbound);
 int mg_gen_rtp(uint8_t *rtp, uint32_t call, int dir, uint32_t seq,
 	       uint64_t tsc);
 /* Every READY call's phone packets 0 .. per_call - 1, protected with its
- * key by libsrtp2. 0, or -1 (memory, libsrtp2). */
+ * key by libsrtp2 (and the trunk's with its key, if trunk_srtp). 0, or
+ * -1 (memory, libsrtp2). */
 int mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
-		     uint32_t calls, uint32_t per_call,
+		     uint32_t calls, uint32_t per_call, bool trunk_srtp,
 		     const volatile bool *stop);
 int mg_gen_log_init(struct mg_gen_log *log, size_t cap);
 void mg_gen_log_add(struct mg_gen_log *log, uint32_t call,
 		    const uint8_t *srtp, uint32_t len, uint64_t tsc);
-/* Open every logged packet with its call's SBC key (libsrtp2, one call
- * at a time, in arrival order) and check it; took() for each good one,
- * bad counted in the call's down stream. */
+/* Open every logged packet of stream `dir` (DOWN: what reached the
+ * phone; UP: the trunk) with the SBC's key toward that end (libsrtp2,
+ * one call at a time, in arrival order) and check it; took() for each
+ * good one, bad counted in the call's stream. */
 int mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
-		      uint32_t calls, const struct mg_gen_pre *pre,
+		      uint32_t calls, const struct mg_gen_pre *pre, int dir,
 		      void (*took)(void *arg, uint32_t call, int dir,
 				   uint32_t seq, uint64_t sent, uint64_t got),
 		      void *arg);
-void mg_gen_pre_free(struct mg_gen_pre *pre, struct mg_gen_log *log);
+void mg_gen_pre_free(struct mg_gen_pre *pre);
+void mg_gen_log_free(struct mg_gen_log *log);
 
 /* Packets: the payload a stream's packet seq carries (call, direction,
  * seq, the send time in TSC ticks, then a pattern of all three), and its

@@ -6,6 +6,7 @@
  *   mg_gen <EAL args> -- --ng HOST:PORT --dst-mac MAC [--calls N]
  *          [--pps N | --flat-out] [--seconds S] [--window N] [--json]
  *          [--keep] [--drain-ms N] [--churn N [--churn-hold S]]
+ *          [--trunk-srtp]
  *
  * Each call: the generator's phone (10.100.x.y, SRTP with its own fresh
  * key, made by libsrtp2) and trunk (10.200.x.y, plain RTP), set up
@@ -24,7 +25,10 @@
  * measured. The calls are deleted at the end (--keep: not).
  * --churn N sets up N more calls a second while the traffic runs, each
  * deleted --churn-hold seconds later (gen_churn.c): the calls carrying
- * media must lose nothing meanwhile.
+ * media must lose nothing meanwhile. --trunk-srtp makes the trunk speak
+ * SRTP too, with its own key (SRTP to SRTP, other keys on each leg): its
+ * packets are made and what reaches it is opened by libsrtp2 as the
+ * phone's are.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -63,7 +67,7 @@ struct cfg {
 	uint32_t total_pps;      /* instead of pps: spread over every stream */
 	uint32_t hostile_pct;    /* hostile packets per 100 of the phone's */
 	uint32_t churn, churn_hold; /* calls a second set up and torn down */
-	bool flat, json, keep, have_mac;
+	bool flat, json, keep, have_mac, trunk_srtp;
 };
 
 struct run {
@@ -79,7 +83,8 @@ struct run {
 	uint64_t pause_max;  /* the loop's longest turn: were we the stall? */
 	uint32_t rr;             /* next stream, round robin */
 	struct mg_gen_pre pre;
-	struct mg_gen_log log;   /* what reached the phone, to open after */
+	struct mg_gen_log log[2]; /* what reached each SRTP end, by stream
+				   * (DOWN: the phone's), to open after */
 	struct mg_gen_hist lat[2];
 	uint32_t *per_s[2];      /* arrivals per second of the run, per dir */
 	double setup_s;          /* the calls' offers and answers through ng */
@@ -151,7 +156,8 @@ calls_make(struct run *r)
 		c->phone_ip = addr_of(10u << 24 | 100u << 16, i);
 		c->trunk_ip = addr_of(10u << 24 | 200u << 16, i);
 		c->phone_port = c->trunk_port = port_of(i);
-		if (getrandom(c->key_phone, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN)
+		if (getrandom(c->key_phone, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN ||
+		    getrandom(c->key_trunk, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN)
 			return -1;
 	}
 	return 0;
@@ -173,8 +179,11 @@ prepare(struct run *r)
 	fprintf(stderr, "mg_gen: the phone's SRTP, %u x %u packets, made with "
 		"libsrtp2\n", r->cfg.calls, k);
 	if (r->per_s[0] == NULL || r->per_s[1] == NULL ||
-	    mg_gen_pre_build(&r->pre, r->c, r->cfg.calls, k, &stop) != 0 ||
-	    mg_gen_log_init(&r->log, (size_t)r->cfg.calls * k) != 0)
+	    mg_gen_pre_build(&r->pre, r->c, r->cfg.calls, k, r->cfg.trunk_srtp,
+			     &stop) != 0 ||
+	    mg_gen_log_init(&r->log[MG_GEN_DOWN], (size_t)r->cfg.calls * k) != 0 ||
+	    (r->cfg.trunk_srtp &&
+	     mg_gen_log_init(&r->log[MG_GEN_UP], (size_t)r->cfg.calls * k) != 0))
 		return fprintf(stderr, "mg_gen: %s\n", stop ? "stopped" :
 			       "no memory or libsrtp2 failed (--packets)"), -1;
 	return 0;
@@ -183,7 +192,9 @@ prepare(struct run *r)
 static void
 calls_free(struct run *r)
 {
-	mg_gen_pre_free(&r->pre, &r->log);
+	mg_gen_pre_free(&r->pre);
+	mg_gen_log_free(&r->log[0]);
+	mg_gen_log_free(&r->log[1]);
 	free(r->per_s[0]);
 	free(r->per_s[1]);
 	if (r->c)
@@ -255,7 +266,8 @@ make_packet(struct run *r, uint32_t i, int dir)
 	struct mg_gen_stream *s = &c->s[dir];
 	const size_t l2l4 = sizeof(struct rte_ether_hdr) +
 			    sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
-	uint16_t len = dir == MG_GEN_UP ? MG_GEN_SRTP_LEN : MG_GEN_RTP_LEN;
+	bool srtp = dir == MG_GEN_UP || r->pre.down != NULL;
+	uint16_t len = srtp ? MG_GEN_SRTP_LEN : MG_GEN_RTP_LEN;
 	uint32_t seq = s->sent;
 	struct rte_mbuf *m;
 	uint8_t *rtp;
@@ -268,7 +280,11 @@ make_packet(struct run *r, uint32_t i, int dir)
 		headers(m, r, c->phone_ip, c->phone_port, c->sbc_ip,
 			c->sbc_phone_port, len);
 	} else {
-		mg_gen_rtp(rtp, i, dir, seq, 0);
+		if (srtp)
+			memcpy(rtp, mg_gen_pre_down(&r->pre, i, seq),
+			       MG_GEN_SRTP_LEN);
+		else
+			mg_gen_rtp(rtp, i, dir, seq, 0);
 		headers(m, r, c->trunk_ip, c->trunk_port, c->sbc_ip,
 			c->sbc_trunk_port, len);
 	}
@@ -378,8 +394,8 @@ took(void *arg, uint32_t call, int dir, uint32_t seq, uint64_t sent,
 	mg_gen_hist_add(&r->lat[dir], (got - sent) * 1000000000ull / r->hz);
 }
 
-/* The trunk's arrivals are plain: checked now. The phone's are SRTP:
- * logged, opened after the run. */
+/* Plain arrivals (the trunk's, unless it speaks SRTP) are checked now;
+ * SRTP ones are logged, opened after the run. */
 static void
 receive(struct run *r, struct rte_mbuf *m, uint64_t now)
 {
@@ -412,8 +428,8 @@ receive(struct run *r, struct rte_mbuf *m, uint64_t now)
 		r->c[i].s[dir].bad++;
 		return;
 	}
-	if (dir == MG_GEN_DOWN) {
-		mg_gen_log_add(&r->log, (uint32_t)i, rtp, len, now);
+	if (dir == MG_GEN_DOWN || r->cfg.trunk_srtp) {
+		mg_gen_log_add(&r->log[dir], (uint32_t)i, rtp, len, now);
 		return;
 	}
 	if (mg_gen_payload_check(rtp + RTP_HDR, len - RTP_HDR, &call, &d, &seq,
@@ -487,13 +503,19 @@ traffic(struct run *r)
 		r->stop_tx = r->last_tx;
 	for (uint16_t k = 0; k < r->npending; k++)
 		rte_pktmbuf_free(r->pending[k]);
-	if (mg_gen_log_verify(&r->log, r->c, r->cfg.calls, &r->pre, took,
-			      r) != 0)
-		fprintf(stderr, "mg_gen: the phone's packets could not all be "
-			"opened (memory, libsrtp2)\n");
-	if (r->log.dropped)
-		fprintf(stderr, "mg_gen: %zu of the phone's packets past the log "
-			"(counted lost)\n", r->log.dropped);
+	for (int d = 0; d < 2; d++) {
+		if (r->log[d].rec == NULL)
+			continue;
+		if (mg_gen_log_verify(&r->log[d], r->c, r->cfg.calls, &r->pre,
+				      d, took, r) != 0)
+			fprintf(stderr, "mg_gen: the packets that reached the %s "
+				"could not all be opened (memory, libsrtp2)\n",
+				d == MG_GEN_DOWN ? "phone" : "trunk");
+		if (r->log[d].dropped)
+			fprintf(stderr, "mg_gen: %zu of the %s's packets past the "
+				"log (counted lost)\n", r->log[d].dropped,
+				d == MG_GEN_DOWN ? "phone" : "trunk");
+	}
 }
 
 struct totals {
@@ -593,7 +615,12 @@ print_series(const struct run *r, int dir, double secs)
 static void
 report(const struct run *r, uint32_t up, double secs)
 {
-	static const char *const name[2] = { "srtp-to-rtp", "rtp-to-srtp" };
+	static const char *const plain_trunk[2] = { "srtp-to-rtp",
+						    "rtp-to-srtp" };
+	/* Both legs SRTP: up is the phone's way to the trunk. */
+	static const char *const srtp_trunk[2] = { "srtp-to-srtp-up",
+						   "srtp-to-srtp-down" };
+	const char *const *name = r->cfg.trunk_srtp ? srtp_trunk : plain_trunk;
 
 	if (!r->cfg.json)
 		printf("%-12s %6s %10s %10s %8s %8s %6s %9s %9s %9s %9s "
@@ -700,6 +727,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 		{ "hostile", required_argument, NULL, 'H' },
 		{ "churn", required_argument, NULL, 'C' },
 		{ "churn-hold", required_argument, NULL, 'h' },
+		{ "trunk-srtp", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, bad = 0;
@@ -726,6 +754,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 		case 'C': bad |= num(optarg, 0, 100000, &c->churn); break;
 		case 'h': bad |= num(optarg, 1, 3600, &c->churn_hold); break;
 		case 'k': c->keep = true; break;
+		case 'S': c->trunk_srtp = true; break;
 		case 'P': bad |= num(optarg, 1, 100000000, &c->packets); break;
 		default: bad = 1;
 		}
@@ -740,7 +769,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 			"--flat-out] "
 			"[--seconds S] [--window N] [--drain-ms N] [--json] "
 			"[--keep] [--packets N] [--engine NAME] [--hostile PCT] "
-			"[--churn N] [--churn-hold S]\n");
+			"[--churn N] [--churn-hold S] [--trunk-srtp]\n");
 		return -1;
 	}
 	return 0;
@@ -768,6 +797,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mg_gen: cannot start (port, libsrtp2, ng)\n");
 		goto out;
 	}
+	ng.trunk_srtp = r.cfg.trunk_srtp;
 	t0 = rte_rdtsc();
 	up = mg_gen_ng_setup(&ng, r.c, r.cfg.calls, &stop);
 	r.setup_s = (double)(rte_rdtsc() - t0) / (double)r.hz;

@@ -52,27 +52,33 @@ mg_gen_ng_open(struct mg_gen_ng *ng, const char *hostport, uint32_t window)
 }
 
 static void
-put_sdp(struct mg_benc *e, const struct mg_gen_call *c, int stage)
+put_sdp(struct mg_benc *e, const struct mg_gen_call *c, int stage,
+	bool trunk_srtp)
 {
-	char sdp[512], ip[INET_ADDRSTRLEN], key[48];
+	char sdp[512], ip[INET_ADDRSTRLEN], key[48], crypto[128] = "";
 	bool phone = stage == 0;
-	size_t k = 0;
+	size_t k;
 
 	inet_ntop(AF_INET, phone ? &c->phone_ip : &c->trunk_ip, ip, sizeof(ip));
-	if (phone)
-		k = mg_b64_encode(c->key_phone, MG_GEN_KEY_LEN, key);
-	key[k] = '\0';
+	/* The trunk's answer takes the tag of the SBC's line for our suite. */
+	if (phone || trunk_srtp) {
+		k = mg_b64_encode(phone ? c->key_phone : c->key_trunk,
+				  MG_GEN_KEY_LEN, key);
+		key[k] = '\0';
+		snprintf(crypto, sizeof(crypto), "a=crypto:%u "
+			 "AES_CM_128_HMAC_SHA1_80 inline:%s\r\n",
+			 phone ? 1u : c->trunk_tag, key);
+	}
 	snprintf(sdp, sizeof(sdp),
 		 "v=0\r\no=%s 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
 		 "m=audio %u RTP/%s 0\r\na=rtpmap:0 PCMU/8000\r\n"
-		 "a=sendrecv\r\na=rtcp-mux\r\n%s%s%s",
+		 "a=sendrecv\r\na=rtcp-mux\r\n%s",
 		 phone ? "phone" : "trunk", ip, ip,
 		 ntohs(phone ? c->phone_port : c->trunk_port),
-		 phone ? "SAVP" : "AVP",
-		 phone ? "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" : "",
-		 key, phone ? "\r\n" : "");
+		 crypto[0] ? "SAVP" : "AVP", crypto);
 	mg_benc_kv_cstr(e, "sdp", sdp);
 	explicit_bzero(key, sizeof(key));
+	explicit_bzero(crypto, sizeof(crypto));
 	explicit_bzero(sdp, sizeof(sdp));
 }
 
@@ -95,9 +101,10 @@ request(struct mg_gen_ng *ng, const struct mg_gen_call *c, uint32_t i,
 	if (stage == 1)
 		mg_benc_kv_cstr(&e, "to-tag", "trunk");
 	if (stage == 0)
-		mg_benc_kv_cstr(&e, "transport-protocol", "RTP/AVP");
+		mg_benc_kv_cstr(&e, "transport-protocol", ng->trunk_srtp ?
+				"RTP/SAVP" : "RTP/AVP");
 	if (stage < 2)
-		put_sdp(&e, c, stage);
+		put_sdp(&e, c, stage, ng->trunk_srtp);
 	mg_benc_close(&e);
 	return e.overflow ? 0 : e.len;
 }
@@ -114,13 +121,33 @@ mg_gen_ng_send(struct mg_gen_ng *ng, struct mg_gen_call *c, uint32_t i,
 	c[i].ng_sent_ns = now_ns();
 }
 
-/* The SDP's m= port and, for the phone's, the a=crypto key. */
+/* The SBC's key in an SDP's a=crypto line for our suite (and its tag,
+ * which an answer repeats); 0 or -1. */
 static int
-take_sdp(const char *s, size_t len, struct mg_gen_call *c, int stage)
+take_key(const char *text, uint8_t *key, uint16_t *tag)
 {
-	char text[2048], ip[16], *m, *k;
+	const char *k = strstr(text, " AES_CM_128_HMAC_SHA1_80 inline:");
+	const char *t = k;
+
+	if (k == NULL)
+		return -1;
+	while (t > text && t[-1] != ':')
+		t--;
+	*tag = (uint16_t)strtoul(t, NULL, 10);
+	k += strlen(" AES_CM_128_HMAC_SHA1_80 inline:");
+	return mg_b64_decode(k, strcspn(k, "|\r\n"), key, MG_GEN_KEY_LEN) ==
+	       MG_GEN_KEY_LEN ? 0 : -1;
+}
+
+/* The SDP's m= port and the SBC's a=crypto key toward the end it goes
+ * to: the phone's always, the trunk's when it speaks SRTP. */
+static int
+take_sdp(const char *s, size_t len, struct mg_gen_call *c, int stage,
+	 bool trunk_srtp)
+{
+	char text[2048], ip[16], *m;
 	unsigned port;
-	int n;
+	int rc = 0;
 
 	if (len >= sizeof(text))
 		return -1;
@@ -135,16 +162,16 @@ take_sdp(const char *s, size_t len, struct mg_gen_call *c, int stage)
 		return -1;
 	if (stage == 0) {
 		c->sbc_trunk_port = htons((uint16_t)port);
-		return 0;
+		if (trunk_srtp)
+			rc = take_key(text, c->key_sbc_trunk, &c->trunk_tag);
+	} else {
+		uint16_t tag;
+
+		c->sbc_phone_port = htons((uint16_t)port);
+		rc = take_key(text, c->key_sbc, &tag);
 	}
-	c->sbc_phone_port = htons((uint16_t)port);
-	k = strstr(text, "AES_CM_128_HMAC_SHA1_80 inline:");
-	if (k == NULL)
-		return -1;
-	k += strlen("AES_CM_128_HMAC_SHA1_80 inline:");
-	n = mg_b64_decode(k, strcspn(k, "|\r\n"), c->key_sbc, MG_GEN_KEY_LEN);
 	explicit_bzero(text, sizeof(text));
-	return n == MG_GEN_KEY_LEN ? 0 : -1;
+	return rc;
 }
 
 int
@@ -179,7 +206,7 @@ mg_gen_ng_take(struct mg_gen_ng *ng, struct mg_gen_call *calls, uint32_t n,
 		return mg_bstr_is(res, "ok") ? MG_GEN_NG_DONE : MG_GEN_NG_FAILED;
 	}
 	if (!mg_bstr_is(res, "ok") || sdp == NULL || sdp->type != MG_B_STR ||
-	    take_sdp(sdp->v.s, sdp->len, c, stage) != 0) {
+	    take_sdp(sdp->v.s, sdp->len, c, stage, ng->trunk_srtp) != 0) {
 		const struct mg_bnode *why = mg_bdict_get(&doc, &nodes[0],
 							  "error-reason");
 

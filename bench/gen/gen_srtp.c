@@ -3,10 +3,10 @@
  * libsrtp2 off the timed path. Debian's libsrtp2 runs on NSS, whose cost
  * per packet grows with the number of live keys (from 100 to 1,000 calls
  * the generator fell from 132 to 16 kpps a direction, 75 % of it inside
- * NSS's softoken). So the phone's SRTP is made before the run, one call
- * at a time with only that call's key alive, and what reaches the phone
- * is recorded as it arrives and opened after the run, again one call at
- * a time. The send times sit in a table by (call, direction, seq): the
+ * NSS's softoken). So the phone's SRTP (and the trunk's, when it speaks
+ * SRTP) is made before the run, one call at a time with only that call's
+ * key alive, and what reaches an SRTP end is recorded as it arrives and
+ * opened after the run, again one call at a time. The send times sit in a table by (call, direction, seq): the
  * payload of a pre-made packet cannot carry them.
  */
 #include <stdlib.h>
@@ -109,9 +109,33 @@ mg_gen_rtp(uint8_t *rtp, uint32_t call, int dir, uint32_t seq, uint64_t tsc)
 	return RTP_HDR + MG_GEN_PAYLOAD;
 }
 
+/* One end's packets of call i, protected with its key. */
+static int
+build_stream(const struct mg_gen_pre *pre, uint32_t i, int dir,
+	     const uint8_t *key)
+{
+	srtp_t tx;
+	int rc = 0;
+
+	if (mg_gen_srtp_ctx(&tx, key, false) != 0)
+		return -1;
+	for (uint32_t q = 0; q < pre->per_call && rc == 0; q++) {
+		uint8_t *p = dir == MG_GEN_UP ? mg_gen_pre_up(pre, i, q) :
+			     mg_gen_pre_down(pre, i, q);
+		int len = mg_gen_rtp(p, i, dir, q, 0);
+
+		if (srtp_protect(tx, p, &len) != srtp_err_status_ok ||
+		    len != MG_GEN_SRTP_LEN)
+			rc = -1;
+	}
+	srtp_dealloc(tx);
+	return rc;
+}
+
 int
 mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
-		 uint32_t calls, uint32_t per_call, const volatile bool *stop)
+		 uint32_t calls, uint32_t per_call, bool trunk_srtp,
+		 const volatile bool *stop)
 {
 	size_t n = (size_t)calls * per_call;
 
@@ -120,29 +144,20 @@ mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
 	pre->up_len = n * MG_GEN_SRTP_LEN;
 	pre->tsc_len = n * 2 * sizeof(uint64_t);
 	pre->up = big_alloc(pre->up_len);
+	pre->down = trunk_srtp ? big_alloc(pre->up_len) : NULL;
 	pre->tx_tsc = big_alloc(pre->tsc_len);
-	if (pre->up == NULL || pre->tx_tsc == NULL)
+	if (pre->up == NULL || pre->tx_tsc == NULL ||
+	    (trunk_srtp && pre->down == NULL))
 		return -1;
 	for (uint32_t i = 0; i < calls; i++) {
-		srtp_t tx;
-
 		if (*stop)
 			return -1; /* Ctrl-C: the calls are still deleted */
 		if (c[i].state != MG_GEN_READY)
 			continue;
-		if (mg_gen_srtp_ctx(&tx, c[i].key_phone, false) != 0)
+		if (build_stream(pre, i, MG_GEN_UP, c[i].key_phone) != 0 ||
+		    (trunk_srtp &&
+		     build_stream(pre, i, MG_GEN_DOWN, c[i].key_trunk) != 0))
 			return -1;
-		for (uint32_t q = 0; q < per_call; q++) {
-			uint8_t *p = mg_gen_pre_up(pre, i, q);
-			int len = mg_gen_rtp(p, i, MG_GEN_UP, q, 0);
-
-			if (srtp_protect(tx, p, &len) != srtp_err_status_ok ||
-			    len != MG_GEN_SRTP_LEN) {
-				srtp_dealloc(tx);
-				return -1;
-			}
-		}
-		srtp_dealloc(tx);
 	}
 	return 0;
 }
@@ -204,7 +219,7 @@ by_call(const struct mg_gen_log *log, uint32_t calls, uint32_t **start)
 
 int
 mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
-		  uint32_t calls, const struct mg_gen_pre *pre,
+		  uint32_t calls, const struct mg_gen_pre *pre, int want,
 		  void (*took)(void *arg, uint32_t call, int dir, uint32_t seq,
 			       uint64_t sent, uint64_t got),
 		  void *arg)
@@ -218,7 +233,8 @@ mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
 
 		if (start[i] == start[i + 1])
 			continue;
-		if (mg_gen_srtp_ctx(&rx, c[i].key_sbc, true) != 0)
+		if (mg_gen_srtp_ctx(&rx, want == MG_GEN_DOWN ? c[i].key_sbc :
+				    c[i].key_sbc_trunk, true) != 0)
 			break;
 		for (uint32_t k = start[i]; k < start[i + 1]; k++) {
 			struct mg_gen_rec *r = &log->rec[order[k]];
@@ -231,9 +247,9 @@ mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
 			    mg_gen_payload_check(r->data + RTP_HDR,
 						 (uint32_t)(len - RTP_HDR), &call,
 						 &dir, &seq, &zero) != 0 ||
-			    call != i || dir != MG_GEN_DOWN ||
+			    call != i || dir != want ||
 			    seq >= pre->per_call) {
-				c[i].s[MG_GEN_DOWN].bad++;
+				c[i].s[want].bad++;
 				continue;
 			}
 			took(arg, i, dir, seq, mg_gen_pre_sent(pre, i, dir, seq),
@@ -247,12 +263,18 @@ mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
 }
 
 void
-mg_gen_pre_free(struct mg_gen_pre *pre, struct mg_gen_log *log)
+mg_gen_pre_free(struct mg_gen_pre *pre)
 {
 	big_free(pre->up, pre->up_len);
+	big_free(pre->down, pre->up_len);
 	big_free(pre->tx_tsc, pre->tsc_len);
-	big_free(log->rec, log->cap * sizeof(*log->rec));
-	pre->up = NULL;
+	pre->up = pre->down = NULL;
 	pre->tx_tsc = NULL;
+}
+
+void
+mg_gen_log_free(struct mg_gen_log *log)
+{
+	big_free(log->rec, log->cap * sizeof(*log->rec));
 	log->rec = NULL;
 }

@@ -11,7 +11,9 @@ valid packet through, none of the hostile ones, and the dataplane's drop
 counters match what was sent, kind by kind. Then churn under load (200
 calls a second set up and torn down through ng beside 100 calls carrying
 media): nothing lost, no setup refused, every churned call deleted, and
-the control plane left with no call at the end.
+the control plane left with no call at the end. Then SRTP on both legs
+(--trunk-srtp, other keys each side): what reaches each end opens with
+libsrtp2 under the key mediagate gave that end.
 
 Usage: bench_gen_smoke.py PATH_TO_MG_GEN
 """
@@ -116,13 +118,17 @@ def main():
         assert churn["churn_failed"] == 0, (churn, err[-2000:])
         assert churn["churn_up"] >= 600, churn  # 4 s at 200 a second
         assert churn["churn_deleted"] == churn["churn_up"], churn
+        # SRTP to SRTP: the trunk speaks SRTP with its own key too.
+        srows, _ = clean_run(gen_cmd(gen, sock, ngport, 100, 2) + ["--trunk-srtp"],
+                             8000)
+        assert set(srows) == {"srtp-to-srtp-up", "srtp-to-srtp-down"}, srows
         left = Client(ngport).ask(command="list")
         assert left[b"result"] == b"ok" and left[b"calls"] == [], left
         dp.signal()
         assert dp.wait(30) == 0
         pipe = re.search(r"^mg-pipe lcore=1 rx_pkts=(\d+) tx_pkts=(\d+)", dp.text(), re.M)
         sent = sum(x["sent"] for x in [*rows.values(), *part.values(), *hrows.values(),
-                                        *crows.values()])
+                                        *crows.values(), *srows.values()])
         assert pipe and int(pipe.group(2)) == sent, (dp.text()[-2000:], sent)
         assert int(pipe.group(1)) == sent + sum(hostile.values()), (pipe.group(0), hostile)
         drops = {k: int(v) for k, v in re.findall(r" (drop_srtp|other_udp)=(\d+)", dp.text())}
@@ -141,7 +147,9 @@ def main():
           f"{rows['rtp-to-srtp']['received']} packets back, none lost; "
           f"p50 {rows['srtp-to-rtp']['lat_p50_us']} us; Ctrl-C kept its figures; "
           f"hostile mix {hostile} all dropped and counted, nothing valid lost; "
-          f"churn {churn['churn_up']} calls up and down beside the media, nothing lost")
+          f"churn {churn['churn_up']} calls up and down beside the media, nothing lost; "
+          f"SRTP to SRTP {srows['srtp-to-srtp-up']['received']} + "
+          f"{srows['srtp-to-srtp-down']['received']} opened by libsrtp2")
     return st
 
 
