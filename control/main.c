@@ -243,6 +243,41 @@ out_of_time(const struct run *r)
 	       el >= r->cfg->duration_s * 1000000000ull;
 }
 
+static void
+report_ack(struct run *r, const struct mg_ctl_msg *ack)
+{
+	double rtt_us = (double)(mg_ctl_now_ns() - ack->u.pong.sent_ns) / 1e3;
+
+	r->acks++;
+	printf(PROG ": ping seq=%u acked status=%d rtt=%.1f us ports=%u "
+	       "dataplane rx=%llu tx=%llu\n", ack->h.seq, ack->h.status,
+	       rtt_us, ack->u.pong.nb_ports,
+	       (unsigned long long)ack->u.pong.rx_pkts,
+	       (unsigned long long)ack->u.pong.tx_pkts);
+}
+
+/*
+ * The epoch of the dataplane that holds the segment, from its own ack: a
+ * dataplane writes its epoch a moment after it takes the lock, and until
+ * then the segment still holds its dead predecessor's (taken for the new
+ * one, the calls were once kept instead of replayed). 0, or -errno.
+ */
+static int
+confirm_epoch(struct run *r)
+{
+	struct mg_ctl_msg req, ack;
+	int rc;
+
+	mg_ctl_ping_build(&req, ++r->seq);
+	rc = mg_ctl_request(r->seg, &req, r->cfg->ack_timeout_ms, &ack, &r->ws);
+	if (rc != 0)
+		return rc;
+	r->attached_epoch = ack.h.epoch;
+	r->dp_pid = __atomic_load_n(&r->seg->shm->dp_pid, __ATOMIC_ACQUIRE);
+	report_ack(r, &ack); /* a ping like the others (--ping-count) */
+	return 0;
+}
+
 /* Wait until a dataplane holds the segment. Returns 0, 1 to stop quietly,
  * or -1 when --wait-dataplane ran out. */
 static int
@@ -252,7 +287,8 @@ wait_dataplane(struct run *r)
 	bool told = false;
 
 	while (!mg_ctl_seg_dp_attached(r->seg) ||
-	       __atomic_load_n(&r->seg->shm->dp_epoch, __ATOMIC_ACQUIRE) == 0) {
+	       __atomic_load_n(&r->seg->shm->dp_epoch, __ATOMIC_ACQUIRE) == 0 ||
+	       confirm_epoch(r) != 0) {
 		if (quit_signal || out_of_time(r))
 			return 1;
 		if (!told)
@@ -267,25 +303,9 @@ wait_dataplane(struct run *r)
 		}
 		serve_for(r, 10);
 	}
-	r->attached_epoch = __atomic_load_n(&r->seg->shm->dp_epoch,
-					    __ATOMIC_ACQUIRE);
-	r->dp_pid = __atomic_load_n(&r->seg->shm->dp_pid, __ATOMIC_ACQUIRE);
 	printf(PROG ": dataplane attached: pid %d epoch %016llx\n", r->dp_pid,
 	       (unsigned long long)r->attached_epoch);
 	return 0;
-}
-
-static void
-report_ack(struct run *r, const struct mg_ctl_msg *ack)
-{
-	double rtt_us = (double)(mg_ctl_now_ns() - ack->u.pong.sent_ns) / 1e3;
-
-	r->acks++;
-	printf(PROG ": ping seq=%u acked status=%d rtt=%.1f us ports=%u "
-	       "dataplane rx=%llu tx=%llu\n", ack->h.seq, ack->h.status,
-	       rtt_us, ack->u.pong.nb_ports,
-	       (unsigned long long)ack->u.pong.rx_pkts,
-	       (unsigned long long)ack->u.pong.tx_pkts);
 }
 
 static void
@@ -320,6 +340,15 @@ ping_once(struct run *r)
 
 	mg_ctl_ping_build(&req, ++r->seq);
 	rc = mg_ctl_request(r->seg, &req, r->cfg->ack_timeout_ms, &ack, &r->ws);
+	if (rc == 0 && ack.h.epoch != r->attached_epoch) {
+		/* Another dataplane answers: it has none of our calls. */
+		fprintf(stderr, PROG ": dataplane epoch %016llx answers, not "
+			"%016llx: attaching to it\n",
+			(unsigned long long)ack.h.epoch,
+			(unsigned long long)r->attached_epoch);
+		r->attached_epoch = 0;
+		return 0;
+	}
 	if (rc == 0) {
 		report_ack(r, &ack);
 		return (r->cfg->ping_count && r->acks >= r->cfg->ping_count);
