@@ -24,6 +24,11 @@ def main():
             print(f"hostile: {r['hostile_pct']} per 100 of the phone's packets: " +
                   ", ".join(f"{k} {v}" for k, v in r["hostile"].items()) +
                   f"; duplicates out: {sum(x.get('extra', 0) for x in rows)}")
+    reports = [r for r in rows if r.get("rtcp_sent")]
+    if reports:
+        print("rtcp: " + "; ".join(
+            f"{r['op']} {r['rtcp_received']} of {r['rtcp_sent']} sender reports "
+            f"through, {r['rtcp_bad']} bad" for r in reports))
     for r in rows[:1]:
         if r.get("churn_per_s"):
             print(f"churn: {r['churn_per_s']} calls a second asked, each held "

@@ -30,6 +30,7 @@ struct mg_gen_stream {
 	uint32_t next_seq;       /* the next one expected back */
 	uint32_t reordered;      /* came back behind one sent after it */
 	uint32_t bad;            /* wrong payload, failed to unprotect */
+	uint32_t rtcp_sent, rtcp_received, rtcp_bad; /* sender reports */
 };
 
 struct mg_gen_call {
@@ -141,6 +142,8 @@ void mg_gen_churn_close(struct mg_gen_churn *ch, const volatile bool *stop);
  * table by (call, direction, seq). */
 #define MG_GEN_RTP_LEN (12 + MG_GEN_PAYLOAD)
 #define MG_GEN_SRTP_LEN (MG_GEN_RTP_LEN + 10)
+#define MG_GEN_RTCP_LEN 28      /* a sender report, no report blocks */
+#define MG_GEN_SRTCP_LEN (MG_GEN_RTCP_LEN + 4 + 10) /* E|index, tag */
 
 /*
  * Sequence-major, [seq][call]: the sender goes round the calls, so it reads
@@ -150,6 +153,10 @@ void mg_gen_churn_close(struct mg_gen_churn *ch, const volatile bool *stop);
 struct mg_gen_pre {
 	uint8_t *up;             /* [seq][call]: MG_GEN_SRTP_LEN bytes each */
 	uint8_t *down;           /* the trunk's, when it speaks SRTP; or NULL */
+	uint8_t *rtcp[2];        /* [n][call] SRTCP reports of each SRTP end
+				  * (MG_GEN_SRTCP_LEN bytes each), or NULL */
+	uint32_t rtcp_per_call;  /* reports a stream can send */
+	size_t rtcp_len;
 	uint64_t *tx_tsc;        /* [seq][call][dir]: 0 until sent */
 	uint32_t per_call;       /* packets a stream can send */
 	uint32_t calls;
@@ -173,6 +180,13 @@ static inline uint8_t *
 mg_gen_pre_down(const struct mg_gen_pre *p, uint32_t call, uint32_t seq)
 {
 	return p->down + ((size_t)seq * p->calls + call) * MG_GEN_SRTP_LEN;
+}
+
+static inline uint8_t *
+mg_gen_pre_rtcp(const struct mg_gen_pre *p, int dir, uint32_t call,
+		uint32_t n)
+{
+	return p->rtcp[dir] + ((size_t)n * p->calls + call) * MG_GEN_SRTCP_LEN;
 }
 
 static inline uint64_t
@@ -217,15 +231,16 @@ int mg_gen_rtp(uint8_t *rtp, uint32_t call, int dir, uint32_t seq,
  * key by libsrtp2 (and the trunk's with its key, if trunk_srtp). 0, or
  * -1 (memory, libsrtp2). */
 int mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
-		     uint32_t calls, uint32_t per_call, bool trunk_srtp,
-		     const volatile bool *stop);
+		     uint32_t calls, uint32_t per_call, uint32_t rtcp_per_call,
+		     bool trunk_srtp, const volatile bool *stop);
 int mg_gen_log_init(struct mg_gen_log *log, size_t cap);
 void mg_gen_log_add(struct mg_gen_log *log, uint32_t call,
 		    const uint8_t *srtp, uint32_t len, uint64_t tsc);
 /* Open every logged packet of stream `dir` (DOWN: what reached the
  * phone; UP: the trunk) with the SBC's key toward that end (libsrtp2,
  * one call at a time, in arrival order) and check it; took() for each
- * good one, bad counted in the call's stream. */
+ * good RTP one, bad counted in the call's stream (SRTCP: its rtcp_
+ * counters). */
 int mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
 		      uint32_t calls, const struct mg_gen_pre *pre, int dir,
 		      void (*took)(void *arg, uint32_t call, int dir,
@@ -233,6 +248,26 @@ int mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
 		      void *arg);
 void mg_gen_pre_free(struct mg_gen_pre *pre);
 void mg_gen_log_free(struct mg_gen_log *log);
+
+/* A stream's SSRC: its call and direction. */
+static inline uint32_t
+mg_gen_ssrc(uint32_t call, int dir)
+{
+	return (call & 0x0fffffffu) | (dir ? 0x20000000u : 0x10000000u);
+}
+
+/* RTCP: stream (call, dir)'s sender report number n (MG_GEN_RTCP_LEN
+ * bytes at p), and its check (0 and the fields, or -1). */
+int mg_gen_rtcp(uint8_t *p, uint32_t call, int dir, uint32_t n);
+int mg_gen_rtcp_check(const uint8_t *p, uint32_t len, uint32_t *call,
+		      int *dir, uint32_t *n);
+/* An RTP or RTCP packet (RFC 5761: the second byte, past the marker bit,
+ * 64..95 is an RTCP type). */
+static inline bool
+mg_gen_is_rtcp(const uint8_t *p)
+{
+	return (p[1] & 0x7f) >= 64 && (p[1] & 0x7f) <= 95;
+}
 
 /* Packets: the payload a stream's packet seq carries (call, direction,
  * seq, the send time in TSC ticks, then a pattern of all three), and its

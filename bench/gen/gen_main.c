@@ -6,7 +6,7 @@
  *   mg_gen <EAL args> -- --ng HOST:PORT --dst-mac MAC [--calls N]
  *          [--pps N | --flat-out] [--seconds S] [--window N] [--json]
  *          [--keep] [--drain-ms N] [--churn N [--churn-hold S]]
- *          [--trunk-srtp]
+ *          [--trunk-srtp] [--rtcp-every N]
  *
  * Each call: the generator's phone (10.100.x.y, SRTP with its own fresh
  * key, made by libsrtp2) and trunk (10.200.x.y, plain RTP), set up
@@ -28,7 +28,10 @@
  * media must lose nothing meanwhile. --trunk-srtp makes the trunk speak
  * SRTP too, with its own key (SRTP to SRTP, other keys on each leg): its
  * packets are made and what reaches it is opened by libsrtp2 as the
- * phone's are.
+ * phone's are. Each stream sends a sender report after every --rtcp-every
+ * of its RTP packets (default 250: every 5 s at 50 pps; 0: none), SRTCP
+ * from an SRTP end, muxed on the RTP port: each must come out as the
+ * other end speaks it, opened and checked like the media.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -67,6 +70,7 @@ struct cfg {
 	uint32_t total_pps;      /* instead of pps: spread over every stream */
 	uint32_t hostile_pct;    /* hostile packets per 100 of the phone's */
 	uint32_t churn, churn_hold; /* calls a second set up and torn down */
+	uint32_t rtcp_every;     /* RTP packets a stream sends per report */
 	bool flat, json, keep, have_mac, trunk_srtp;
 };
 
@@ -168,22 +172,25 @@ calls_make(struct run *r)
 static int
 prepare(struct run *r)
 {
-	uint32_t k = r->cfg.packets;
+	uint32_t k = r->cfg.packets, nr;
 
 	if (k == 0)
 		k = r->cfg.flat ? 2000000u / r->cfg.calls + 1 :
 		    (uint32_t)(stream_pps(&r->cfg) * (r->cfg.seconds + 1)) + 1;
+	nr = r->cfg.rtcp_every ? k / r->cfg.rtcp_every : 0;
 	r->nsec = r->cfg.seconds + 2;
 	r->per_s[0] = calloc(r->nsec, sizeof(uint32_t));
 	r->per_s[1] = calloc(r->nsec, sizeof(uint32_t));
 	fprintf(stderr, "mg_gen: the phone's SRTP, %u x %u packets, made with "
 		"libsrtp2\n", r->cfg.calls, k);
 	if (r->per_s[0] == NULL || r->per_s[1] == NULL ||
-	    mg_gen_pre_build(&r->pre, r->c, r->cfg.calls, k, r->cfg.trunk_srtp,
-			     &stop) != 0 ||
-	    mg_gen_log_init(&r->log[MG_GEN_DOWN], (size_t)r->cfg.calls * k) != 0 ||
+	    mg_gen_pre_build(&r->pre, r->c, r->cfg.calls, k, nr,
+			     r->cfg.trunk_srtp, &stop) != 0 ||
+	    mg_gen_log_init(&r->log[MG_GEN_DOWN],
+			    (size_t)r->cfg.calls * (k + nr)) != 0 ||
 	    (r->cfg.trunk_srtp &&
-	     mg_gen_log_init(&r->log[MG_GEN_UP], (size_t)r->cfg.calls * k) != 0))
+	     mg_gen_log_init(&r->log[MG_GEN_UP],
+			     (size_t)r->cfg.calls * (k + nr)) != 0))
 		return fprintf(stderr, "mg_gen: %s\n", stop ? "stopped" :
 			       "no memory or libsrtp2 failed (--packets)"), -1;
 	return 0;
@@ -330,6 +337,43 @@ make_hostile(struct run *r, uint32_t i)
 	return m;
 }
 
+/* After stream (i, dir) sent one: its sender report, if one is due (every
+ * rtcp_every of its packets): SRTCP made before the run from an SRTP
+ * end, plain made now from the trunk. NULL: none now. */
+static struct rte_mbuf *
+make_rtcp(struct run *r, uint32_t i, int dir)
+{
+	const size_t l2l4 = sizeof(struct rte_ether_hdr) +
+			    sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+	struct mg_gen_call *c = &r->c[i];
+	struct mg_gen_stream *s = &c->s[dir];
+	uint32_t every = r->cfg.rtcp_every, n;
+	const uint8_t *pre;
+	struct rte_mbuf *m;
+	uint16_t len;
+	uint8_t *out;
+
+	if (every == 0 || s->sent % every != 0 ||
+	    (n = s->sent / every - 1) >= r->pre.rtcp_per_call ||
+	    (m = rte_pktmbuf_alloc(r->pool)) == NULL)
+		return NULL;
+	pre = r->pre.rtcp[dir] ? mg_gen_pre_rtcp(&r->pre, dir, i, n) : NULL;
+	len = pre ? MG_GEN_SRTCP_LEN : MG_GEN_RTCP_LEN;
+	out = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2l4 + len)) + l2l4;
+	if (pre)
+		memcpy(out, pre, len);
+	else
+		mg_gen_rtcp(out, i, dir, n);
+	if (dir == MG_GEN_UP)
+		headers(m, r, c->phone_ip, c->phone_port, c->sbc_ip,
+			c->sbc_phone_port, len);
+	else
+		headers(m, r, c->trunk_ip, c->trunk_port, c->sbc_ip,
+			c->sbc_trunk_port, len);
+	s->rtcp_sent++;
+	return m;
+}
+
 /* Packets due by now (at the pace, or a burst flat out), round robin over
  * the streams of the calls that are up, after whatever the port did not
  * take last time. */
@@ -344,22 +388,26 @@ send_due(struct run *r, uint64_t now)
 
 	/* A call that failed to set up, or a stream that sent all it had,
 	 * is passed over; a whole round of those ends the burst. */
-	for (uint32_t idle = 0; r->npending < BURST && r->sent < due &&
+	/* Room for a packet and what may follow it: its stream's report,
+	 * a hostile one. */
+	for (uint32_t idle = 0; r->npending + 3 <= BURST && r->sent < due &&
 	     now < r->stop_tx && idle < streams;) {
 		uint32_t i = r->rr / 2;
 		int dir = (int)(r->rr % 2);
-		struct rte_mbuf *m = NULL;
+		struct rte_mbuf *m = NULL, *x;
 
 		r->rr = r->rr + 1 == streams ? 0 : r->rr + 1;
 		if (r->c[i].state == MG_GEN_READY)
 			m = make_packet(r, i, dir);
 		idle = m == NULL ? idle + 1 : 0;
-		if (m != NULL)
-			r->pending[r->npending++] = m;
-		if (m != NULL && dir == MG_GEN_UP && r->cfg.hostile_pct &&
-		    r->npending < BURST &&
-		    (m = make_hostile(r, i)) != NULL)
-			r->pending[r->npending++] = m;
+		if (m == NULL)
+			continue;
+		r->pending[r->npending++] = m;
+		if ((x = make_rtcp(r, i, dir)) != NULL)
+			r->pending[r->npending++] = x;
+		if (dir == MG_GEN_UP && r->cfg.hostile_pct &&
+		    (x = make_hostile(r, i)) != NULL)
+			r->pending[r->npending++] = x;
 	}
 	if (r->npending == 0)
 		return;
@@ -430,6 +478,16 @@ receive(struct run *r, struct rte_mbuf *m, uint64_t now)
 	}
 	if (dir == MG_GEN_DOWN || r->cfg.trunk_srtp) {
 		mg_gen_log_add(&r->log[dir], (uint32_t)i, rtp, len, now);
+		return;
+	}
+	if (mg_gen_is_rtcp(rtp)) {
+		uint32_t n;
+
+		if (mg_gen_rtcp_check(rtp, len, &call, &d, &n) == 0 &&
+		    call == (uint32_t)i && d == dir)
+			r->c[i].s[dir].rtcp_received++;
+		else
+			r->c[i].s[dir].rtcp_bad++;
 		return;
 	}
 	if (mg_gen_payload_check(rtp + RTP_HDR, len - RTP_HDR, &call, &d, &seq,
@@ -520,6 +578,7 @@ traffic(struct run *r)
 
 struct totals {
 	uint64_t sent, received, reordered, bad;
+	uint64_t rtcp_sent, rtcp_received, rtcp_bad;
 };
 
 static struct totals
@@ -534,6 +593,9 @@ sum_dir(const struct run *r, int dir)
 		t.received += s->received;
 		t.reordered += s->reordered;
 		t.bad += s->bad;
+		t.rtcp_sent += s->rtcp_sent;
+		t.rtcp_received += s->rtcp_received;
+		t.rtcp_bad += s->rtcp_bad;
 	}
 	return t;
 }
@@ -650,8 +712,7 @@ report(const struct run *r, uint32_t up, double secs)
 			       "\"lat_p50_us\":%.1f,"
 			       "\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,"
 			       "\"lat_max_us\":%.1f,\"gen_pause_max_us\":%.1f,"
-			       "\"gen_tx_full\":%llu,\"extra\":%llu,"
-			       "\"per_second\":", r->cfg.engine,
+			       "\"gen_tx_full\":%llu,\"extra\":%llu", r->cfg.engine,
 			       name[d], up,
 			       stream_pps(&r->cfg), r->cfg.flat ? "true" : "false",
 			       rte_eal_has_hugepages() ? "true" : "false",
@@ -667,6 +728,13 @@ report(const struct run *r, uint32_t up, double secs)
 			       /* more back than sent: a duplicate got out */
 			       (unsigned long long)(t.received > t.sent ?
 						    t.received - t.sent : 0));
+			printf(",\"rtcp_every\":%u,\"rtcp_sent\":%llu,"
+			       "\"rtcp_received\":%llu,\"rtcp_bad\":%llu,"
+			       "\"per_second\":",
+			       r->cfg.rtcp_every,
+			       (unsigned long long)t.rtcp_sent,
+			       (unsigned long long)t.rtcp_received,
+			       (unsigned long long)t.rtcp_bad);
 			print_series(r, d, secs);
 			if (r->cfg.hostile_pct)
 				print_hostile(r, true);
@@ -728,13 +796,14 @@ parse_args(int argc, char **argv, struct cfg *c)
 		{ "churn", required_argument, NULL, 'C' },
 		{ "churn-hold", required_argument, NULL, 'h' },
 		{ "trunk-srtp", no_argument, NULL, 'S' },
+		{ "rtcp-every", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, bad = 0;
 
 	*c = (struct cfg){ .calls = 100, .pps = 50, .seconds = 10,
 			   .window = 64, .drain_ms = 500, .engine = "mediagate",
-			   .churn_hold = 2 };
+			   .churn_hold = 2, .rtcp_every = 250 };
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n': c->ng = optarg; break;
@@ -755,6 +824,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 		case 'h': bad |= num(optarg, 1, 3600, &c->churn_hold); break;
 		case 'k': c->keep = true; break;
 		case 'S': c->trunk_srtp = true; break;
+		case 'R': bad |= num(optarg, 0, 1000000, &c->rtcp_every); break;
 		case 'P': bad |= num(optarg, 1, 100000000, &c->packets); break;
 		default: bad = 1;
 		}
@@ -769,7 +839,8 @@ parse_args(int argc, char **argv, struct cfg *c)
 			"--flat-out] "
 			"[--seconds S] [--window N] [--drain-ms N] [--json] "
 			"[--keep] [--packets N] [--engine NAME] [--hostile PCT] "
-			"[--churn N] [--churn-hold S] [--trunk-srtp]\n");
+			"[--churn N] [--churn-hold S] [--trunk-srtp] "
+			"[--rtcp-every N]\n");
 		return -1;
 	}
 	return 0;

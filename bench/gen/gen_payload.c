@@ -2,7 +2,8 @@
 /* What a generated packet carries after its RTP header, and the check of
  * what comes back: every byte is a function of (call, direction, seq), so
  * a packet delivered to the wrong call, twice-decrypted, truncated or
- * changed anywhere fails. */
+ * changed anywhere fails. RTCP likewise: a sender report whose fields
+ * name the call, direction and report number. */
 #include <string.h>
 
 #include "gen.h"
@@ -58,4 +59,56 @@ mg_gen_payload_check(const uint8_t *p, uint32_t len, uint32_t *call,
 		if (p[i] != fill(*call, *dir, *seq, i))
 			return -1;
 	return 0;
+}
+
+#define RTCP_MAGIC 0x6d675243u /* "mgRC" */
+
+static void
+put32be(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t
+get32be(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+int
+mg_gen_rtcp(uint8_t *p, uint32_t call, int dir, uint32_t n)
+{
+	p[0] = 0x80;                    /* V=2, no report blocks */
+	p[1] = 200;                     /* SR */
+	p[2] = 0;
+	p[3] = MG_GEN_RTCP_LEN / 4 - 1;
+	put32be(p + 4, mg_gen_ssrc(call, dir));
+	put32be(p + 8, call);           /* NTP seconds */
+	put32be(p + 12, n);             /* NTP fraction */
+	put32be(p + 16, RTCP_MAGIC);    /* RTP timestamp */
+	put32be(p + 20, n ^ RTCP_MAGIC); /* packets */
+	put32be(p + 24, call ^ (uint32_t)dir); /* octets */
+	return MG_GEN_RTCP_LEN;
+}
+
+int
+mg_gen_rtcp_check(const uint8_t *p, uint32_t len, uint32_t *call, int *dir,
+		  uint32_t *n)
+{
+	uint32_t ssrc;
+
+	if (len != MG_GEN_RTCP_LEN || p[0] != 0x80 || p[1] != 200 ||
+	    get32be(p + 16) != RTCP_MAGIC)
+		return -1;
+	ssrc = get32be(p + 4);
+	*call = get32be(p + 8);
+	*n = get32be(p + 12);
+	*dir = (ssrc & 0x20000000u) ? MG_GEN_DOWN : MG_GEN_UP;
+	return ssrc == mg_gen_ssrc(*call, *dir) &&
+	       get32be(p + 20) == (*n ^ RTCP_MAGIC) &&
+	       get32be(p + 24) == (*call ^ (uint32_t)*dir) ? 0 : -1;
 }

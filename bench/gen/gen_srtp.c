@@ -100,16 +100,18 @@ mg_gen_rtp(uint8_t *rtp, uint32_t call, int dir, uint32_t seq, uint64_t tsc)
 	rtp[5] = (uint8_t)((seq * 160u) >> 16);
 	rtp[6] = (uint8_t)((seq * 160u) >> 8);
 	rtp[7] = (uint8_t)(seq * 160u);
-	call |= dir ? 0x20000000u : 0x10000000u; /* the SSRC */
-	rtp[8] = (uint8_t)(call >> 24);
-	rtp[9] = (uint8_t)(call >> 16);
-	rtp[10] = (uint8_t)(call >> 8);
-	rtp[11] = (uint8_t)call;
-	mg_gen_payload(rtp + RTP_HDR, call & 0x0fffffffu, dir, seq, tsc);
+	uint32_t ssrc = mg_gen_ssrc(call, dir);
+
+	rtp[8] = (uint8_t)(ssrc >> 24);
+	rtp[9] = (uint8_t)(ssrc >> 16);
+	rtp[10] = (uint8_t)(ssrc >> 8);
+	rtp[11] = (uint8_t)ssrc;
+	mg_gen_payload(rtp + RTP_HDR, call, dir, seq, tsc);
 	return RTP_HDR + MG_GEN_PAYLOAD;
 }
 
-/* One end's packets of call i, protected with its key. */
+/* One end's packets of call i, and its sender reports, protected with
+ * its key. */
 static int
 build_stream(const struct mg_gen_pre *pre, uint32_t i, int dir,
 	     const uint8_t *key)
@@ -128,26 +130,43 @@ build_stream(const struct mg_gen_pre *pre, uint32_t i, int dir,
 		    len != MG_GEN_SRTP_LEN)
 			rc = -1;
 	}
+	for (uint32_t n = 0; n < pre->rtcp_per_call && rc == 0; n++) {
+		uint8_t *p = mg_gen_pre_rtcp(pre, dir, i, n);
+		int len = mg_gen_rtcp(p, i, dir, n);
+
+		if (srtp_protect_rtcp(tx, p, &len) != srtp_err_status_ok ||
+		    len != MG_GEN_SRTCP_LEN)
+			rc = -1;
+	}
 	srtp_dealloc(tx);
 	return rc;
 }
 
 int
 mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
-		 uint32_t calls, uint32_t per_call, bool trunk_srtp,
-		 const volatile bool *stop)
+		 uint32_t calls, uint32_t per_call, uint32_t rtcp_per_call,
+		 bool trunk_srtp, const volatile bool *stop)
 {
 	size_t n = (size_t)calls * per_call;
 
 	pre->per_call = per_call;
+	pre->rtcp_per_call = rtcp_per_call;
 	pre->calls = calls;
 	pre->up_len = n * MG_GEN_SRTP_LEN;
 	pre->tsc_len = n * 2 * sizeof(uint64_t);
+	pre->rtcp_len = (size_t)calls * rtcp_per_call * MG_GEN_SRTCP_LEN;
 	pre->up = big_alloc(pre->up_len);
 	pre->down = trunk_srtp ? big_alloc(pre->up_len) : NULL;
 	pre->tx_tsc = big_alloc(pre->tsc_len);
+	if (rtcp_per_call) {
+		pre->rtcp[MG_GEN_UP] = big_alloc(pre->rtcp_len);
+		pre->rtcp[MG_GEN_DOWN] = trunk_srtp ? big_alloc(pre->rtcp_len) :
+						      NULL;
+	}
 	if (pre->up == NULL || pre->tx_tsc == NULL ||
-	    (trunk_srtp && pre->down == NULL))
+	    (trunk_srtp && pre->down == NULL) ||
+	    (rtcp_per_call && (pre->rtcp[MG_GEN_UP] == NULL ||
+			       (trunk_srtp && pre->rtcp[MG_GEN_DOWN] == NULL))))
 		return -1;
 	for (uint32_t i = 0; i < calls; i++) {
 		if (*stop)
@@ -217,6 +236,23 @@ by_call(const struct mg_gen_log *log, uint32_t calls, uint32_t **start)
 	return order;
 }
 
+/* A logged SRTCP packet of call i's stream `want`, opened and checked. */
+static void
+open_rtcp(srtp_t rx, struct mg_gen_rec *r, struct mg_gen_call *c, uint32_t i,
+	  int want)
+{
+	struct mg_gen_stream *s = &c->s[want];
+	int len = r->len, dir;
+	uint32_t call, n;
+
+	if (srtp_unprotect_rtcp(rx, r->data, &len) == srtp_err_status_ok &&
+	    mg_gen_rtcp_check(r->data, (uint32_t)len, &call, &dir, &n) == 0 &&
+	    call == i && dir == want)
+		s->rtcp_received++;
+	else
+		s->rtcp_bad++;
+}
+
 int
 mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
 		  uint32_t calls, const struct mg_gen_pre *pre, int want,
@@ -242,6 +278,10 @@ mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
 			uint32_t call, seq;
 			uint64_t zero;
 
+			if (len >= 2 && mg_gen_is_rtcp(r->data)) {
+				open_rtcp(rx, r, &c[i], i, want);
+				continue;
+			}
 			if (srtp_unprotect(rx, r->data, &len) != srtp_err_status_ok ||
 			    len < RTP_HDR ||
 			    mg_gen_payload_check(r->data + RTP_HDR,
@@ -268,7 +308,9 @@ mg_gen_pre_free(struct mg_gen_pre *pre)
 	big_free(pre->up, pre->up_len);
 	big_free(pre->down, pre->up_len);
 	big_free(pre->tx_tsc, pre->tsc_len);
-	pre->up = pre->down = NULL;
+	big_free(pre->rtcp[0], pre->rtcp_len);
+	big_free(pre->rtcp[1], pre->rtcp_len);
+	pre->up = pre->down = pre->rtcp[0] = pre->rtcp[1] = NULL;
 	pre->tx_tsc = NULL;
 }
 
