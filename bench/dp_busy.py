@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """How busy a running dataplane's media lcores are, once a second, read
 from its DPDK telemetry socket (/mediagate/lcores: packets received, TSC
-ticks in polls, and of those in polls that found packets). Writes a line
-a second, "SECONDS RX_PPS BUSY" (busy: 0..1, summed over lcores / their
-number), until the dataplane goes; --summary FILE prints the median busy
-fraction and receive rate of the seconds that carried traffic, and the
-rate the lcores would carry at full busy.
+ticks in polls, and of those in polls that found packets, and how many
+such polls). Writes a line a second, "SECONDS RX_PPS BUSY BURST" (busy:
+0..1, the mean over lcores; burst: packets a poll that found any), until
+the dataplane goes; --summary FILE prints the medians of the seconds that
+carried traffic. A poll finds a packet or two long before an lcore runs
+short of time, so busy alone overstates the load; bursts near full (32 a
+port) are what says the lcore is the limit.
 
 Usage: dp_busy.py FILE_PREFIX OUT      (sampling)
        dp_busy.py --summary OUT        (what the samples say)
@@ -54,8 +56,9 @@ def sample(prefix, out):
             busy = [(c["busy_cycles"] - prev[k]["busy_cycles"]) /
                     max(1, c["poll_cycles"] - prev[k]["poll_cycles"])
                     for k, c in cur.items()]
+            polls = sum(c["busy_polls"] - prev[k]["busy_polls"] for k, c in cur.items())
             f.write(f"{t - t0:.1f} {rx / (t - t_prev):.0f} "
-                    f"{sum(busy) / max(1, len(busy)):.4f}\n")
+                    f"{sum(busy) / max(1, len(busy)):.4f} {rx / max(1, polls):.1f}\n")
             f.flush()
             prev, t_prev = cur, t
 
@@ -71,7 +74,8 @@ def medians(out):
     if not live:
         return None
     return (statistics.median(r[2] for r in live),
-            statistics.median(r[1] for r in live), len(live))
+            statistics.median(r[1] for r in live), len(live),
+            statistics.median(r[3] for r in live))
 
 
 def summary(out):
@@ -79,16 +83,17 @@ def summary(out):
     if m is None:
         print("dataplane: no second with traffic sampled")
         return
-    busy, rx, n = m
-    print(f"dataplane: {busy * 100:.0f} % of its polls found packets "
-          f"(median of {n} s) at {rx / 1e3:.0f} kpps received: "
-          f"about {rx / max(busy, 1e-6) / 1e3:.0f} kpps at full busy")
+    busy, rx, n, burst = m
+    print(f"dataplane: at {rx / 1e3:.0f} kpps received, {busy * 100:.0f} % of "
+          f"its poll time in polls that found packets, {burst:.1f} packets "
+          f"each (medians of {n} s)")
 
 
 def fields(out):
     m = medians(out)
     print(json.dumps({} if m is None else
-                     {"dp_busy": round(m[0], 4), "dp_rx_kpps": round(m[1] / 1e3, 1)}))
+                     {"dp_busy": round(m[0], 4), "dp_rx_kpps": round(m[1] / 1e3, 1),
+                      "dp_burst": round(m[3], 1)}))
 
 
 if __name__ == "__main__":

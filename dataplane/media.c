@@ -26,9 +26,12 @@ poll_time(struct mg_pipe_lcore *pl, uint64_t ticks, bool busy)
 {
 	__atomic_store_n(&pl->st.poll_cycles, pl->st.poll_cycles + ticks,
 			 __ATOMIC_RELAXED);
-	if (busy)
+	if (busy) {
 		__atomic_store_n(&pl->st.busy_cycles,
 				 pl->st.busy_cycles + ticks, __ATOMIC_RELAXED);
+		__atomic_store_n(&pl->st.busy_polls, pl->st.busy_polls + 1,
+				 __ATOMIC_RELAXED);
+	}
 }
 
 void
@@ -272,7 +275,7 @@ mg_media_print_final(const struct mg_media *m)
 		       "from_peers=%llu drop_handoff=%llu arp_replies=%llu "
 		       "esp_rx=%llu esp_tx=%llu drop_esp=%llu esp_no_sa=%llu "
 		       "esp_not_through=%llu esp_nat_moved=%llu "
-		       "poll_cycles=%llu busy_cycles=%llu", lc,
+		       "poll_cycles=%llu busy_cycles=%llu busy_polls=%llu", lc,
 		       (unsigned long long)s->rx_pkts,
 		       (unsigned long long)s->tx_pkts,
 		       (unsigned long long)s->no_flow,
@@ -295,7 +298,8 @@ mg_media_print_final(const struct mg_media *m)
 		       (unsigned long long)s->esp_not_through,
 		       (unsigned long long)s->esp_nat_moved,
 		       (unsigned long long)s->poll_cycles,
-		       (unsigned long long)s->busy_cycles);
+		       (unsigned long long)s->busy_cycles,
+		       (unsigned long long)s->busy_polls);
 		for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 			printf(" %s=%llu", mg_pkt_class_name(c),
 			       (unsigned long long)s->cls[c]);

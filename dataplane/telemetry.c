@@ -48,6 +48,7 @@ lcore_dict(struct rte_tel_data *d, const struct mg_pipe_stats *s)
 	U64(d, "esp_nat_moved", s->esp_nat_moved);
 	U64(d, "poll_cycles", s->poll_cycles);
 	U64(d, "busy_cycles", s->busy_cycles);
+	U64(d, "busy_polls", s->busy_polls);
 	for (int c = MG_PKT_STUN; c < MG_PKT_CLASS_MAX; c++)
 		U64(d, mg_pkt_class_name(c), s->cls[c]);
 }

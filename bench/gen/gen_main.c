@@ -468,14 +468,17 @@ receive(struct run *r, struct rte_mbuf *m, uint64_t now)
 		r->rx_other++;
 		return;
 	}
-	r->arrived++;
 	rtp = (const uint8_t *)(u + 1);
 	len = (uint32_t)ntohs(u->dgram_len) - (uint32_t)sizeof(*u);
 	if (len < RTP_HDR || len > rte_pktmbuf_data_len(m) -
 	    (uint32_t)(rtp - rte_pktmbuf_mtod(m, const uint8_t *))) {
+		r->arrived++;
 		r->c[i].s[dir].bad++;
 		return;
 	}
+	/* Reports are not media: not what the flat-out window counts. */
+	if (!mg_gen_is_rtcp(rtp))
+		r->arrived++;
 	if (dir == MG_GEN_DOWN || r->cfg.trunk_srtp) {
 		mg_gen_log_add(&r->log[dir], (uint32_t)i, rtp, len, now);
 		return;

@@ -43,10 +43,12 @@ struct mg_pipe_stats {
 	uint64_t esp_nat_moved;   /* outbound SAs sent on to where their
 				   * pair's packets came from (NAT-T) */
 	uint64_t cls[MG_PKT_CLASS_MAX]; /* packets not media, by class */
-	/* TSC ticks in polls, and of those in polls that found packets:
-	 * how busy the lcore is (as OVS's pmd-stats and VPP's runtime
-	 * tell), so a rate can be set against what the lcore has left. */
-	uint64_t poll_cycles, busy_cycles;
+	/* TSC ticks in polls, and of those in polls that found packets,
+	 * and how many those were: how busy the lcore is and how full its
+	 * bursts (as OVS's pmd-stats and VPP's runtime tell). A poll finds
+	 * a packet or two long before the lcore is short of time; bursts
+	 * near full are what says it is. */
+	uint64_t poll_cycles, busy_cycles, busy_polls;
 };
 
 struct rte_ring;

@@ -136,6 +136,7 @@ def telemetry_counters():
             assert lcores["0"]["no_flow"] == 5, lcores
             # Busy time: polls that found packets are part of all polls.
             assert 0 < lcores["0"]["busy_cycles"] < lcores["0"]["poll_cycles"], lcores
+            assert lcores["0"]["busy_polls"] > 0, lcores
             assert dp.wait(60) == 0, dp.text()
         finally:
             ctl.signal()
