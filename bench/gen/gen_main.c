@@ -211,6 +211,20 @@ calls_free(struct run *r)
 
 /* ---- the port ---------------------------------------------------------- */
 
+/* A memif client's start connects to the server, which may still be
+ * taking down the last client's connection (runs back to back): a few
+ * more tries, 5 s in all. */
+static int
+start_port(uint16_t port)
+{
+	for (int i = 0; i < 50 && !stop; i++) {
+		if (rte_eth_dev_start(port) == 0)
+			return 0;
+		rte_delay_us_sleep(100000);
+	}
+	return -1;
+}
+
 static int
 port_up(struct run *r)
 {
@@ -228,7 +242,7 @@ port_up(struct run *r)
 				   r->pool) != 0 ||
 	    rte_eth_tx_queue_setup(r->port, 0, 1024, rte_socket_id(),
 				   NULL) != 0 ||
-	    rte_eth_dev_start(r->port) != 0)
+	    start_port(r->port) != 0)
 		return fprintf(stderr, "mg_gen: port 0 would not start\n"), -1;
 	rte_eth_macaddr_get(r->port, &r->mac);
 	rte_eth_promiscuous_enable(r->port);
