@@ -716,7 +716,8 @@ main(int argc, char **argv)
 			return rc == -EINVAL ? 2 : 1;
 		}
 		r.ng = &ng;
-		printf(PROG ": ng protocol on udp %s\n", cfg.ng_addr);
+		printf(PROG ": ng protocol on udp %s (receive buffer %d KB)\n",
+		       cfg.ng_addr, mg_ng_rcvbuf_kb(r.ng));
 	}
 	if (mg_ctl_seg_open(&seg, cfg.shm_name, err, sizeof(err)) != 0 ||
 	    (r.ng != NULL && open_calls(&r, err, sizeof(err)) != 0)) {

@@ -50,6 +50,8 @@ typedef bool (*mg_ng_handler_fn)(void *arg, const struct mg_bdoc *doc,
 
 /* Bind addr ("IP:PORT" or "[IPv6]:PORT"). 0, or -errno with err. */
 int mg_ng_open(struct mg_ng *ng, const char *addr, char *err, size_t errlen);
+/* The ng socket's receive buffer as the kernel sized it, in KB. */
+int mg_ng_rcvbuf_kb(const struct mg_ng *ng);
 void mg_ng_close(struct mg_ng *ng);
 
 /* Answer what has arrived, up to a burst; the handler is asked for every
