@@ -1159,13 +1159,6 @@ attempt_copy(struct mg_call *to, struct mg_call *from)
 	}
 }
 
-static void
-attempt_wipe(struct mg_call *t)
-{
-	explicit_bzero(t, mg_call_front_bytes(MG_CALL_MEDIA_MAX));
-	explicit_bzero(t->esp_offers, sizeof(t->esp_offers));
-}
-
 long
 mg_call_offer(struct mg_calls *c, struct mg_call *call, int from,
 	      const struct mg_sdp *sdp, const struct mg_call_opts *o,
@@ -1184,7 +1177,7 @@ mg_call_offer(struct mg_calls *c, struct mg_call *call, int from,
 		esp_give_back(c, call, &t);
 		attempt_copy(call, &t);
 	}
-	attempt_wipe(&t);
+	mg_call_wipe(&t);
 	return n;
 }
 
@@ -1288,6 +1281,6 @@ mg_call_answer(struct mg_calls *c, struct mg_call *call, int from,
 		esp_give_back(c, call, &t);
 		attempt_copy(call, &t);
 	}
-	attempt_wipe(&t);
+	mg_call_wipe(&t);
 	return n;
 }

@@ -216,10 +216,8 @@ link_call(struct mg_calls *c, struct mg_call *call)
 	c->nb_calls++;
 }
 
-/* What a call wrote, zeroed (it holds keys): its front and, if it
- * offered ESP, its offered lines. The rest was never written. */
-static void
-wipe_call(struct mg_call *call)
+void
+mg_call_wipe(struct mg_call *call)
 {
 	uint32_t n = call->nb_media <= MG_CALL_MEDIA_MAX ? call->nb_media :
 		     MG_CALL_MEDIA_MAX;
@@ -332,7 +330,7 @@ rebuild(struct mg_calls *c, const uint64_t *has)
 				"call %s: its ports or ids clash\n",
 				call->call_id);
 		if (call->state != MG_CALL_FREE)
-			wipe_call(call);
+			mg_call_wipe(call);
 		c->free_stack[c->nb_free++] = i;
 	}
 	if (c->nb_drains > 1)
@@ -505,7 +503,7 @@ mg_calls_remove(struct mg_calls *c, struct mg_call *call)
 			}
 		}
 	}
-	wipe_call(call);
+	mg_call_wipe(call);
 	c->free_stack[c->nb_free++] = (uint32_t)(call - c->slot);
 }
 

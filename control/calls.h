@@ -289,6 +289,11 @@ mg_call_esp_offers_tail(struct mg_call *call, uint32_t nb_media,
 	return call->esp_offers[MG_CALL_MEDIA_MAX - nb_media][0];
 }
 
+/* What a call record holds zeroed (it holds keys): its front and, if it
+ * offered ESP, its offered lines; the rest was never written, and is not
+ * touched (a free record stays unallocated). */
+void mg_call_wipe(struct mg_call *call);
+
 /* Every live call in slot order, for replay, list and resync: the first
  * at slot *i or after (and *i moves past it), or NULL at the end. Free
  * slots are never read. */

@@ -256,6 +256,17 @@ report_ack(struct run *r, const struct mg_ctl_msg *ack)
 	       (unsigned long long)ack->u.pong.tx_pkts);
 }
 
+/* One ping and its ack; 0 or -errno. */
+static int
+ping(struct run *r, struct mg_ctl_msg *ack)
+{
+	struct mg_ctl_msg req;
+
+	mg_ctl_ping_build(&req, ++r->seq);
+	return mg_ctl_request(r->seg, &req, r->cfg->ack_timeout_ms, ack,
+			      &r->ws);
+}
+
 /*
  * The epoch of the dataplane that holds the segment, from its own ack: a
  * dataplane writes its epoch a moment after it takes the lock, and until
@@ -265,11 +276,9 @@ report_ack(struct run *r, const struct mg_ctl_msg *ack)
 static int
 confirm_epoch(struct run *r)
 {
-	struct mg_ctl_msg req, ack;
-	int rc;
+	struct mg_ctl_msg ack;
+	int rc = ping(r, &ack);
 
-	mg_ctl_ping_build(&req, ++r->seq);
-	rc = mg_ctl_request(r->seg, &req, r->cfg->ack_timeout_ms, &ack, &r->ws);
 	if (rc != 0)
 		return rc;
 	r->attached_epoch = ack.h.epoch;
@@ -335,11 +344,9 @@ report_failure(const struct run *r, int rc)
 static int
 ping_once(struct run *r)
 {
-	struct mg_ctl_msg req, ack;
-	int rc;
+	struct mg_ctl_msg ack;
+	int rc = ping(r, &ack);
 
-	mg_ctl_ping_build(&req, ++r->seq);
-	rc = mg_ctl_request(r->seg, &req, r->cfg->ack_timeout_ms, &ack, &r->ws);
 	if (rc == 0 && ack.h.epoch != r->attached_epoch) {
 		/* Another dataplane answers: it has none of our calls. */
 		fprintf(stderr, PROG ": dataplane epoch %016llx answers, not "

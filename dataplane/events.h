@@ -4,8 +4,9 @@
  * main lcore looks at every flow about once a second, a slice per poll
  * (at most 250,000 flows and SAs a second: above that a sweep takes
  * longer, 16 s for a million calls' 4 million flows, so that looking
- * never takes the lcore from forwarding), and tells of bursts of refused packets (authentication, source, replay)
- * and of SRTP keys nearing or at the end of their lifetime; ESP SAs are
+ * never takes the lcore from forwarding), and tells of bursts of refused
+ * packets (authentication, source, replay) and of SRTP keys nearing or at
+ * the end of their lifetime; ESP SAs are
  * looked at as often, for their soft and hard lifetimes (the seconds ones
  * are enforced by that look) and sequence numbers. Counters are
  * compared with what the last look saw; an event that finds the ring

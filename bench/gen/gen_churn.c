@@ -172,9 +172,7 @@ mg_gen_churn_close(struct mg_gen_churn *ch, const volatile bool *stop)
 	if (ch->ng.errors)
 		fprintf(stderr, "mg_gen: churn: %llu refused, the first: %s\n",
 			(unsigned long long)ch->ng.errors, ch->ng.first_error);
-	for (uint32_t i = 0; i < ch->n; i++)
-		explicit_bzero(ch->c[i].key_sbc, MG_GEN_KEY_LEN);
-	explicit_bzero(ch->c, ch->n * sizeof(*ch->c));
+	explicit_bzero(ch->c, ch->n * sizeof(*ch->c)); /* keys */
 	free(ch->c);
 	free(ch->born_ns);
 	close(ch->ng.fd);

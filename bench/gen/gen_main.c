@@ -277,38 +277,50 @@ headers(struct rte_mbuf *m, const struct run *r, uint32_t src, uint16_t sport,
 	u->dgram_cksum = 0;
 }
 
+/* An mbuf with len bytes of UDP payload from stream (i, dir)'s end (the
+ * phone for UP, the trunk for DOWN) to the dataplane's port for it; the
+ * payload's address in *out. NULL: no mbuf. */
+static struct rte_mbuf *
+stream_mbuf(struct run *r, uint32_t i, int dir, uint16_t len, uint8_t **out)
+{
+	const size_t l2l4 = sizeof(struct rte_ether_hdr) +
+			    sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+	const struct mg_gen_call *c = &r->c[i];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(r->pool);
+
+	if (m == NULL)
+		return NULL;
+	*out = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2l4 + len)) + l2l4;
+	if (dir == MG_GEN_UP)
+		headers(m, r, c->phone_ip, c->phone_port, c->sbc_ip,
+			c->sbc_phone_port, len);
+	else
+		headers(m, r, c->trunk_ip, c->trunk_port, c->sbc_ip,
+			c->sbc_trunk_port, len);
+	return m;
+}
+
 /* Stream (call, dir)'s next packet: the phone's made before the run, the
  * trunk's now; its send time noted. NULL when the stream has sent all it
  * can, or no mbuf. */
 static struct rte_mbuf *
 make_packet(struct run *r, uint32_t i, int dir)
 {
-	struct mg_gen_call *c = &r->c[i];
-	struct mg_gen_stream *s = &c->s[dir];
-	const size_t l2l4 = sizeof(struct rte_ether_hdr) +
-			    sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
+	struct mg_gen_stream *s = &r->c[i].s[dir];
 	bool srtp = dir == MG_GEN_UP || r->pre.down != NULL;
-	uint16_t len = srtp ? MG_GEN_SRTP_LEN : MG_GEN_RTP_LEN;
 	uint32_t seq = s->sent;
 	struct rte_mbuf *m;
 	uint8_t *rtp;
 
-	if (seq >= r->pre.per_call || (m = rte_pktmbuf_alloc(r->pool)) == NULL)
+	if (seq >= r->pre.per_call ||
+	    (m = stream_mbuf(r, i, dir, srtp ? MG_GEN_SRTP_LEN :
+			     MG_GEN_RTP_LEN, &rtp)) == NULL)
 		return NULL;
-	rtp = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2l4 + len)) + l2l4;
-	if (dir == MG_GEN_UP) {
-		memcpy(rtp, mg_gen_pre_up(&r->pre, i, seq), MG_GEN_SRTP_LEN);
-		headers(m, r, c->phone_ip, c->phone_port, c->sbc_ip,
-			c->sbc_phone_port, len);
-	} else {
-		if (srtp)
-			memcpy(rtp, mg_gen_pre_down(&r->pre, i, seq),
-			       MG_GEN_SRTP_LEN);
-		else
-			mg_gen_rtp(rtp, i, dir, seq, 0);
-		headers(m, r, c->trunk_ip, c->trunk_port, c->sbc_ip,
-			c->sbc_trunk_port, len);
-	}
+	if (srtp)
+		memcpy(rtp, dir == MG_GEN_UP ? mg_gen_pre_up(&r->pre, i, seq) :
+		       mg_gen_pre_down(&r->pre, i, seq), MG_GEN_SRTP_LEN);
+	else
+		mg_gen_rtp(rtp, i, dir, seq, 0);
 	*mg_gen_pre_slot(&r->pre, i, dir, seq) = rte_rdtsc();
 	s->sent++;
 	r->sent++;
@@ -357,33 +369,24 @@ make_hostile(struct run *r, uint32_t i)
 static struct rte_mbuf *
 make_rtcp(struct run *r, uint32_t i, int dir)
 {
-	const size_t l2l4 = sizeof(struct rte_ether_hdr) +
-			    sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr);
-	struct mg_gen_call *c = &r->c[i];
-	struct mg_gen_stream *s = &c->s[dir];
+	struct mg_gen_stream *s = &r->c[i].s[dir];
 	uint32_t every = r->cfg.rtcp_every, n;
 	const uint8_t *pre;
 	struct rte_mbuf *m;
-	uint16_t len;
 	uint8_t *out;
 
 	if (every == 0 || s->sent % every != 0 ||
-	    (n = s->sent / every - 1) >= r->pre.rtcp_per_call ||
-	    (m = rte_pktmbuf_alloc(r->pool)) == NULL)
+	    (n = s->sent / every - 1) >= r->pre.rtcp_per_call)
 		return NULL;
 	pre = r->pre.rtcp[dir] ? mg_gen_pre_rtcp(&r->pre, dir, i, n) : NULL;
-	len = pre ? MG_GEN_SRTCP_LEN : MG_GEN_RTCP_LEN;
-	out = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2l4 + len)) + l2l4;
+	m = stream_mbuf(r, i, dir, pre ? MG_GEN_SRTCP_LEN : MG_GEN_RTCP_LEN,
+			&out);
+	if (m == NULL)
+		return NULL;
 	if (pre)
-		memcpy(out, pre, len);
+		memcpy(out, pre, MG_GEN_SRTCP_LEN);
 	else
 		mg_gen_rtcp(out, i, dir, n);
-	if (dir == MG_GEN_UP)
-		headers(m, r, c->phone_ip, c->phone_port, c->sbc_ip,
-			c->sbc_phone_port, len);
-	else
-		headers(m, r, c->trunk_ip, c->trunk_port, c->sbc_ip,
-			c->sbc_trunk_port, len);
 	s->rtcp_sent++;
 	return m;
 }

@@ -4,6 +4,7 @@
  * a packet delivered to the wrong call, twice-decrypted, truncated or
  * changed anywhere fails. RTCP likewise: a sender report whose fields
  * name the call, direction and report number. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "gen.h"
@@ -66,17 +67,13 @@ mg_gen_payload_check(const uint8_t *p, uint32_t len, uint32_t *call,
 static void
 put32be(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	put32(p, htonl(v));
 }
 
 static uint32_t
 get32be(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
+	return ntohl(get32(p));
 }
 
 int
