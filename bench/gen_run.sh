@@ -21,6 +21,12 @@
 #              second are set up and torn down through ng (--churn, each
 #              held --churn-hold 5 s): nothing lost on the calls carrying
 #              media, the churn rate reached, setup latency
+#   rekey      5,000 calls paced as above for 30 s while 500 of them a
+#              second are rekeyed (--rekey: the phone's re-INVITE with a
+#              new SDES key, each phone sending under it once answered):
+#              nothing lost across the rekeys, their rate and latency.
+#              MG_CTL_ARGS="--srtp-drain 0" shows what the old key's
+#              drain saves
 #   max-rate   100 calls flat out for 10 s (a bounded window in flight):
 #              the rate the path sustains with nothing lost. The phone's
 #              SRTP is made before the clock starts and opened after it
@@ -40,7 +46,8 @@ case "$scenario" in
   hold) args=(--calls 1000000 --total-pps 200000 --seconds 30 --window 64) ;;
   hostile) args=(--calls 1000 --pps 50 --seconds 20 --hostile 20) ;;
   churn) args=(--calls 5000 --pps 50 --seconds 30 --churn 500 --churn-hold 5) ;;
-  *) echo "gen_run.sh: no scenario '$scenario' (paced, max-rate, hold, hostile, churn)" >&2
+  rekey) args=(--calls 5000 --pps 50 --seconds 30 --rekey 500) ;;
+  *) echo "gen_run.sh: no scenario '$scenario' (paced, max-rate, hold, hostile, churn, rekey)" >&2
      exit 2 ;;
 esac
 # Sized for the calls asked: each call takes 4 ports of one media address
@@ -85,7 +92,7 @@ taskset -c 0 "$build/control/mediagate-control" --shm "$shm" \
   --ng "127.0.0.1:$ng_port" "${media[@]}" \
   --next-hop-mac 02:00:00:00:00:20 --port-min 2000 --port-max 65000 \
   --max-calls "$max_calls" --max-flows "$max_flows" --ping-interval 1000 \
-  --remove-on-exit >/dev/null &
+  --remove-on-exit ${MG_CTL_ARGS:-} >/dev/null &
 pids+=($!)
 ctl=$!
 sleep 0.3
@@ -117,7 +124,6 @@ taskset -c 0 "$build/bench/mg_gen" "${eal_mem[@]}" --no-pci \
   --vdev "net_memif0,role=client,socket=$sock,mac=02:00:00:00:00:20,rsize=${MG_MEMIF_RSIZE:-14}" -- \
   --ng "127.0.0.1:$ng_port" --dst-mac 02:00:00:00:00:10 "${args[@]}" \
   --json "$@" > "$out"
-python3 bench/gen_table.py "$out"
 read -r ctl1 dp1 < "$out.rss" || true
 echo "memory: control plane $(( (ctl1 - ctl0) / 1024 )) MB, dataplane" \
   "$(( (dp1 - dp0) / 1024 )) MB more with $calls calls up:" \
@@ -140,6 +146,18 @@ PY
 # The dataplane's own count, to tell where a loss was.
 kill -TERM "$dp"; wait "$dp" 2>/dev/null || true
 kill "$sampler" "$busy_sampler" 2>/dev/null || true
+old_key=$(grep -o '^mg-pipe lcore=1 .*srtp_old_key=[0-9]*' "$out.dp" |
+  sed 's/.*srtp_old_key=//' || echo 0)
+python3 - "$out" "${old_key:-0}" <<'PY'
+import json, sys
+path, old = sys.argv[1], int(sys.argv[2])
+lines = [json.loads(l) for l in open(path) if l.startswith("{")]
+with open(path, "w") as f:
+    for d in lines:
+        d.update(dp_srtp_old_key=old)
+        f.write(json.dumps(d, separators=(",", ":")) + "\n")
+PY
+python3 bench/gen_table.py "$out"
 grep -o '^mg-pipe lcore=1 rx_pkts=[0-9]* tx_pkts=[0-9]*\|drop_[a-z]*=[1-9][0-9]*\|other_udp=[1-9][0-9]*\|malformed=[1-9][0-9]*' \
   "$out.dp" | tr '\n' ' ' | sed 's/^/dataplane: /'; echo
 rm -f "$out.dp" "$out.busy"

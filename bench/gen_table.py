@@ -36,6 +36,14 @@ def main():
                   f"set up ({r['churn_up_per_s']:.0f} a second), {r['churn_deleted']} "
                   f"deleted, {r['churn_failed']} refused; setup p50 "
                   f"{r['churn_setup_p50_ms']} ms, p99 {r['churn_setup_p99_ms']} ms")
+    for r in rows[:1]:
+        if r.get("rekey_per_s"):
+            print(f"rekey: {r['rekey_per_s']} re-INVITEs with a new key a second asked: "
+                  f"{r['rekey_started']} started, {r['rekey_done']} done "
+                  f"({r['rekey_done_per_s']:.0f} a second), {r['rekey_failed']} refused, "
+                  f"{r['rekey_skipped']} passed over; re-offer to answer p50 "
+                  f"{r['rekey_p50_ms']} ms, p99 {r['rekey_p99_ms']} ms; packets the old "
+                  f"key opened after a rekey: {r.get('dp_srtp_old_key', '?')}")
     if rows and "gen_pause_max_us" in rows[0]:
         print(f"generator: longest turn of its loop {rows[0]['gen_pause_max_us']:.1f} us, "
               f"port full {rows[0]['gen_tx_full']} times")

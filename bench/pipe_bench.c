@@ -20,10 +20,16 @@
  * packet waits for its burst to be processed, not a full system latency
  * at a given offered load (that is the traffic generator's, bench/ issue
  * 7).
+ *
+ * --old-key adds the worst case of an SDES rekey's drain: every flow has
+ * a new context its packets fail (another key) and the old one that
+ * opens them (rx_ctx2), as while a party still sends under its old key;
+ * crypto-only is the engine opening them once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +52,18 @@
 #define HDR_LEN (14 + 20 + 8)
 #define SSRC 0x5eedf00du
 
-enum op { OP_UNPROTECT, OP_PROTECT };
+enum op { OP_UNPROTECT, OP_PROTECT, OP_OLD_KEY };
+
+static const char *const op_json[] = { "unprotect", "protect",
+				       "unprotect-old-key" };
+static const char *const op_name[] = { "srtp-to-rtp", "rtp-to-srtp",
+				       "srtp-old-key" };
+
+static bool
+opens(enum op op)
+{
+	return op != OP_PROTECT;
+}
 
 struct bench {
 	struct mg_tables t;
@@ -105,16 +122,27 @@ install(struct bench *b)
 		policy(&m.u.srtp_add.policy);
 		if (mg_tables_apply(&b->t, &m, &ack) != 0)
 			return fprintf(stderr, "srtp %u refused\n", f), -1;
+		if (b->op == OP_OLD_KEY) { /* the new key: not the packets' */
+			m.u.srtp_add.id = b->nflows + f;
+			m.u.srtp_add.policy.masters[0].key[0] ^= 0xff;
+			if (mg_tables_apply(&b->t, &m, &ack) != 0)
+				return fprintf(stderr, "srtp %u refused\n",
+					       b->nflows + f), -1;
+		}
 		memset(&m, 0, sizeof(m));
 		m.h.type = MG_CTL_FLOW_ADD;
 		m.h.len = sizeof(m.u.flow);
 		m.u.flow.id = f;
-		m.u.flow.action = b->op == OP_UNPROTECT ? MG_FLOW_SRTP_TO_RTP :
-							  MG_FLOW_RTP_TO_SRTP;
-		if (b->op == OP_UNPROTECT)
+		m.u.flow.action = opens(b->op) ? MG_FLOW_SRTP_TO_RTP :
+						 MG_FLOW_RTP_TO_SRTP;
+		if (b->op == OP_OLD_KEY) {
+			m.u.flow.rx_ctx = b->nflows + f;
+			m.u.flow.rx_ctx2 = f;
+		} else if (b->op == OP_UNPROTECT) {
 			m.u.flow.rx_ctx = f;
-		else
+		} else {
 			m.u.flow.tx_ctx = f;
+		}
 		local_of(f, &m.u.flow.local);
 		m.u.flow.out_port = b->port;
 		local_of(0x10000000u + f, &m.u.flow.out_src);
@@ -150,7 +178,7 @@ make_round(struct bench *b, uint32_t round)
 		d[8] = SSRC >> 24; d[9] = (SSRC >> 16) & 0xff;
 		d[10] = (SSRC >> 8) & 0xff; d[11] = SSRC & 0xff;
 		b->pkt_len[lap] = RTP_LEN;
-		if (b->op == OP_UNPROTECT) {
+		if (opens(b->op)) {
 			mg_srtp_protect_burst(b->gen_mgr, &p, 1);
 			b->pkt_len[lap] = p.len;
 		}
@@ -238,8 +266,8 @@ crypto_burst(struct bench *b, uint32_t first)
 			.ctx = b->crypto[f] };
 	}
 	t0 = __rdtsc();
-	ok = b->op == OP_UNPROTECT ? mg_srtp_unprotect_burst(b->pl.mgr, p, BURST) :
-				     mg_srtp_protect_burst(b->pl.mgr, p, BURST);
+	ok = opens(b->op) ? mg_srtp_unprotect_burst(b->pl.mgr, p, BURST) :
+			    mg_srtp_protect_burst(b->pl.mgr, p, BURST);
 	dt = __rdtsc() - t0;
 	rte_pktmbuf_free_bulk(mb, BURST);
 	if (b->nclat < b->maxlat)
@@ -607,23 +635,24 @@ print_latency(uint32_t flows, enum op op, const struct result *max,
 		       "\"bytes\":%d,\"contexts\":%u,\"flows\":%u,"
 		       "\"offered_mpps\":%.4f,\"delivered\":%.4f,"
 		       "\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}\n",
-		       op ? "protect" : "unprotect", RTP_LEN, flows, flows,
+		       op_json[op], RTP_LEN, flows, flows,
 		       offered, delivered, lat.p50, lat.p99, lat.p999);
 	else
 		printf("%9u %6s %-12s   latency at half rate (%.2f Mpps offered, "
 		       "%.1f%% delivered): p50 %.1f us, p99 %.1f us, p99.9 "
-		       "%.1f us\n", flows, "", op ? "rtp-to-srtp" :
-		       "srtp-to-rtp", offered, delivered * 100, lat.p50 / 1e3,
+		       "%.1f us\n", flows, "", op_name[op], offered, delivered * 100, lat.p50 / 1e3,
 		       lat.p99 / 1e3, lat.p999 / 1e3);
 }
 
 static const char usage[] =
 	"usage: pipe_bench [EAL options] -- [--json] [--flows A,B,C] [--packets N]\n"
-	"                  [--scale]\n"
+	"                  [--scale] [--latency] [--old-key]\n"
 	"--scale: each figure on one lcore, then on every lcore of -l at once\n"
 	"(flows and packets split between them, each lcore its own port).\n"
 	"--latency: then per-packet latency with half the one-lcore rate offered\n"
 	"from a second lcore (needs -l with two lcores).\n"
+	"--old-key: also SRTP->RTP with every packet under a rekey's old key\n"
+	"(the new context refuses it, the draining one opens it).\n"
 	"Defaults: flows 1,10000,1000000; 2,000,000 packets per figure (at\n"
 	"least one round over every flow). 1,000,000 flows take about 3 GB\n"
 	"and a minute of set-up: give EAL -m 1024 or hugepages.\n";
@@ -637,12 +666,13 @@ main(int argc, char **argv)
 		{ "packets", required_argument, NULL, 'n' },
 		{ "scale", no_argument, NULL, 's' },
 		{ "latency", no_argument, NULL, 'l' },
+		{ "old-key", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t flows[4] = { 1, 10000, 1000000 }, nf = 3;
 	uint64_t packets = 2000000;
-	int json = 0, scale = 0, latency = 0, opt, ret;
+	int json = 0, scale = 0, latency = 0, old_key = 0, opt, ret;
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0)
@@ -655,6 +685,7 @@ main(int argc, char **argv)
 		case 'n': packets = strtoull(optarg, NULL, 10); break;
 		case 's': scale = 1; break;
 		case 'l': latency = 1; break;
+		case 'o': old_key = 1; break;
 		case 'f': {
 			char *s = optarg, *end;
 
@@ -691,7 +722,7 @@ main(int argc, char **argv)
 		       "cyc/pkt", "crypto Mpps", "cyc/pkt", "ratio",
 		       "p50 ns", "p99 ns", "p99.9 ns");
 	for (uint32_t i = 0; i < nf; i++)
-		for (int op = 0; op < 2; op++)
+		for (int op = 0; op < (old_key ? 3 : 2); op++)
 		for (unsigned int n = 1; n <= (scale ? rte_lcore_count() : 1);
 		     n = n == rte_lcore_count() ? n + 1 : rte_lcore_count()) {
 			struct result r;
@@ -712,7 +743,7 @@ main(int argc, char **argv)
 				       "\"crypto_only_mean_cycles\":%.1f,"
 				       "\"burst_p50_ns\":%.0f,\"burst_p99_ns\":%.0f,"
 				       "\"burst_p999_ns\":%.0f}\n",
-				       op ? "protect" : "unprotect", RTP_LEN,
+				       op_json[op], RTP_LEN,
 				       flows[i], flows[i], n,
 				       (double)tsc_hz / r.pipe_cpp / 1e6, r.pipe_cpp,
 				       (double)tsc_hz / r.crypto_cpp / 1e6,
@@ -721,7 +752,7 @@ main(int argc, char **argv)
 			else
 				printf("%9u %6u %-12s %10.3f %9.1f %10.3f %9.1f "
 				       "%8.2f %9.0f %9.0f %9.0f\n", flows[i], n,
-				       op ? "rtp-to-srtp" : "srtp-to-rtp",
+				       op_name[op],
 				       (double)tsc_hz / r.pipe_cpp / 1e6, r.pipe_cpp,
 				       (double)tsc_hz / r.crypto_cpp / 1e6,
 				       r.crypto_cpp, r.crypto_cpp / r.pipe_cpp,

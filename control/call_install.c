@@ -329,6 +329,7 @@ put_ids(struct mg_calls *c, struct mg_media_pair *mp, int s, int k)
 	mg_idpool_put(&c->flow_ids, mp->flow[s][k]);
 	mg_idpool_put(&c->ctx_ids, mp->rx_ctx[s][k]);
 	mg_idpool_put(&c->ctx_ids, mp->tx_ctx[s][k]);
+	mg_idpool_put(&c->ctx_ids, mp->installed[s][k].rx_ctx2);
 	mp->flow[s][k] = mp->rx_ctx[s][k] = mp->tx_ctx[s][k] = 0;
 	memset(&mp->installed[s][k], 0, sizeof(mp->installed[s][k]));
 }
@@ -366,11 +367,27 @@ mod_ctx(struct mg_calls *c, bool need, bool key_new, uint32_t had)
 	return mg_idpool_take(&c->ctx_ids);
 }
 
+/* The unprotect context that drains beside the flow's (rx_ctx2): the one
+ * a rekey just replaced, or the one draining since an earlier rekey
+ * until its time is up; none where --srtp-drain is 0. A rekey while one
+ * drains lets the older go: a party that rekeys twice in the time has
+ * left the first key behind. */
+static uint32_t
+drain_ctx(const struct mg_install_env *env, const struct mg_media_pair *mp,
+	  const struct mg_ctl_flow *f, const struct mg_ctl_flow *had)
+{
+	if (f->rx_ctx == 0 || env->srtp_drain_s == 0)
+		return 0;
+	if (had->rx_ctx != 0 && f->rx_ctx != had->rx_ctx)
+		return had->rx_ctx;
+	return mp->srtp_drain_until_s != 0 ? had->rx_ctx2 : 0;
+}
+
 /* An installed flow that changed: replaced make-before-break (FLOW_MOD),
  * with new contexts only where a key changed. */
 static int
 plan_mod(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
-	 int k, struct mg_ctl_flow *f)
+	 int k, struct mg_ctl_flow *f, const struct mg_install_env *env)
 {
 	const struct mg_ctl_flow *had = &mp->installed[s][k];
 	bool rx = f->action == MG_FLOW_SRTP_TO_RTP ||
@@ -382,6 +399,7 @@ plan_mod(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
 	f->tx_ctx = mod_ctx(c, tx, mp->keys_new[!s] & MG_KEY_OUT, had->tx_ctx);
 	if ((rx && f->rx_ctx == 0) || (tx && f->tx_ctx == 0))
 		return -ENOSPC;
+	f->rx_ctx2 = drain_ctx(env, mp, f, had);
 	mp->rx_ctx[s][k] = f->rx_ctx;
 	mp->tx_ctx[s][k] = f->tx_ctx;
 	if (memcmp(f, had, sizeof(*f)) == 0)
@@ -402,6 +420,12 @@ plan_flow(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
 	struct mg_ctl_flow f;
 	bool have = mp->installed[s][k].id != 0 && !all;
 
+	/* A dataplane that has none of it has no old key to drain. */
+	if (all && mp->installed[s][k].rx_ctx2 != 0) {
+		mg_idpool_put(&c->ctx_ids, mp->installed[s][k].rx_ctx2);
+		mp->installed[s][k].rx_ctx2 = 0;
+	}
+
 	if (!wanted(mp, s, k)) {
 		if (have)
 			plan_id(&plan, MG_CTL_FLOW_DEL, mp->flow[s][k], m, s, k);
@@ -411,7 +435,7 @@ plan_flow(struct mg_calls *c, struct mg_media_pair *mp, uint32_t m, int s,
 	}
 	flow_of(mp, s, k, env, &env->media[plan.cur->addr], &f);
 	if (have)
-		return plan_mod(c, mp, m, s, k, &f);
+		return plan_mod(c, mp, m, s, k, &f, env);
 	if (!ctx_id(c, &mp->rx_ctx[s][k], f.action == MG_FLOW_SRTP_TO_RTP ||
 		    f.action == MG_FLOW_SRTP_TO_SRTP) ||
 	    !ctx_id(c, &mp->tx_ctx[s][k], f.action == MG_FLOW_RTP_TO_SRTP ||
@@ -463,23 +487,49 @@ orphans(unsigned int i, struct mg_ctl_msg *undo, unsigned int nu)
 	return nu;
 }
 
+static bool
+holds_ctx(const struct mg_ctl_flow *f, uint32_t id)
+{
+	return id == f->rx_ctx || id == f->tx_ctx || id == f->rx_ctx2;
+}
+
+/* A rekey's old contexts now drain beside the new: for env->srtp_drain_s
+ * from now (the m= line's other drain, if any, ends then too). */
+static void
+srtp_drain_start(struct mg_calls *c, const struct mg_install_env *env,
+		 struct mg_call *call, uint32_t m)
+{
+	struct mg_media_pair *mp = &call->media[m];
+	uint32_t until = (uint32_t)time(NULL) + env->srtp_drain_s;
+
+	if (mp->srtp_drain_until_s == until)
+		return; /* queued for its other flow */
+	mp->srtp_drain_until_s = until;
+	if (mg_calls_srtp_drain_add(c, call, m) != 0)
+		mp->srtp_drain_until_s = 1; /* due at the next look */
+}
+
 /* A replacement acked: the contexts the old flow had and the new one
  * does not are free. Refused: the old flow stands, with its ids; the
  * fresh ids go back (their contexts are deleted as orphans). */
 static void
-settle_mod(struct mg_calls *c, struct mg_media_pair *mp, int s, int k,
+settle_mod(struct mg_calls *c, const struct mg_install_env *env,
+	   struct mg_call *call, uint32_t m, int s, int k,
 	   const struct mg_ctl_flow *f, bool ok)
 {
+	struct mg_media_pair *mp = &call->media[m];
 	struct mg_ctl_flow *had = &mp->installed[s][k];
 	const struct mg_ctl_flow *gone = ok ? had : f;
 	const struct mg_ctl_flow *stays = ok ? f : had;
+	const uint32_t ids[] = { gone->rx_ctx, gone->tx_ctx, gone->rx_ctx2 };
 
-	if (gone->rx_ctx && gone->rx_ctx != stays->rx_ctx)
-		mg_idpool_put(&c->ctx_ids, gone->rx_ctx);
-	if (gone->tx_ctx && gone->tx_ctx != stays->tx_ctx)
-		mg_idpool_put(&c->ctx_ids, gone->tx_ctx);
+	for (int i = 0; i < 3; i++)
+		if (ids[i] && !holds_ctx(stays, ids[i]))
+			mg_idpool_put(&c->ctx_ids, ids[i]);
 	mp->rx_ctx[s][k] = stays->rx_ctx;
 	mp->tx_ctx[s][k] = stays->tx_ctx;
+	if (ok && f->rx_ctx2 && f->rx_ctx2 != had->rx_ctx2)
+		srtp_drain_start(c, env, call, m);
 	if (ok)
 		*had = *f;
 }
@@ -547,6 +597,8 @@ settle_one(struct mg_calls *c, const struct mg_install_env *env,
 	if (m->h.type == MG_CTL_ESP_DEL)
 		return false;
 	if (m->h.type == MG_CTL_FLOW_DEL) {
+		/* Its contexts went with it, the draining one too. */
+		mg_idpool_put(&c->ctx_ids, mp->installed[s][k].rx_ctx2);
 		memset(&mp->installed[s][k], 0, sizeof(mp->installed[s][k]));
 		if (!wanted(mp, s, k))
 			put_ids(c, mp, s, k);
@@ -555,7 +607,8 @@ settle_one(struct mg_calls *c, const struct mg_install_env *env,
 	if (m->h.type == MG_CTL_FLOW_ADD && ok)
 		mp->installed[s][k] = m->u.flow;
 	if (m->h.type == MG_CTL_FLOW_MOD)
-		settle_mod(c, mp, s, k, &m->u.flow, ok);
+		settle_mod(c, env, plan.call[i], plan.media[i], s, k,
+			   &m->u.flow, ok);
 	return !ok;
 }
 

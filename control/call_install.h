@@ -29,6 +29,8 @@ struct mg_install_env {
 				     * address (else latch the first) */
 	uint32_t esp_drain_s;       /* a rekeyed ESP pair's old inbound SA
 				     * takes packets this long (--esp-drain) */
+	uint32_t srtp_drain_s;      /* an SDES rekey's old unprotect contexts
+				     * too (--srtp-drain); 0: none kept */
 	mg_ring_req_fn req;
 	void *arg;
 };

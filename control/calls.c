@@ -11,10 +11,11 @@
 #include "calls.h"
 
 #define CALLS_MAGIC 0x534c4c4143474d47ull /* "GMGCALLS" little-endian */
-#define CALLS_VERSION 8u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
+#define CALLS_VERSION 9u /* 3: flows carry ESP SA ids (ABI 5); 4: sec
 			     * precondition tables; 5: ESP per party;
 			     * 6: several ESP lines offered; 7: ESP rekey;
-			     * 8: page-sized records, ESP offers at the end */
+			     * 8: page-sized records, ESP offers at the end;
+			     * 9: SRTP contexts drain after a rekey (ABI 6) */
 /* SPI blocks of 256: 1 .. this (SPIs 0x100 .. 0xffffff00). */
 #define SPI_BLOCKS 0xffffffu
 #define HDR_BYTES 4096u
@@ -198,6 +199,9 @@ reclaim(struct mg_calls *c, struct mg_call *call)
 				if (mp->tx_ctx[s][k])
 					ok &= mg_idpool_mark(&c->ctx_ids,
 							     mp->tx_ctx[s][k]);
+				if (mp->installed[s][k].rx_ctx2)
+					ok &= mg_idpool_mark(&c->ctx_ids,
+						mp->installed[s][k].rx_ctx2);
 			}
 		}
 	}
@@ -254,20 +258,25 @@ mg_calls_next(struct mg_calls *c, uint32_t *i)
 	return NULL;
 }
 
-/* The recovered call's draining SAs, queued again. */
+/* The recovered call's draining SAs and contexts, queued again. */
 static void
 requeue_drains(struct mg_calls *c, const struct mg_call *call)
 {
-	for (uint32_t m = 0; m < call->nb_media; m++)
+	int rc = 0;
+
+	for (uint32_t m = 0; m < call->nb_media; m++) {
 		for (int s = 0; s < 2; s++) {
 			const struct mg_side_esp *e = &call->media[m].side[s].esp;
 
-			if (e->owner == m && e->sa_drain && e->drain_until_s &&
-			    mg_calls_drain_add(c, call, m, s) != 0)
-				fprintf(stderr, "mediagate-control: call %s: "
-					"out of memory for its draining SA\n",
-					call->call_id);
+			if (e->owner == m && e->sa_drain && e->drain_until_s)
+				rc |= mg_calls_drain_add(c, call, m, s);
 		}
+		if (call->media[m].srtp_drain_until_s)
+			rc |= mg_calls_srtp_drain_add(c, call, m);
+	}
+	if (rc != 0)
+		fprintf(stderr, "mediagate-control: call %s: out of memory "
+			"for what drains after its rekey\n", call->call_id);
 }
 
 static int
@@ -442,12 +451,13 @@ unlink_call(struct mg_calls *c, struct mg_call *call)
 	c->nb_calls--;
 }
 
-int
-mg_calls_drain_add(struct mg_calls *c, const struct mg_call *call,
-		   uint32_t m, int s)
+/* Into the queue in time order: from its end, as times mostly come in
+ * order (SAs and contexts drain for times of their own). */
+static int
+drain_queue(struct mg_calls *c, const struct mg_drain *nd)
 {
-	const struct mg_side_esp *e = &call->media[m].side[s].esp;
 	struct mg_drain *d;
+	uint32_t i;
 
 	if (c->nb_drains == c->drain_cap) {
 		uint32_t cap = c->drain_cap ? c->drain_cap * 2 : 64;
@@ -455,18 +465,46 @@ mg_calls_drain_add(struct mg_calls *c, const struct mg_call *call,
 		d = calloc(cap, sizeof(*d));
 		if (d == NULL)
 			return -ENOMEM;
-		for (uint32_t i = 0; i < c->nb_drains; i++)
+		for (i = 0; i < c->nb_drains; i++)
 			d[i] = c->drains[(c->drain_head + i) % c->drain_cap];
 		free(c->drains);
 		c->drains = d;
 		c->drain_cap = cap;
 		c->drain_head = 0;
 	}
-	d = &c->drains[(c->drain_head + c->nb_drains++) % c->drain_cap];
-	*d = (struct mg_drain){ .slot = (uint32_t)(call - c->slot),
-				.m = (uint8_t)m, .s = (uint8_t)s,
-				.id = e->sa_drain, .until_s = e->drain_until_s };
+	for (i = c->nb_drains++; i > 0; i--) {
+		struct mg_drain *prev = &c->drains[(c->drain_head + i - 1) %
+						   c->drain_cap];
+
+		if (prev->until_s <= nd->until_s)
+			break;
+		c->drains[(c->drain_head + i) % c->drain_cap] = *prev;
+	}
+	c->drains[(c->drain_head + i) % c->drain_cap] = *nd;
 	return 0;
+}
+
+int
+mg_calls_drain_add(struct mg_calls *c, const struct mg_call *call,
+		   uint32_t m, int s)
+{
+	const struct mg_side_esp *e = &call->media[m].side[s].esp;
+	struct mg_drain d = { .slot = (uint32_t)(call - c->slot),
+			      .m = (uint8_t)m, .s = (uint8_t)s,
+			      .id = e->sa_drain, .until_s = e->drain_until_s };
+
+	return drain_queue(c, &d);
+}
+
+int
+mg_calls_srtp_drain_add(struct mg_calls *c, const struct mg_call *call,
+			uint32_t m)
+{
+	struct mg_drain d = { .slot = (uint32_t)(call - c->slot),
+			      .m = (uint8_t)m, .srtp = 1,
+			      .until_s = call->media[m].srtp_drain_until_s };
+
+	return drain_queue(c, &d);
 }
 
 bool

@@ -133,11 +133,17 @@ struct mg_media_pair {
 	struct mg_side side[2];
 	uint32_t flow[2][2];           /* [side][MG_MF_*], 0: none */
 	uint32_t rx_ctx[2][2], tx_ctx[2][2];
-	struct mg_ctl_flow installed[2][2]; /* as sent, to tell what changed */
+	struct mg_ctl_flow installed[2][2]; /* as sent, to tell what changed;
+					* its rx_ctx2: a context draining */
 	uint8_t rejected;              /* port 0 in the offer or answer */
 	uint8_t keys_new[2];           /* per side: MG_KEY_IN / MG_KEY_OUT
 					* replaced since the last install */
-	uint8_t reserved[5];
+	uint8_t reserved;
+	/* An SDES rekey's old unprotect contexts (the flows' rx_ctx2) take
+	 * what the party still sends under the old key until then (either
+	 * side's: the later one's time serves both). CLOCK_REALTIME
+	 * seconds, 0: none draining. */
+	uint32_t srtp_drain_until_s;
 };
 
 enum { MG_KEY_IN = 1, MG_KEY_OUT = 2 };
@@ -190,10 +196,13 @@ struct mg_calls_file_hdr {
 	uint64_t dp_epoch;             /* the dataplane that holds our flows */
 };
 
-/* An inbound SA draining after a rekey, due for retirement. */
+/* What drains after a rekey, due for retirement: an inbound SA, or the
+ * old SRTP contexts of an m= line. */
 struct mg_drain {
 	uint32_t slot;                 /* the call's */
 	uint8_t m, s;                  /* the owner m= line and party */
+	uint8_t srtp;                  /* the m= line's SRTP contexts */
+	uint8_t reserved;
 	uint32_t id;                   /* sa_drain when queued */
 	uint64_t until_s;
 };
@@ -215,8 +224,8 @@ struct mg_calls {
 	struct mg_idpool esp_ids;      /* the dataplane's ESP SA ids */
 	struct mg_idpool spi_blocks;   /* our SPIs: block << 8 (256-aligned,
 					* as kdr needs) */
-	/* Draining SAs in the order they are due (one drain time for all;
-	 * rebuilt from the records at open). */
+	/* Draining SAs and SRTP contexts in the order they are due
+	 * (rebuilt from the records at open). */
 	struct mg_drain *drains;
 	uint32_t drain_cap, drain_head, nb_drains;
 };
@@ -253,6 +262,11 @@ void mg_calls_remove(struct mg_calls *c, struct mg_call *call);
  * drain_until_s). -ENOMEM if the queue cannot grow. */
 int mg_calls_drain_add(struct mg_calls *c, const struct mg_call *call,
 		       uint32_t m, int s);
+
+/* Queue m= line m's draining SRTP contexts (its srtp_drain_until_s).
+ * -ENOMEM if the queue cannot grow. */
+int mg_calls_srtp_drain_add(struct mg_calls *c, const struct mg_call *call,
+			    uint32_t m);
 
 /* The first queued drain if it is due at now_s (taken off), else false.
  * It may name an SA retired since: compare with the record. */

@@ -55,6 +55,10 @@ const char mg_ctl_usage[] =
 	"                         flag sec-mandatory)\n"
 	"  --esp-drain SECONDS    after an ESP rekey, the old inbound SA still\n"
 	"                         takes packets this long (default 30)\n"
+	"  --srtp-drain SECONDS   after an SDES rekey, the old key still opens\n"
+	"                         what the party sends this long: it sends\n"
+	"                         under it until our answer reaches it (default\n"
+	"                         30; 0: the new key alone at once)\n"
 	"  -h, --help             this text\n"
 	"\n"
 	"Exit status: 0 done, 1 runtime failure, 2 bad arguments.\n";
@@ -68,6 +72,7 @@ enum {
 	OPT_ALLOW_WEAK,
 	OPT_SEC_MANDATORY,
 	OPT_ESP_DRAIN,
+	OPT_SRTP_DRAIN,
 };
 
 static const struct option long_opts[] = {
@@ -95,6 +100,7 @@ static const struct option long_opts[] = {
 	{ "allow-weak", required_argument, NULL, OPT_ALLOW_WEAK },
 	{ "sec-mandatory", no_argument, NULL, OPT_SEC_MANDATORY },
 	{ "esp-drain", required_argument, NULL, OPT_ESP_DRAIN },
+	{ "srtp-drain", required_argument, NULL, OPT_SRTP_DRAIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -161,6 +167,9 @@ parse_media(int opt, const char *arg, struct mg_ctl_config *cfg, char *err,
 	case OPT_ESP_DRAIN:
 		return mg_cli_u32("esp-drain", arg, 0, 86400, &cfg->esp_drain_s,
 				  err, errlen);
+	case OPT_SRTP_DRAIN:
+		return mg_cli_u32("srtp-drain", arg, 0, 86400,
+				  &cfg->srtp_drain_s, err, errlen);
 	case OPT_ALLOW_WEAK:
 		if (mg_call_weak_parse(arg, &cfg->allow_weak) != 0)
 			return mg_errf(err, errlen, -1, "--allow-weak: a list "
@@ -246,6 +255,7 @@ mg_ctl_args_parse(int argc, char **argv, struct mg_ctl_config *cfg, char *err,
 		.port_max = 39999,
 		.max_calls = 10000,
 		.esp_drain_s = 30,
+		.srtp_drain_s = 30,
 		.max_flows = 65536,
 	};
 	if (mg_cli_parse(argc, argv, long_opts, parse_one, cfg, err,

@@ -38,6 +38,7 @@ struct mg_ctl_config {
 	uint32_t allow_weak;       /* enum mg_weak the calls' policy allows */
 	bool sec_mandatory;        /* optional sec preconditions made mandatory */
 	uint32_t esp_drain_s;      /* an ESP rekey's old inbound SA lives on */
+	uint32_t srtp_drain_s;     /* an SDES rekey's old rx contexts, too */
 	bool help;
 };
 

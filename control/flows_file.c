@@ -107,6 +107,8 @@ flow_field(const char *tok, struct mg_ctl_flow *f, uint32_t *out_port,
 		return parse_u32(v, UINT32_MAX, &f->rx_ctx);
 	if (KEY("tx"))
 		return parse_u32(v, UINT32_MAX, &f->tx_ctx);
+	if (KEY("rx2"))
+		return parse_u32(v, UINT32_MAX, &f->rx_ctx2);
 	if (KEY("peer"))
 		return parse_u32(v, UINT32_MAX, &f->peer);
 	if (KEY("rx-esp"))

@@ -8,7 +8,8 @@
  *   srtp ID [ssrc=HEX|any] [roc=N] [window=N] SUITE inline:KEY[|LT][|MKI:LEN] [PARAMS]
  *   esp ID in|out SUITE spi=HEX key=HEX ... (control/esp_spec.h)
  *   flow ID local=IP:PORT action=relay|srtp-to-rtp|rtp-to-srtp|srtp-to-srtp|drop
- *        [remote=IP:PORT] [rx=SRTP_ID] [tx=SRTP_ID] [peer=FLOW_ID]
+ *        [remote=IP:PORT] [rx=SRTP_ID [rx2=SRTP_ID]] [tx=SRTP_ID]
+ *        [peer=FLOW_ID]
  *        out-port=N out-src=IP:PORT out-dst=IP:PORT out-dmac=MAC [out-smac=MAC]
  *        [rx-esp=ESP_ID [rx-esp2=ESP_ID]] [tx-esp=ESP_ID] [esp-udp]
  *        [any-udp]

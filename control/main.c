@@ -151,8 +151,10 @@ ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
 		mg_benc_kv_int(e, "ring requests", (int64_t)r->nc.ist.requests);
 		mg_benc_kv_int(e, "ring refused", (int64_t)r->nc.ist.refused);
 		mg_benc_kv_int(e, "esp-retired", (int64_t)r->nc.esp_retired);
-		/* Drains still queued (some replaced since, popped unread). */
-		mg_benc_kv_int(e, "esp-draining", (int64_t)r->calls.nb_drains);
+		mg_benc_kv_int(e, "srtp-retired", (int64_t)r->nc.srtp_retired);
+		/* Drains still queued, ESP and SRTP (some replaced since,
+		 * popped unread). */
+		mg_benc_kv_int(e, "draining", (int64_t)r->calls.nb_drains);
 		mg_benc_cstr(e, "events");
 		mg_benc_open(e, 'd');
 		mg_benc_kv_int(e, "auth-burst", (int64_t)r->events[MG_EV_AUTH_BURST]);
@@ -655,6 +657,7 @@ open_calls(struct run *r, char *err, size_t errlen)
 		.out_port = (uint16_t)cfg->media_port,
 		.strict = cfg->strict_source, .req = ring_req, .arg = r,
 		.esp_drain_s = cfg->esp_drain_s,
+		.srtp_drain_s = cfg->srtp_drain_s,
 	};
 	for (uint32_t a = 0; a < cfg->nb_media_addrs; a++) {
 		nc->env.media[a] = cfg->media[a];

@@ -574,14 +574,40 @@ retire_drain(struct mg_ng_calls *nc, const struct mg_drain *d)
 	nc->esp_retired++;
 }
 
+/* An m= line's old SRTP contexts drained: its flows are replaced
+ * without them (their contexts go with the old flows). If the install
+ * fails, the time is up all the same: the call's next install lets
+ * them go. */
+static void
+retire_srtp_drain(struct mg_ng_calls *nc, const struct mg_drain *d)
+{
+	struct mg_call *call = &nc->calls->slot[d->slot];
+	char err[200];
+
+	if (!mg_call_live(call) || d->m >= call->nb_media ||
+	    call->media[d->m].srtp_drain_until_s != d->until_s)
+		return; /* gone, or drains longer since another rekey */
+	call->media[d->m].srtp_drain_until_s = 0;
+	if (mg_call_install(nc->calls, call, &nc->env, false, &nc->ist, err,
+			    sizeof(err)) != 0)
+		fprintf(stderr, "mediagate-control: call %s: the old SRTP "
+			"key drained after a rekey not yet let go: %s\n",
+			call->call_id, err);
+	nc->srtp_retired++;
+}
+
 void
 mg_ng_calls_retire_drains(struct mg_ng_calls *nc)
 {
 	struct mg_drain d;
 	uint64_t now = wall_s();
 
-	while (mg_calls_drain_due(nc->calls, now, &d))
-		retire_drain(nc, &d);
+	while (mg_calls_drain_due(nc->calls, now, &d)) {
+		if (d.srtp)
+			retire_srtp_drain(nc, &d);
+		else
+			retire_drain(nc, &d);
+	}
 }
 
 int

@@ -28,6 +28,8 @@ struct mg_ng_calls {
 	struct mg_install_stats ist;
 	uint64_t offers, answers, deletes, refused_sdp;
 	uint64_t esp_retired;           /* SAs retired after a rekey drained */
+	uint64_t srtp_retired;          /* m= lines whose old SRTP contexts
+					 * were let go after a rekey drained */
 };
 
 /* Answer one of offer, answer, delete, query, list (true: result=ok). */

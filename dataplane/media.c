@@ -274,7 +274,7 @@ mg_media_print_final(const struct mg_media *m)
 		       "from_kernel=%llu drop_kernel=%llu handed_off=%llu "
 		       "from_peers=%llu drop_handoff=%llu arp_replies=%llu "
 		       "esp_rx=%llu esp_tx=%llu drop_esp=%llu esp_no_sa=%llu "
-		       "esp_not_through=%llu esp_nat_moved=%llu "
+		       "esp_not_through=%llu esp_nat_moved=%llu srtp_old_key=%llu "
 		       "poll_cycles=%llu busy_cycles=%llu busy_polls=%llu", lc,
 		       (unsigned long long)s->rx_pkts,
 		       (unsigned long long)s->tx_pkts,
@@ -297,6 +297,7 @@ mg_media_print_final(const struct mg_media *m)
 		       (unsigned long long)s->esp_no_sa,
 		       (unsigned long long)s->esp_not_through,
 		       (unsigned long long)s->esp_nat_moved,
+		       (unsigned long long)s->srtp_old_key,
 		       (unsigned long long)s->poll_cycles,
 		       (unsigned long long)s->busy_cycles,
 		       (unsigned long long)s->busy_polls);

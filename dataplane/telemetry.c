@@ -31,6 +31,7 @@ lcore_dict(struct rte_tel_data *d, const struct mg_pipe_stats *s)
 	U64(d, "drop_action", s->drop_action);
 	U64(d, "drop_source", s->drop_source);
 	U64(d, "drop_srtp", s->drop_srtp);
+	U64(d, "srtp_old_key", s->srtp_old_key);
 	U64(d, "drop_tx", s->drop_tx);
 	U64(d, "drop_room", s->drop_room);
 	U64(d, "to_kernel", s->to_kernel);

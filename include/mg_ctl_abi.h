@@ -26,7 +26,7 @@
 #include "mg_esp.h"
 #include "mg_srtp.h"
 
-#define MG_CTL_ABI_VERSION 5u
+#define MG_CTL_ABI_VERSION 6u
 #define MG_CTL_MAGIC 0x474e495254434d47ull /* "GMCTRING" little-endian */
 #define MG_CTL_SHM_DEFAULT "/mediagate"
 #define MG_CTL_SHM_NAME_MAX 64
@@ -180,18 +180,23 @@ struct mg_ctl_flow {
 	uint32_t rx_esp;
 	uint32_t tx_esp;
 	uint32_t rx_esp2;
-	uint32_t reserved2;
+	/* A second SRTP context for unprotect, 0: none: the old one of an
+	 * SDES rekey while it drains. What rx_ctx refuses is tried under
+	 * it (FLOW_MOD moves the old rx_ctx here, and later away). */
+	uint32_t rx_ctx2;
 };
 
 /*
  * FLOW_MOD replaces a flow without a moment in which its packets find no
  * flow: the new one takes the old one's place in the table at once, and
  * a packet sees either. Same local address (else EINVAL: a move is a
- * delete and an add). Each context id either stays what the flow has
- * (the context goes on, rollover counter and replay window with it), or
- * names a free context the new flow takes (the old one is destroyed once
- * no lcore can hold it, and its id is free at once), or is 0. Counters
- * carry over, and a latched source while `remote` stays the same.
+ * delete and an add). Each context id either names one the flow has in
+ * the same direction (the context goes on, rollover counter and replay
+ * window with it; rx_ctx and rx_ctx2 may trade theirs), or names a free
+ * context the new flow takes, or is 0. A context of the old flow the new
+ * one does not name is destroyed once no lcore can hold it, and its id is
+ * free at once. Counters carry over, and a latched source while `remote`
+ * stays the same.
  */
 
 /* Per-flow counters: packets in, out, bytes, and each drop reason. */

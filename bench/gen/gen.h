@@ -49,6 +49,13 @@ struct mg_gen_call {
 	uint8_t key_trunk[MG_GEN_KEY_LEN];
 	uint8_t key_sbc_trunk[MG_GEN_KEY_LEN];
 	uint16_t trunk_tag;      /* the a=crypto tag of the SBC's offer */
+	/* --rekey: the phone's other key. Each rekey offers the one it does
+	 * not send under and, once the answer is back, sends under it. */
+	uint8_t key_phone2[MG_GEN_KEY_LEN];
+	uint8_t key_ver;         /* 0: sends under key_phone, 1: key_phone2 */
+	uint8_t rekey_stage;     /* MG_GEN_NG_REOFFER/REANSWER in flight, 0 */
+	uint32_t rekeys;         /* rekeys started: their cookies carry it */
+	uint64_t rekey_sent_ns;  /* when the re-offer went */
 	struct mg_gen_stream s[2];
 	uint64_t ng_sent_ns;
 	uint32_t round;          /* a slot set up again is another call: its
@@ -97,11 +104,14 @@ long mg_gen_ng_delete(struct mg_gen_ng *ng, struct mg_gen_call *c,
 		      uint32_t n, const volatile bool *stop);
 
 /* The steps those are made of, for callers that run their own loop (the
- * churn): call i's request for `stage` (0 offer, 1 answer, 2 delete);
+ * churn, the rekeys): call i's request for `stage` (0 offer, 1 answer,
+ * 2 delete, MG_GEN_NG_REOFFER the phone's re-INVITE with its other key,
+ * MG_GEN_NG_REANSWER the trunk's answer to it);
  * one reply taken (an offer's answered at once: MOVED), its call and
  * stage in *call and *stage; requests 2 s without a reply sent again,
  * for calls [0, upto). */
 enum { MG_GEN_NG_NONE, MG_GEN_NG_MOVED, MG_GEN_NG_DONE, MG_GEN_NG_FAILED };
+enum { MG_GEN_NG_REOFFER = 3, MG_GEN_NG_REANSWER = 4 };
 void mg_gen_ng_send(struct mg_gen_ng *ng, struct mg_gen_call *c, uint32_t i,
 		    int stage);
 int mg_gen_ng_take(struct mg_gen_ng *ng, struct mg_gen_call *calls,
@@ -109,6 +119,11 @@ int mg_gen_ng_take(struct mg_gen_ng *ng, struct mg_gen_call *calls,
 		   int *stage);
 void mg_gen_ng_retry(struct mg_gen_ng *ng, struct mg_gen_call *calls,
 		     uint32_t upto);
+/* A rekey's reply (stage REOFFER or REANSWER) as mg_gen_ng_take: DONE
+ * when the phone now sends under its new key. */
+int mg_gen_ng_take_rekey(struct mg_gen_ng *ng, struct mg_gen_call *calls,
+			 uint32_t n, const char *msg, size_t len,
+			 uint32_t *call);
 
 /*
  * Call churn under load (gen_churn.c): `rate` calls set up each second
@@ -137,6 +152,33 @@ void mg_gen_churn_poll(struct mg_gen_churn *ch);
 /* The churn calls still up deleted (their replies waited for). */
 void mg_gen_churn_close(struct mg_gen_churn *ch, const volatile bool *stop);
 
+/*
+ * A rekey storm under load (gen_rekey.c): `rate` re-INVITEs a second
+ * over the calls carrying media, round robin, on their own ng socket: the
+ * phone offers a new key (SDES), the trunk answers, and the phone sends
+ * under the new key from when the answer is back, as a phone does. Its
+ * packets under the old key still on the way, and those it sent while
+ * the answer was, must all come through: what is measured is that the
+ * media loses nothing, the rate reached and how long a rekey took. The
+ * SBC's key toward the phone must stay (same suite: RFC 4568 lets it).
+ */
+struct mg_gen_rekey {
+	struct mg_gen_ng ng;
+	struct mg_gen_call *c;   /* the calls carrying media */
+	uint32_t n, next, rate;
+	uint64_t t0_ns, last_retry_ns, last_poll_ns;
+	uint64_t started, done, failed, skipped, key_changed;
+	struct mg_gen_hist lat;  /* re-offer sent to the answer's reply, ns */
+};
+
+int mg_gen_rekey_open(struct mg_gen_rekey *rk, const char *hostport,
+		      const char *tag, struct mg_gen_call *c, uint32_t n,
+		      uint32_t rate);
+/* From the traffic loop: at most every 100 us, non-blocking. */
+void mg_gen_rekey_poll(struct mg_gen_rekey *rk);
+/* Rekeys in flight waited for (3 s at most); the socket closed. */
+void mg_gen_rekey_close(struct mg_gen_rekey *rk, const volatile bool *stop);
+
 /* SRTP off the timed path (gen_srtp.c): the phone's packets made before
  * the run, one call at a time, and the send time of every packet in a
  * table by (call, direction, seq). */
@@ -152,6 +194,9 @@ void mg_gen_churn_close(struct mg_gen_churn *ch, const volatile bool *stop);
  */
 struct mg_gen_pre {
 	uint8_t *up;             /* [seq][call]: MG_GEN_SRTP_LEN bytes each */
+	uint8_t *up2;            /* the same under key_phone2 (--rekey), or
+				  * NULL */
+	uint8_t *rtcp2;          /* the phone's reports under key_phone2 */
 	uint8_t *down;           /* the trunk's, when it speaks SRTP; or NULL */
 	uint8_t *rtcp[2];        /* [n][call] SRTCP reports of each SRTP end
 				  * (MG_GEN_SRTCP_LEN bytes each), or NULL */
@@ -174,6 +219,15 @@ static inline uint8_t *
 mg_gen_pre_up(const struct mg_gen_pre *p, uint32_t call, uint32_t seq)
 {
 	return p->up + ((size_t)seq * p->calls + call) * MG_GEN_SRTP_LEN;
+}
+
+/* The phone's packet seq under the key it sends with now. */
+static inline uint8_t *
+mg_gen_pre_up_now(const struct mg_gen_pre *p, const struct mg_gen_call *c,
+		  uint32_t call, uint32_t seq)
+{
+	return (c->key_ver ? p->up2 : p->up) +
+	       ((size_t)seq * p->calls + call) * MG_GEN_SRTP_LEN;
 }
 
 static inline uint8_t *
@@ -232,7 +286,7 @@ int mg_gen_rtp(uint8_t *rtp, uint32_t call, int dir, uint32_t seq,
  * -1 (memory, libsrtp2). */
 int mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
 		     uint32_t calls, uint32_t per_call, uint32_t rtcp_per_call,
-		     bool trunk_srtp, const volatile bool *stop);
+		     bool trunk_srtp, bool rekey, const volatile bool *stop);
 int mg_gen_log_init(struct mg_gen_log *log, size_t cap);
 void mg_gen_log_add(struct mg_gen_log *log, uint32_t call,
 		    const uint8_t *srtp, uint32_t len, uint64_t tsc);

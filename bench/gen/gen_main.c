@@ -6,7 +6,7 @@
  *   mg_gen <EAL args> -- --ng HOST:PORT --dst-mac MAC [--calls N]
  *          [--pps N | --flat-out] [--seconds S] [--window N] [--json]
  *          [--keep] [--drain-ms N] [--churn N [--churn-hold S]]
- *          [--trunk-srtp] [--rtcp-every N]
+ *          [--trunk-srtp] [--rtcp-every N] [--rekey N]
  *
  * Each call: the generator's phone (10.100.x.y, SRTP with its own fresh
  * key, made by libsrtp2) and trunk (10.200.x.y, plain RTP), set up
@@ -31,7 +31,10 @@
  * phone's are. Each stream sends a sender report after every --rtcp-every
  * of its RTP packets (default 250: every 5 s at 50 pps; 0: none), SRTCP
  * from an SRTP end, muxed on the RTP port: each must come out as the
- * other end speaks it, opened and checked like the media.
+ * other end speaks it, opened and checked like the media. --rekey N
+ * sends N re-INVITEs a second over the calls carrying media, each phone
+ * offering a new SDES key and sending under it once the answer is back
+ * (gen_rekey.c): the media must lose nothing across them.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -71,6 +74,7 @@ struct cfg {
 	uint32_t hostile_pct;    /* hostile packets per 100 of the phone's */
 	uint32_t churn, churn_hold; /* calls a second set up and torn down */
 	uint32_t rtcp_every;     /* RTP packets a stream sends per report */
+	uint32_t rekey;          /* re-INVITEs with new keys a second */
 	bool flat, json, keep, have_mac, trunk_srtp;
 };
 
@@ -96,6 +100,7 @@ struct run {
 	uint64_t hostile[MG_GEN_H_KINDS]; /* sent, by kind */
 	uint32_t nsec;
 	struct mg_gen_churn churn;
+	struct mg_gen_rekey rekey;
 };
 
 static volatile bool stop;
@@ -161,7 +166,8 @@ calls_make(struct run *r)
 		c->trunk_ip = addr_of(10u << 24 | 200u << 16, i);
 		c->phone_port = c->trunk_port = port_of(i);
 		if (getrandom(c->key_phone, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN ||
-		    getrandom(c->key_trunk, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN)
+		    getrandom(c->key_trunk, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN ||
+		    getrandom(c->key_phone2, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN)
 			return -1;
 	}
 	return 0;
@@ -185,7 +191,7 @@ prepare(struct run *r)
 		"libsrtp2\n", r->cfg.calls, k);
 	if (r->per_s[0] == NULL || r->per_s[1] == NULL ||
 	    mg_gen_pre_build(&r->pre, r->c, r->cfg.calls, k, nr,
-			     r->cfg.trunk_srtp, &stop) != 0 ||
+			     r->cfg.trunk_srtp, r->cfg.rekey != 0, &stop) != 0 ||
 	    mg_gen_log_init(&r->log[MG_GEN_DOWN],
 			    (size_t)r->cfg.calls * (k + nr)) != 0 ||
 	    (r->cfg.trunk_srtp &&
@@ -317,7 +323,8 @@ make_packet(struct run *r, uint32_t i, int dir)
 			     MG_GEN_RTP_LEN, &rtp)) == NULL)
 		return NULL;
 	if (srtp)
-		memcpy(rtp, dir == MG_GEN_UP ? mg_gen_pre_up(&r->pre, i, seq) :
+		memcpy(rtp, dir == MG_GEN_UP ?
+		       mg_gen_pre_up_now(&r->pre, &r->c[i], i, seq) :
 		       mg_gen_pre_down(&r->pre, i, seq), MG_GEN_SRTP_LEN);
 	else
 		mg_gen_rtp(rtp, i, dir, seq, 0);
@@ -352,9 +359,9 @@ make_hostile(struct run *r, uint32_t i)
 	r->hostile_next++;
 	out = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(l2l4 +
 					    MG_GEN_SRTP_LEN)) + l2l4;
-	len = mg_gen_hostile(out, kind, mg_gen_pre_up(&r->pre, i, seq - 1),
+	len = mg_gen_hostile(out, kind, mg_gen_pre_up_now(&r->pre, c, i, seq - 1),
 			     seq < r->pre.per_call ?
-			     mg_gen_pre_up(&r->pre, i, seq) : out,
+			     mg_gen_pre_up_now(&r->pre, c, i, seq) : out,
 			     (uint32_t)r->hostile_next);
 	rte_pktmbuf_trim(m, (uint16_t)(MG_GEN_SRTP_LEN - len));
 	headers(m, r, c->phone_ip, c->phone_port, c->sbc_ip, c->sbc_phone_port,
@@ -379,6 +386,8 @@ make_rtcp(struct run *r, uint32_t i, int dir)
 	    (n = s->sent / every - 1) >= r->pre.rtcp_per_call)
 		return NULL;
 	pre = r->pre.rtcp[dir] ? mg_gen_pre_rtcp(&r->pre, dir, i, n) : NULL;
+	if (pre && dir == MG_GEN_UP && r->c[i].key_ver) /* its other key */
+		pre = r->pre.rtcp2 + (pre - r->pre.rtcp[MG_GEN_UP]);
 	m = stream_mbuf(r, i, dir, pre ? MG_GEN_SRTCP_LEN : MG_GEN_RTCP_LEN,
 			&out);
 	if (m == NULL)
@@ -568,6 +577,8 @@ traffic(struct run *r)
 			send_due(r, now);
 			if (r->cfg.churn)
 				mg_gen_churn_poll(&r->churn);
+			if (r->cfg.rekey)
+				mg_gen_rekey_poll(&r->rekey);
 		} else if (stop) {
 			break;
 		}
@@ -682,6 +693,28 @@ print_churn(const struct run *r, double secs, bool json)
 	       (unsigned long long)ch->failed, (double)ch->up / secs, p50, p99);
 }
 
+/* The rekey storm: JSON members, or a line. Its rate is the rekeys
+ * answered over the seconds of traffic. */
+static void
+print_rekey(const struct run *r, double secs, bool json)
+{
+	const struct mg_gen_rekey *rk = &r->rekey;
+	double p50 = (double)mg_gen_hist_at(&rk->lat, 0.5) / 1e6;
+	double p99 = (double)mg_gen_hist_at(&rk->lat, 0.99) / 1e6;
+
+	printf(json ? ",\"rekey_per_s\":%u,\"rekey_started\":%llu,"
+		      "\"rekey_done\":%llu,\"rekey_failed\":%llu,"
+		      "\"rekey_skipped\":%llu,\"rekey_done_per_s\":%.1f,"
+		      "\"rekey_p50_ms\":%.2f,\"rekey_p99_ms\":%.2f" :
+		      "rekey: %u a second asked: %llu started, %llu done, "
+		      "%llu failed, %llu passed over (still rekeying); %.1f done "
+		      "a second, re-offer to answer p50 %.2f ms, p99 %.2f ms\n",
+	       r->cfg.rekey, (unsigned long long)rk->started,
+	       (unsigned long long)rk->done, (unsigned long long)rk->failed,
+	       (unsigned long long)rk->skipped, (double)rk->done / secs, p50,
+	       p99);
+}
+
 /* Arrivals second by second, as a JSON array, for the plots. */
 static void
 print_series(const struct run *r, int dir, double secs)
@@ -760,6 +793,8 @@ report(const struct run *r, uint32_t up, double secs)
 				print_hostile(r, true);
 			if (r->cfg.churn)
 				print_churn(r, secs, true);
+			if (r->cfg.rekey)
+				print_rekey(r, secs, true);
 			printf("}\n");
 		} else
 			printf("%-12s %6u %10llu %10llu %8llu %8llu %6llu %9.1f "
@@ -775,10 +810,24 @@ report(const struct run *r, uint32_t up, double secs)
 		print_hostile(r, false);
 	if (!r->cfg.json && r->cfg.churn)
 		print_churn(r, secs, false);
+	if (!r->cfg.json && r->cfg.rekey)
+		print_rekey(r, secs, false);
 	if (!r->cfg.json)
 		printf("generator: longest turn of its loop %.1f us, port full "
 		       "%llu times\n", (double)r->pause_max * 1e6 / (double)r->hz,
 		       (unsigned long long)r->tx_full);
+}
+
+/* The rekey storm's socket, if asked: on the setup's call-ids. */
+static int
+rekeys_open(struct run *r, const struct mg_gen_ng *ng)
+{
+	if (r->cfg.rekey == 0 ||
+	    mg_gen_rekey_open(&r->rekey, r->cfg.ng, ng->tag, r->c,
+			      r->cfg.calls, r->cfg.rekey) == 0)
+		return 0;
+	fprintf(stderr, "mg_gen: cannot start the rekeys (ng)\n");
+	return -1;
 }
 
 /* ---- arguments ----------------------------------------------------------- */
@@ -817,6 +866,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 		{ "churn-hold", required_argument, NULL, 'h' },
 		{ "trunk-srtp", no_argument, NULL, 'S' },
 		{ "rtcp-every", required_argument, NULL, 'R' },
+		{ "rekey", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, bad = 0;
@@ -845,6 +895,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 		case 'k': c->keep = true; break;
 		case 'S': c->trunk_srtp = true; break;
 		case 'R': bad |= num(optarg, 0, 1000000, &c->rtcp_every); break;
+		case 'K': bad |= num(optarg, 0, 100000, &c->rekey); break;
 		case 'P': bad |= num(optarg, 1, 100000000, &c->packets); break;
 		default: bad = 1;
 		}
@@ -853,6 +904,12 @@ parse_args(int argc, char **argv, struct cfg *c)
 	if (strspn(c->engine, "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
 	    strlen(c->engine) || c->engine[0] == '\0')
 		bad = 1;
+	/* The trunk's leg keeps its keys: a rekey is the phone's. */
+	if (c->rekey && c->trunk_srtp) {
+		fprintf(stderr, "mg_gen: --rekey is the phone's re-INVITE; "
+			"not with --trunk-srtp\n");
+		bad = 1;
+	}
 	if (bad || c->ng == NULL || !c->have_mac || optind != argc) {
 		fprintf(stderr, "usage: mg_gen <EAL args> -- --ng HOST:PORT "
 			"--dst-mac MAC [--calls N] [--pps N | --total-pps N | "
@@ -860,7 +917,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 			"[--seconds S] [--window N] [--drain-ms N] [--json] "
 			"[--keep] [--packets N] [--engine NAME] [--hostile PCT] "
 			"[--churn N] [--churn-hold S] [--trunk-srtp] "
-			"[--rtcp-every N]\n");
+			"[--rtcp-every N] [--rekey N]\n");
 		return -1;
 	}
 	return 0;
@@ -905,9 +962,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "mg_gen: cannot start the churn (ng, memory)\n");
 		up = 0;
 	}
-	if (up > 0 && !stop && prepare(&r) == 0) {
+	if (up > 0 && !stop && prepare(&r) == 0 && rekeys_open(&r, &ng) == 0) {
 		traffic(&r);
 		mg_gen_churn_close(&r.churn, &stop);
+		mg_gen_rekey_close(&r.rekey, &stop);
 		report(&r, (uint32_t)up, (double)(r.stop_tx - r.start) /
 		       (double)r.hz);
 		rc = 0;

@@ -51,18 +51,28 @@ mg_gen_ng_open(struct mg_gen_ng *ng, const char *hostport, uint32_t window)
 	return 0;
 }
 
+/* The phone's key an offer carries: a rekey's is the one it does not
+ * send under yet. */
+static const uint8_t *
+offered_key(const struct mg_gen_call *c, int stage)
+{
+	bool other = stage == MG_GEN_NG_REOFFER;
+
+	return (c->key_ver ^ other) ? c->key_phone2 : c->key_phone;
+}
+
 static void
 put_sdp(struct mg_benc *e, const struct mg_gen_call *c, int stage,
 	bool trunk_srtp)
 {
 	char sdp[512], ip[INET_ADDRSTRLEN], key[48], crypto[128] = "";
-	bool phone = stage == 0;
+	bool phone = stage == 0 || stage == MG_GEN_NG_REOFFER;
 	size_t k;
 
 	inet_ntop(AF_INET, phone ? &c->phone_ip : &c->trunk_ip, ip, sizeof(ip));
 	/* The trunk's answer takes the tag of the SBC's line for our suite. */
 	if (phone || trunk_srtp) {
-		k = mg_b64_encode(phone ? c->key_phone : c->key_trunk,
+		k = mg_b64_encode(phone ? offered_key(c, stage) : c->key_trunk,
 				  MG_GEN_KEY_LEN, key);
 		key[k] = '\0';
 		snprintf(crypto, sizeof(crypto), "a=crypto:%u "
@@ -70,10 +80,10 @@ put_sdp(struct mg_benc *e, const struct mg_gen_call *c, int stage,
 			 phone ? 1u : c->trunk_tag, key);
 	}
 	snprintf(sdp, sizeof(sdp),
-		 "v=0\r\no=%s 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-		 "m=audio %u RTP/%s 0\r\na=rtpmap:0 PCMU/8000\r\n"
+		 "v=0\r\no=%s 1 %u IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\n"
+		 "t=0 0\r\nm=audio %u RTP/%s 0\r\na=rtpmap:0 PCMU/8000\r\n"
 		 "a=sendrecv\r\na=rtcp-mux\r\n%s",
-		 phone ? "phone" : "trunk", ip, ip,
+		 phone ? "phone" : "trunk", 1u + c->rekeys, ip, ip,
 		 ntohs(phone ? c->phone_port : c->trunk_port),
 		 crypto[0] ? "SAVP" : "AVP", crypto);
 	mg_benc_kv_cstr(e, "sdp", sdp);
@@ -82,28 +92,34 @@ put_sdp(struct mg_benc *e, const struct mg_gen_call *c, int stage,
 	explicit_bzero(sdp, sizeof(sdp));
 }
 
-/* "<i>-<stage>-<tag> d...e"; stage 0 offer, 1 answer, 2 delete. */
+/* "<i>-<stage>-<n>-<tag> d...e"; stage 0 offer, 1 answer, 2 delete, 3
+ * and 4 a rekey's; n: the call's round (a rekey's: its count, so each
+ * rekey has cookies of its own, not the last one's cached replies). The
+ * call-id is the tag, i and the round. */
 static size_t
 request(struct mg_gen_ng *ng, const struct mg_gen_call *c, uint32_t i,
 	int stage)
 {
 	struct mg_benc e = { .buf = ng->buf, .cap = sizeof(ng->buf) };
+	bool offer = stage == 0 || stage == MG_GEN_NG_REOFFER;
+	bool answer = stage == 1 || stage == MG_GEN_NG_REANSWER;
 	char id[40];
 
 	snprintf(id, sizeof(id), "%s-%u-%u", ng->tag, i, c->round);
 	e.len = (size_t)snprintf(ng->buf, sizeof(ng->buf), "%u-%d-%u-%s ", i,
-				 stage, c->round, ng->tag);
+				 stage, stage >= MG_GEN_NG_REOFFER ? c->rekeys :
+				 c->round, ng->tag);
 	mg_benc_open(&e, 'd');
 	mg_benc_kv_cstr(&e, "call-id", id);
-	mg_benc_kv_cstr(&e, "command", stage == 0 ? "offer" : stage == 1 ?
-			"answer" : "delete");
+	mg_benc_kv_cstr(&e, "command", offer ? "offer" : answer ? "answer" :
+			"delete");
 	mg_benc_kv_cstr(&e, "from-tag", "phone");
-	if (stage == 1)
+	if (answer || stage == MG_GEN_NG_REOFFER)
 		mg_benc_kv_cstr(&e, "to-tag", "trunk");
-	if (stage == 0)
+	if (offer)
 		mg_benc_kv_cstr(&e, "transport-protocol", ng->trunk_srtp ?
 				"RTP/SAVP" : "RTP/AVP");
-	if (stage < 2)
+	if (offer || answer)
 		put_sdp(&e, c, stage, ng->trunk_srtp);
 	mg_benc_close(&e);
 	return e.overflow ? 0 : e.len;
@@ -225,6 +241,73 @@ mg_gen_ng_take(struct mg_gen_ng *ng, struct mg_gen_call *calls, uint32_t n,
 	c->state = MG_GEN_ANSWERED;
 	mg_gen_ng_send(ng, calls, i, 1);
 	return MG_GEN_NG_MOVED;
+}
+
+/* A rekey's reply: the re-offer's sends the trunk's answer (MOVED); the
+ * answer's, if our key toward the phone stayed, has the phone send
+ * under its new key from now (DONE). */
+static int
+take_rekey(struct mg_gen_ng *ng, struct mg_gen_call *calls, uint32_t i,
+	   int stage, const struct mg_bdoc *doc)
+{
+	const struct mg_bnode *res = mg_bdict_get(doc, &doc->nodes[0], "result");
+	const struct mg_bnode *sdp = mg_bdict_get(doc, &doc->nodes[0], "sdp");
+	struct mg_gen_call *c = &calls[i];
+	uint8_t key[MG_GEN_KEY_LEN];
+	const char *why = NULL;
+	char text[2048];
+	uint16_t tag;
+
+	if (c->rekey_stage != stage)
+		return MG_GEN_NG_NONE; /* a retransmission's second reply */
+	if (!mg_bstr_is(res, "ok") || sdp == NULL || sdp->type != MG_B_STR ||
+	    sdp->len >= sizeof(text))
+		why = "refused";
+	if (why == NULL && stage == MG_GEN_NG_REOFFER) {
+		c->rekey_stage = MG_GEN_NG_REANSWER;
+		mg_gen_ng_send(ng, calls, i, MG_GEN_NG_REANSWER);
+		return MG_GEN_NG_MOVED;
+	}
+	if (why == NULL) {
+		memcpy(text, sdp->v.s, sdp->len);
+		text[sdp->len] = '\0';
+		if (take_key(text, key, &tag) != 0 ||
+		    memcmp(key, c->key_sbc, sizeof(key)) != 0)
+			why = "the SBC's key toward the phone changed";
+		explicit_bzero(text, sizeof(text));
+		explicit_bzero(key, sizeof(key));
+	}
+	c->rekey_stage = 0;
+	if (why != NULL) {
+		if (ng->errors++ == 0)
+			snprintf(ng->first_error, sizeof(ng->first_error),
+				 "rekey: %s", why);
+		return MG_GEN_NG_FAILED;
+	}
+	c->key_ver ^= 1;
+	return MG_GEN_NG_DONE;
+}
+
+int
+mg_gen_ng_take_rekey(struct mg_gen_ng *ng, struct mg_gen_call *calls,
+		     uint32_t n, const char *msg, size_t len, uint32_t *call)
+{
+	static struct mg_bnode nodes[NODES];
+	struct mg_bdoc doc = { .nodes = nodes, .cap = NODES };
+	const char *sp = memchr(msg, ' ', len);
+	unsigned i, count;
+	int stage;
+	char err[80], tag[16];
+
+	if (sp == NULL ||
+	    sscanf(msg, "%u-%d-%u-%15[^ ]", &i, &stage, &count, tag) != 4 ||
+	    i >= n || strcmp(tag, ng->tag) != 0 || count != calls[i].rekeys ||
+	    (stage != MG_GEN_NG_REOFFER && stage != MG_GEN_NG_REANSWER) ||
+	    mg_bdecode(sp + 1, len - (size_t)(sp + 1 - msg), &doc, err,
+		       sizeof(err)) < 0)
+		return MG_GEN_NG_NONE;
+	*call = i;
+	return take_rekey(ng, calls, i, stage, &doc);
 }
 
 /* One reply of a stage: its call moves on, ends or fails. */

@@ -110,11 +110,11 @@ mg_gen_rtp(uint8_t *rtp, uint32_t call, int dir, uint32_t seq, uint64_t tsc)
 	return RTP_HDR + MG_GEN_PAYLOAD;
 }
 
-/* One end's packets of call i, and its sender reports, protected with
- * its key. */
+/* One end's packets of call i into the table pkts, and its sender reports
+ * into rtcp (if any), protected with key. */
 static int
 build_stream(const struct mg_gen_pre *pre, uint32_t i, int dir,
-	     const uint8_t *key)
+	     const uint8_t *key, uint8_t *pkts, uint8_t *rtcp)
 {
 	srtp_t tx;
 	int rc = 0;
@@ -122,16 +122,17 @@ build_stream(const struct mg_gen_pre *pre, uint32_t i, int dir,
 	if (mg_gen_srtp_ctx(&tx, key, false) != 0)
 		return -1;
 	for (uint32_t q = 0; q < pre->per_call && rc == 0; q++) {
-		uint8_t *p = dir == MG_GEN_UP ? mg_gen_pre_up(pre, i, q) :
-			     mg_gen_pre_down(pre, i, q);
+		uint8_t *p = pkts + ((size_t)q * pre->calls + i) *
+				    MG_GEN_SRTP_LEN;
 		int len = mg_gen_rtp(p, i, dir, q, 0);
 
 		if (srtp_protect(tx, p, &len) != srtp_err_status_ok ||
 		    len != MG_GEN_SRTP_LEN)
 			rc = -1;
 	}
-	for (uint32_t n = 0; n < pre->rtcp_per_call && rc == 0; n++) {
-		uint8_t *p = mg_gen_pre_rtcp(pre, dir, i, n);
+	for (uint32_t n = 0; rtcp && n < pre->rtcp_per_call && rc == 0; n++) {
+		uint8_t *p = rtcp + ((size_t)n * pre->calls + i) *
+				    MG_GEN_SRTCP_LEN;
 		int len = mg_gen_rtcp(p, i, dir, n);
 
 		if (srtp_protect_rtcp(tx, p, &len) != srtp_err_status_ok ||
@@ -145,7 +146,7 @@ build_stream(const struct mg_gen_pre *pre, uint32_t i, int dir,
 int
 mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
 		 uint32_t calls, uint32_t per_call, uint32_t rtcp_per_call,
-		 bool trunk_srtp, const volatile bool *stop)
+		 bool trunk_srtp, bool rekey, const volatile bool *stop)
 {
 	size_t n = (size_t)calls * per_call;
 
@@ -157,6 +158,8 @@ mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
 	pre->rtcp_len = (size_t)calls * rtcp_per_call * MG_GEN_SRTCP_LEN;
 	pre->up = big_alloc(pre->up_len);
 	pre->down = trunk_srtp ? big_alloc(pre->up_len) : NULL;
+	pre->up2 = rekey ? big_alloc(pre->up_len) : NULL;
+	pre->rtcp2 = rekey && rtcp_per_call ? big_alloc(pre->rtcp_len) : NULL;
 	pre->tx_tsc = big_alloc(pre->tsc_len);
 	if (rtcp_per_call) {
 		pre->rtcp[MG_GEN_UP] = big_alloc(pre->rtcp_len);
@@ -164,7 +167,8 @@ mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
 						      NULL;
 	}
 	if (pre->up == NULL || pre->tx_tsc == NULL ||
-	    (trunk_srtp && pre->down == NULL) ||
+	    (trunk_srtp && pre->down == NULL) || (rekey && pre->up2 == NULL) ||
+	    (rekey && rtcp_per_call && pre->rtcp2 == NULL) ||
 	    (rtcp_per_call && (pre->rtcp[MG_GEN_UP] == NULL ||
 			       (trunk_srtp && pre->rtcp[MG_GEN_DOWN] == NULL))))
 		return -1;
@@ -173,9 +177,13 @@ mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
 			return -1; /* Ctrl-C: the calls are still deleted */
 		if (c[i].state != MG_GEN_READY)
 			continue;
-		if (build_stream(pre, i, MG_GEN_UP, c[i].key_phone) != 0 ||
+		if (build_stream(pre, i, MG_GEN_UP, c[i].key_phone, pre->up,
+				 pre->rtcp[MG_GEN_UP]) != 0 ||
+		    (rekey && build_stream(pre, i, MG_GEN_UP, c[i].key_phone2,
+					   pre->up2, pre->rtcp2) != 0) ||
 		    (trunk_srtp &&
-		     build_stream(pre, i, MG_GEN_DOWN, c[i].key_trunk) != 0))
+		     build_stream(pre, i, MG_GEN_DOWN, c[i].key_trunk,
+				  pre->down, pre->rtcp[MG_GEN_DOWN]) != 0))
 			return -1;
 	}
 	return 0;
@@ -310,7 +318,10 @@ mg_gen_pre_free(struct mg_gen_pre *pre)
 	big_free(pre->tx_tsc, pre->tsc_len);
 	big_free(pre->rtcp[0], pre->rtcp_len);
 	big_free(pre->rtcp[1], pre->rtcp_len);
+	big_free(pre->up2, pre->up_len);
+	big_free(pre->rtcp2, pre->rtcp_len);
 	pre->up = pre->down = pre->rtcp[0] = pre->rtcp[1] = NULL;
+	pre->up2 = pre->rtcp2 = NULL;
 	pre->tx_tsc = NULL;
 }
 

@@ -57,6 +57,7 @@ struct mg_flow {
 	uint8_t out_family;
 	struct mg_srtp_ctx *rx_ctx; /* owned: wiped when the flow is freed */
 	struct mg_srtp_ctx *tx_ctx;
+	struct mg_srtp_ctx *rx_ctx2; /* owned: a draining one, tried second */
 	struct mg_flow *peer;       /* read with acquire: NULL when gone */
 	struct mg_esp_sa *rx_esp;   /* held, not owned: packets came through */
 	struct mg_esp_sa *tx_esp;   /* held, not owned: packets go out by */
@@ -75,7 +76,7 @@ struct mg_flow {
 	/* Main lcore only. */
 	uint32_t id;
 	uint32_t peer_id;
-	uint32_t rx_ctx_id, tx_ctx_id;
+	uint32_t rx_ctx_id, tx_ctx_id, rx_ctx2_id;
 	uint32_t rx_esp_id, tx_esp_id, rx_esp2_id;
 	struct mg_flow_key key;
 	struct mg_flow_counters c __attribute__((aligned(64)));

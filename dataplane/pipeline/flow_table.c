@@ -30,7 +30,7 @@ mg_flow_key_of(const struct mg_ctl_addr *a, struct mg_flow_key *k)
 	memcpy(k->ip, a->ip, a->family == 4 ? 4 : 16);
 }
 
-enum { KEEP_RX = 1, KEEP_TX = 2 };
+enum { KEEP_RX = 1, KEEP_TX = 2, KEEP_RX2 = 4 };
 
 /* A flow and the contexts it owns, unless `keep` says a replacing flow
  * took them over. */
@@ -41,6 +41,8 @@ flow_free(struct mg_tables *t, struct mg_flow *f, uint32_t keep)
 		mg_srtp_ctx_destroy(f->rx_ctx);
 	if (!(keep & KEEP_TX))
 		mg_srtp_ctx_destroy(f->tx_ctx);
+	if (!(keep & KEEP_RX2))
+		mg_srtp_ctx_destroy(f->rx_ctx2);
 	srtp_secret_free(f, sizeof(*f));
 	t->freed++;
 }
@@ -218,11 +220,17 @@ flow_release_esp(struct mg_tables *t, struct mg_flow *f)
 	f->rx_esp_id = f->tx_esp_id = f->rx_esp2_id = 0;
 }
 
-/* What an action needs: the contexts it names and nothing else. */
+/* What an action needs: the contexts it names and nothing else (a
+ * second one to unprotect with only beside a first), each once. */
 static bool
 flow_shape_ok(const struct mg_ctl_flow *f)
 {
 	bool rx = f->rx_ctx != 0, tx = f->tx_ctx != 0;
+
+	if ((f->rx_ctx2 && (!rx || f->rx_ctx2 == f->rx_ctx ||
+			    f->rx_ctx2 == f->tx_ctx)) ||
+	    (rx && f->rx_ctx == f->tx_ctx))
+		return false;
 
 	if (f->action == 0 || f->action >= MG_FLOW_ACTION_MAX ||
 	    (f->flags & ~(MG_FLOW_F_LATCH | MG_FLOW_F_RTCP | MG_FLOW_F_STRICT |
@@ -284,8 +292,11 @@ flow_make(struct mg_tables *t, const struct mg_ctl_flow *m)
 	f->peer_id = m->peer;
 	f->rx_ctx_id = m->rx_ctx;
 	f->tx_ctx_id = m->tx_ctx;
+	f->rx_ctx2_id = m->rx_ctx2;
+	/* Free ones; those a replaced flow had come from it (flow_inherit). */
 	f->rx_ctx = m->rx_ctx ? t->ctx_by_id[m->rx_ctx] : NULL;
 	f->tx_ctx = m->tx_ctx ? t->ctx_by_id[m->tx_ctx] : NULL;
+	f->rx_ctx2 = m->rx_ctx2 ? t->ctx_by_id[m->rx_ctx2] : NULL;
 	mg_flow_key_of(&m->local, &f->key);
 	return f;
 }
@@ -343,6 +354,20 @@ flow_link_peer(struct mg_tables *t, struct mg_flow *f)
 		__atomic_store_n(&p->peer, f, __ATOMIC_RELEASE);
 }
 
+/* A free context taken by flow `id`, or one let go (to no one: its id is
+ * free at once, the context itself goes with its flow). */
+static void
+ctx_own(struct mg_tables *t, uint32_t ctx, uint32_t id)
+{
+	if (ctx == 0)
+		return;
+	t->ctx_owner[ctx] = id;
+	if (id != 0)
+		t->ctx_by_id[ctx] = NULL;
+	else
+		t->nb_ctx--;
+}
+
 static mg_ctl_status_t
 flow_add(struct mg_tables *t, const struct mg_ctl_msg *req)
 {
@@ -350,8 +375,7 @@ flow_add(struct mg_tables *t, const struct mg_ctl_msg *req)
 	mg_ctl_status_t st;
 	struct mg_flow *f;
 
-	if (req->h.len != sizeof(*m) || m->id == 0 || !flow_shape_ok(m) ||
-	    (m->rx_ctx && m->rx_ctx == m->tx_ctx))
+	if (req->h.len != sizeof(*m) || m->id == 0 || !flow_shape_ok(m))
 		return EINVAL;
 	if (m->id > t->max_flows)
 		return ENOSPC;
@@ -360,6 +384,8 @@ flow_add(struct mg_tables *t, const struct mg_ctl_msg *req)
 	st = ctx_takeable(t, m->rx_ctx);
 	if (st == 0)
 		st = ctx_takeable(t, m->tx_ctx);
+	if (st == 0)
+		st = ctx_takeable(t, m->rx_ctx2);
 	if (st != 0)
 		return st;
 	f = flow_make(t, m);
@@ -378,14 +404,9 @@ flow_add(struct mg_tables *t, const struct mg_ctl_msg *req)
 	__atomic_store_n(&t->flow_by_id[m->id], f, __ATOMIC_RELEASE);
 	t->nb_flows++;
 	/* The flow owns them now: out of the table of free contexts. */
-	if (m->rx_ctx) {
-		t->ctx_owner[m->rx_ctx] = m->id;
-		t->ctx_by_id[m->rx_ctx] = NULL;
-	}
-	if (m->tx_ctx) {
-		t->ctx_owner[m->tx_ctx] = m->id;
-		t->ctx_by_id[m->tx_ctx] = NULL;
-	}
+	ctx_own(t, m->rx_ctx, m->id);
+	ctx_own(t, m->tx_ctx, m->id);
+	ctx_own(t, m->rx_ctx2, m->id);
 	flow_link_peer(t, f);
 	return 0;
 }
@@ -414,14 +435,9 @@ flow_del(struct mg_tables *t, const struct mg_ctl_msg *req)
 	if (f->peer != NULL && f->peer->peer == f)
 		__atomic_store_n(&f->peer->peer, NULL, __ATOMIC_RELEASE);
 	/* The contexts go with the flow; their ids are free at once. */
-	if (f->rx_ctx_id) {
-		t->ctx_owner[f->rx_ctx_id] = 0;
-		t->nb_ctx--;
-	}
-	if (f->tx_ctx_id) {
-		t->ctx_owner[f->tx_ctx_id] = 0;
-		t->nb_ctx--;
-	}
+	ctx_own(t, f->rx_ctx_id, 0);
+	ctx_own(t, f->tx_ctx_id, 0);
+	ctx_own(t, f->rx_ctx2_id, 0);
 	__atomic_store_n(&t->flow_by_id[id], NULL, __ATOMIC_RELEASE);
 	t->nb_flows--;
 	flow_release_esp(t, f);
@@ -435,18 +451,37 @@ flow_del(struct mg_tables *t, const struct mg_ctl_msg *req)
 	return 0;
 }
 
-/* A context of the replacing flow: the old one's (kept), or a free one. */
+/* A context of the replacing flow: one the old flow has in the same
+ * direction (kept), or a free one. */
 static mg_ctl_status_t
-ctx_for_mod(struct mg_tables *t, uint32_t want, uint32_t had)
+ctx_for_mod(struct mg_tables *t, uint32_t want, uint32_t had, uint32_t had2)
 {
-	return want == 0 || want == had ? 0 : ctx_takeable(t, want);
+	return want == 0 || want == had || (had2 && want == had2) ? 0 :
+	       ctx_takeable(t, want);
+}
+
+/* An unprotect context of the replacing flow from the old one's two, and
+ * which of them it keeps from destruction (0: a free one, taken). */
+static struct mg_srtp_ctx *
+rx_kept(const struct mg_flow *o, uint32_t id, uint32_t *keep)
+{
+	if (id != 0 && id == o->rx_ctx_id) {
+		*keep |= KEEP_RX;
+		return o->rx_ctx;
+	}
+	if (id != 0 && id == o->rx_ctx2_id) {
+		*keep |= KEEP_RX2;
+		return o->rx_ctx2;
+	}
+	return NULL;
 }
 
 /* The replacing flow takes the old one's counters, latch and kept
- * contexts; what it takes anew leaves the table of free contexts. */
+ * contexts; `keep` says which of the old one's live on. */
 static uint32_t
 flow_inherit(struct mg_flow *f, const struct mg_flow *o)
 {
+	struct mg_srtp_ctx *c;
 	uint32_t keep = 0;
 
 	f->c = o->c;
@@ -459,10 +494,10 @@ flow_inherit(struct mg_flow *f, const struct mg_flow *o)
 		f->learned_outer = o->learned_outer;
 		f->learned_valid = 1;
 	}
-	if (f->rx_ctx_id && f->rx_ctx_id == o->rx_ctx_id) {
-		f->rx_ctx = o->rx_ctx;
-		keep |= KEEP_RX;
-	}
+	if ((c = rx_kept(o, f->rx_ctx_id, &keep)) != NULL)
+		f->rx_ctx = c;
+	if ((c = rx_kept(o, f->rx_ctx2_id, &keep)) != NULL)
+		f->rx_ctx2 = c;
 	if (f->tx_ctx_id && f->tx_ctx_id == o->tx_ctx_id) {
 		f->tx_ctx = o->tx_ctx;
 		keep |= KEEP_TX;
@@ -471,27 +506,23 @@ flow_inherit(struct mg_flow *f, const struct mg_flow *o)
 }
 
 /* Context ownership after a replacement: ids the old flow let go are
- * free, ids the new one took are owned. */
+ * free, ids the new one took from the free table are owned. */
 static void
 owners_swap(struct mg_tables *t, const struct mg_flow *f,
 	    const struct mg_flow *o, uint32_t keep)
 {
-	if (o->rx_ctx_id && !(keep & KEEP_RX)) {
-		t->ctx_owner[o->rx_ctx_id] = 0;
-		t->nb_ctx--;
-	}
-	if (o->tx_ctx_id && !(keep & KEEP_TX)) {
-		t->ctx_owner[o->tx_ctx_id] = 0;
-		t->nb_ctx--;
-	}
-	if (f->rx_ctx_id && !(keep & KEEP_RX)) {
-		t->ctx_owner[f->rx_ctx_id] = f->id;
-		t->ctx_by_id[f->rx_ctx_id] = NULL;
-	}
-	if (f->tx_ctx_id && !(keep & KEEP_TX)) {
-		t->ctx_owner[f->tx_ctx_id] = f->id;
-		t->ctx_by_id[f->tx_ctx_id] = NULL;
-	}
+	if (!(keep & KEEP_RX))
+		ctx_own(t, o->rx_ctx_id, 0);
+	if (!(keep & KEEP_RX2))
+		ctx_own(t, o->rx_ctx2_id, 0);
+	if (!(keep & KEEP_TX))
+		ctx_own(t, o->tx_ctx_id, 0);
+	if (f->rx_ctx_id != o->rx_ctx_id && f->rx_ctx_id != o->rx_ctx2_id)
+		ctx_own(t, f->rx_ctx_id, f->id);
+	if (f->rx_ctx2_id != o->rx_ctx_id && f->rx_ctx2_id != o->rx_ctx2_id)
+		ctx_own(t, f->rx_ctx2_id, f->id);
+	if (f->tx_ctx_id != o->tx_ctx_id)
+		ctx_own(t, f->tx_ctx_id, f->id);
 }
 
 static mg_ctl_status_t
@@ -504,7 +535,7 @@ flow_mod(struct mg_tables *t, const struct mg_ctl_msg *req)
 	mg_ctl_status_t st;
 
 	if (req->h.len != sizeof(*m) || m->id == 0 || m->id > t->max_flows ||
-	    !flow_shape_ok(m) || (m->rx_ctx && m->rx_ctx == m->tx_ctx))
+	    !flow_shape_ok(m))
 		return EINVAL;
 	o = t->flow_by_id[m->id];
 	if (o == NULL)
@@ -512,9 +543,11 @@ flow_mod(struct mg_tables *t, const struct mg_ctl_msg *req)
 	mg_flow_key_of(&m->local, &k);
 	if (memcmp(&k, &o->key, sizeof(k)) != 0)
 		return EINVAL;
-	st = ctx_for_mod(t, m->rx_ctx, o->rx_ctx_id);
+	st = ctx_for_mod(t, m->rx_ctx, o->rx_ctx_id, o->rx_ctx2_id);
 	if (st == 0)
-		st = ctx_for_mod(t, m->tx_ctx, o->tx_ctx_id);
+		st = ctx_for_mod(t, m->rx_ctx2, o->rx_ctx_id, o->rx_ctx2_id);
+	if (st == 0)
+		st = ctx_for_mod(t, m->tx_ctx, o->tx_ctx_id, 0);
 	if (st != 0)
 		return st;
 	f = flow_make(t, m);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <intel-ipsec-mb.h>
@@ -16,13 +17,6 @@
 #include "pipe.h"
 #include "pipe_priv.h"
 
-struct srtp_list {
-	struct mg_srtp_pkt pk[MG_MAX_BURST];
-	uint8_t idx[MG_MAX_BURST];
-	uint16_t n;
-};
-
-
 int
 mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
 		   uint16_t txq, uint16_t nb_ports, struct mg_tables *t)
@@ -36,6 +30,11 @@ mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
 	if (pl->mgr == NULL)
 		return -ENOMEM;
 	init_mb_mgr_auto(pl->mgr, NULL);
+	pl->stash = aligned_alloc(64, MG_MAX_BURST * MG_PIPE_STASH);
+	if (pl->stash == NULL) {
+		mg_pipe_lcore_fini(pl);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -45,6 +44,8 @@ mg_pipe_lcore_fini(struct mg_pipe_lcore *pl)
 	if (pl->mgr != NULL)
 		free_mb_mgr(pl->mgr);
 	pl->mgr = NULL;
+	free(pl->stash);
+	pl->stash = NULL;
 }
 
 static bool
@@ -64,21 +65,6 @@ source_ok(const struct mg_flow *f, const struct mg_ctl_addr *src)
 	if (__atomic_load_n(&f->learned_valid, __ATOMIC_ACQUIRE))
 		return addr_eq(&f->learned, src);
 	return f->remote.family == 0 || addr_eq(&f->remote, src);
-}
-
-/* RFC-less but universal SBC practice: the first good packet tells
- * where a NATed endpoint really is; the flow the other way sends there. */
-static void
-latch(struct mg_flow *f, const struct mg_pkt_meta *m)
-{
-	if (!(f->flags & MG_FLOW_F_LATCH) ||
-	    __atomic_load_n(&f->learned_valid, __ATOMIC_RELAXED))
-		return;
-	f->learned = m->src;
-	if (m->esp != NULL)
-		f->learned_outer = m->outer;
-	__atomic_store_n(&f->learned_valid, 1, __ATOMIC_RELEASE);
-	f->c.latched++;
 }
 
 /* Not UDP (ARP, ICMP, ND), or IP fragments: the kernel's. */
@@ -187,93 +173,9 @@ admit(struct mg_pipe_lcore *pl, struct burst *b)
 			pl->st.drop_action++;
 			b->ps[i].flow = NULL;
 		} else if (f->rx_ctx == NULL) {
-			latch(f, &b->meta[i]);
+			pipe_latch(f, &b->meta[i]);
 		}
 	}
-}
-
-static void
-list_add(struct srtp_list *l, struct burst *b, uint16_t i,
-	 struct mg_srtp_ctx *c)
-{
-	struct rte_mbuf *m = b->mb[i];
-	uint32_t cap = b->ps[i].pl_len + rte_pktmbuf_tailroom(m);
-
-	l->pk[l->n] = (struct mg_srtp_pkt){
-		.data = rte_pktmbuf_mtod_offset(m, uint8_t *, b->meta[i].pl_off),
-		.len = b->ps[i].pl_len,
-		.cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap),
-		.ctx = c,
-	};
-	l->idx[l->n++] = (uint8_t)i;
-}
-
-/* Run one engine burst and take its verdicts back to the packets. */
-static void
-list_run(struct mg_pipe_lcore *pl, struct burst *b, struct srtp_list *l,
-	 uint16_t (*fn)(struct IMB_MGR *, struct mg_srtp_pkt *, uint16_t),
-	 bool rx)
-{
-	if (l->n == 0)
-		return;
-	fn(pl->mgr, l->pk, l->n);
-	for (uint16_t j = 0; j < l->n; j++) {
-		uint16_t i = l->idx[j];
-		struct mg_flow *f = b->ps[i].flow;
-
-		if (l->pk[j].status != MG_SRTP_OK) {
-			f->c.drop_srtp[l->pk[j].status]++;
-			pl->st.drop_srtp++;
-			b->ps[i].flow = NULL;
-			continue;
-		}
-		b->ps[i].pl_len = l->pk[j].len;
-		if (rx)
-			latch(f, &b->meta[i]);
-	}
-}
-
-static bool
-unprotects(const struct mg_flow *f)
-{
-	return f->action == MG_FLOW_SRTP_TO_RTP ||
-	       f->action == MG_FLOW_SRTP_TO_SRTP;
-}
-
-static bool
-protects(const struct mg_flow *f)
-{
-	return f->action == MG_FLOW_RTP_TO_SRTP ||
-	       f->action == MG_FLOW_SRTP_TO_SRTP;
-}
-
-/* SRTP in bulk: every unprotect of the burst in two engine calls (RTP,
- * RTCP), then every protect in two more. */
-static void
-crypt(struct mg_pipe_lcore *pl, struct burst *b)
-{
-	struct srtp_list rtp, rtcp;
-
-	rtp.n = rtcp.n = 0;
-	for (uint16_t i = 0; i < b->n; i++) {
-		struct mg_flow *f = b->ps[i].flow;
-
-		if (f != NULL && unprotects(f))
-			list_add(b->meta[i].cls == MG_PKT_RTCP ? &rtcp : &rtp,
-				 b, i, f->rx_ctx);
-	}
-	list_run(pl, b, &rtp, mg_srtp_unprotect_burst, true);
-	list_run(pl, b, &rtcp, mg_srtcp_unprotect_burst, true);
-	rtp.n = rtcp.n = 0;
-	for (uint16_t i = 0; i < b->n; i++) {
-		struct mg_flow *f = b->ps[i].flow;
-
-		if (f != NULL && protects(f))
-			list_add(b->meta[i].cls == MG_PKT_RTCP ? &rtcp : &rtp,
-				 b, i, f->tx_ctx);
-	}
-	list_run(pl, b, &rtp, mg_srtp_protect_burst, false);
-	list_run(pl, b, &rtcp, mg_srtcp_protect_burst, false);
 }
 
 /* Where the other leg is: what its flow latched, else what we were told. */
@@ -596,7 +498,7 @@ process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t port,
 	lookup(pl, b);
 	pipe_esp_rx(pl, b);
 	admit(pl, b);
-	crypt(pl, b);
+	pipe_srtp(pl, b);
 	to_kernel(pl, b, port, tap);
 	for (uint16_t i = 0; i < b->n; i++) {
 		if (b->mb[i] == NULL || b->ps[i].flow == NULL)

@@ -25,6 +25,9 @@ struct mg_pipe_stats {
 	uint64_t drop_source;    /* not from the address the flow takes */
 	uint64_t drop_srtp;      /* refused by the SRTP engine (by reason:
 				  * per flow) */
+	uint64_t srtp_old_key;   /* opened by a flow's draining context
+				  * after its new one refused them (the
+				  * old key of a rekey, still in flight) */
 	uint64_t drop_tx;        /* tx queue full */
 	uint64_t drop_room;      /* no headroom for the out headers */
 	uint64_t to_kernel;      /* not ours: sent to the exception TAP */
@@ -54,6 +57,10 @@ struct mg_pipe_stats {
 struct rte_ring;
 struct mg_arp;
 
+/* The longest SRTP packet a flow with a draining context tries under
+ * both keys; a longer one has only the new key's verdict. */
+#define MG_PIPE_STASH 2048u
+
 struct mg_pipe_lcore {
 	unsigned int lcore_id;
 	uint16_t txq;             /* this lcore's tx queue on every port */
@@ -66,10 +73,13 @@ struct mg_pipe_lcore {
 	struct IMB_MGR *mgr;      /* this lcore's IPsec-MB manager */
 	struct mg_tables *t;
 	const struct mg_arp *arp; /* our addresses, NULL: none */
+	uint8_t *stash;           /* MG_MAX_BURST x MG_PIPE_STASH bytes: a
+				   * draining flow's packets as they came,
+				   * for its second context (pipe_srtp.c) */
 	struct mg_pipe_stats st __attribute__((aligned(64)));
 };
 
-/* Make lcore state (its IPsec-MB manager); 0 or -ENOMEM. */
+/* Make lcore state (its IPsec-MB manager, its stash); 0 or -ENOMEM. */
 int mg_pipe_lcore_init(struct mg_pipe_lcore *pl, unsigned int lcore_id,
 		       uint16_t txq, uint16_t nb_ports, struct mg_tables *t);
 void mg_pipe_lcore_fini(struct mg_pipe_lcore *pl);

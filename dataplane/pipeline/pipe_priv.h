@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Inside the media pipeline: a burst as its steps pass it on (pipe.c,
- * and the ESP steps in pipe_esp.c). */
+ * the ESP steps in pipe_esp.c, the SRTP one in pipe_srtp.c). */
 #ifndef MG_DP_PIPE_PRIV_H
 #define MG_DP_PIPE_PRIV_H
 
@@ -27,6 +27,21 @@ struct burst {
 	uint16_t n;
 };
 
+/* RFC-less but universal SBC practice: the first good packet tells
+ * where a NATed endpoint really is; the flow the other way sends there. */
+static inline void
+pipe_latch(struct mg_flow *f, const struct mg_pkt_meta *m)
+{
+	if (!(f->flags & MG_FLOW_F_LATCH) ||
+	    __atomic_load_n(&f->learned_valid, __ATOMIC_RELAXED))
+		return;
+	f->learned = m->src;
+	if (m->esp != NULL)
+		f->learned_outer = m->outer;
+	__atomic_store_n(&f->learned_valid, 1, __ATOMIC_RELEASE);
+	f->c.latched++;
+}
+
 /* Look up the flows of packets at[0..k) of the burst (pipe.c). */
 void pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 		      const uint8_t *at, uint16_t k);
@@ -42,5 +57,10 @@ bool pipe_hand_off(struct mg_pipe_lcore *pl, struct burst *b, uint16_t i,
  * what a flow sends through an SA, after the header rewrite. */
 void pipe_esp_rx(struct mg_pipe_lcore *pl, struct burst *b);
 void pipe_esp_tx(struct mg_pipe_lcore *pl, struct burst *b);
+
+/* The SRTP step (pipe_srtp.c): every unprotect of the burst, then every
+ * protect, one engine burst per kind; a draining flow's refusals are
+ * tried again under its old context. */
+void pipe_srtp(struct mg_pipe_lcore *pl, struct burst *b);
 
 #endif /* MG_DP_PIPE_PRIV_H */

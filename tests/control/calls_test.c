@@ -248,6 +248,72 @@ iterator_walks_sparse_slots(void **state)
 	assert_int_equal(n, 29);
 }
 
+/* A call whose old SRTP context drains after a rekey, across a restart
+ * of the control plane: the draining context's id stays taken (the
+ * dataplane still holds it) and the drain is queued again. */
+static void
+reopen_keeps_srtp_drain(void **state)
+{
+	struct fixture *f = *state;
+	struct mg_call *call = negotiate(f, "rekeyed", false);
+	struct mg_drain d;
+	uint32_t id, drain_id = mg_idpool_take(&f->calls.ctx_ids);
+	char err[200];
+
+	assert_int_not_equal(drain_id, 0);
+	call->media[0].installed[0][0].id = 1;
+	call->media[0].installed[0][0].rx_ctx2 = drain_id;
+	call->media[0].srtp_drain_until_s = 12345;
+	mg_calls_close(&f->calls);
+	assert_int_equal(mg_calls_open(&f->calls, &f->cfg, err, sizeof(err)),
+			 0);
+	assert_int_equal(f->calls.nb_drains, 1);
+	assert_false(mg_calls_drain_due(&f->calls, 12344, &d));
+	assert_true(mg_calls_drain_due(&f->calls, 12345, &d));
+	assert_int_equal(d.srtp, 1);
+	assert_int_equal(d.m, 0);
+	assert_int_equal(d.until_s, 12345);
+	while ((id = mg_idpool_take(&f->calls.ctx_ids)) != 0)
+		assert_int_not_equal(id, drain_id);
+}
+
+/* SAs and SRTP contexts drain for times of their own: the queue gives
+ * them back in time order whatever order they came in. */
+static void
+drains_come_due_in_time_order(void **state)
+{
+	struct fixture *f = *state;
+	struct mg_call *call = negotiate(f, "drains", false);
+	const uint64_t times[] = { 100, 50, 70, 50, 200, 10 };
+	struct mg_drain d;
+	uint64_t last = 0;
+	int n = 0;
+
+	for (int i = 0; i < 6; i++) {
+		if (i % 2) {
+			call->media[0].srtp_drain_until_s = (uint32_t)times[i];
+			assert_int_equal(mg_calls_srtp_drain_add(&f->calls,
+								 call, 0), 0);
+		} else {
+			call->media[0].side[0].esp.sa_drain = 7;
+			call->media[0].side[0].esp.drain_until_s = times[i];
+			assert_int_equal(mg_calls_drain_add(&f->calls, call,
+							    0, 0), 0);
+		}
+	}
+	assert_false(mg_calls_drain_due(&f->calls, 9, &d));
+	while (mg_calls_drain_due(&f->calls, 1000, &d)) {
+		assert_true(d.until_s >= last);
+		assert_int_equal(d.srtp, d.until_s == 50 || d.until_s == 10);
+		last = d.until_s;
+		n++;
+	}
+	assert_int_equal(n, 6);
+	assert_int_equal(last, 200);
+	call->media[0].side[0].esp.sa_drain = 0;
+	call->media[0].side[0].esp.drain_until_s = 0;
+}
+
 int
 main(void)
 {
@@ -264,6 +330,10 @@ main(void)
 			reopen_reads_no_free_slot_and_finds_every_call, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(iterator_walks_sparse_slots,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(reopen_keeps_srtp_drain,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(drains_come_due_in_time_order,
 						setup, teardown),
 	};
 

@@ -33,6 +33,9 @@ static const struct args_case cases[] = {
 	{ { "p", "--ack-timeout", "" }, -1, "not a number" },
 	{ { "p", "--wait-dataplane", "86401" }, -1, "not a number" },
 	{ { "p", "stray" }, -1, "unexpected argument 'stray'" },
+	{ { "p", "--srtp-drain", "0", "--esp-drain", "5" }, 0, NULL },
+	{ { "p", "--srtp-drain", "86401" }, -1, "--srtp-drain" },
+	{ { "p", "--srtp-drain", "x" }, -1, "not a number" },
 };
 
 static void

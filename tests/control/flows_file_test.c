@@ -84,7 +84,7 @@ good_file(void **state)
 		   "inline:" KEY "|2^20 KDR=3\n"
 		   "srtp 8 ssrc=any AES_CM_128_HMAC_SHA1_32 inline:" KEY "\n"
 		   "flow 3 local=10.0.0.1:4000 action=srtp-to-srtp rx=7 tx=8 "
-		   "peer=4 out-port=1 out-src=[2001:db8::1]:5004 "
+		   "rx2=12 peer=4 out-port=1 out-src=[2001:db8::1]:5004 "
 		   "out-dst=[2001:db8::2]:6000 out-dmac=02:00:00:00:00:02 "
 		   "out-smac=02:00:00:00:00:01 latch strict "
 		   "remote=192.0.2.1:7000\n"
@@ -108,6 +108,7 @@ good_file(void **state)
 	f = &ff.msgs[2].u.flow;
 	assert_int_equal(ff.msgs[2].h.type, MG_CTL_FLOW_ADD);
 	assert_int_equal(f->id, 3);
+	assert_int_equal(f->rx_ctx2, 12);
 	assert_int_equal(f->action, MG_FLOW_SRTP_TO_SRTP);
 	assert_int_equal(f->rx_ctx, 7);
 	assert_int_equal(f->tx_ctx, 8);

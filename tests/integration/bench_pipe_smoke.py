@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """pipe_bench still runs every mode and speaks the JSON the report scripts
-read. A smoke run only: tiny figures, no speed is asserted.
+read. A smoke run only: tiny figures, no speed is asserted. With
+--old-key every packet of that mode is under a rekey's old key: the
+pipeline must put every one of them out (pipe_bench exits otherwise).
 
 Usage: bench_pipe_smoke.py PATH_TO_PIPE_BENCH
 """
@@ -19,7 +21,7 @@ def main():
                           "-l", "0,1", "--file-prefix", prefix,
                           "--log-level", "*:error", "--",
                           "--json", "--flows", "1,64", "--packets", "20000",
-                          "--scale", "--latency"],
+                          "--scale", "--latency", "--old-key"],
                          capture_output=True, text=True, timeout=300, check=True).stdout
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     pipe = [r for r in rows if r["bench"] == "pipeline"]
@@ -30,10 +32,10 @@ def main():
         assert r["mpps"] > 0 and 0 < r["vs_crypto"] < 2, r
     seen = {(r["flows"], r["op"], r["lcores"]) for r in pipe}
     for flows in (1, 64):
-        for op in ("protect", "unprotect"):
+        for op in ("protect", "unprotect", "unprotect-old-key"):
             for lc in (1, 2):
                 assert (flows, op, lc) in seen, f"no figure {flows} {op} {lc}"
-    assert len(lat) == 4 and all(r["p50_ns"] > 0 and r["delivered"] > 0.5
+    assert len(lat) == 6 and all(r["p50_ns"] > 0 and r["delivered"] > 0.5
                                  for r in lat), lat
     print(f"ok: {len(pipe)} pipeline figures, {len(lat)} latency figures")
 

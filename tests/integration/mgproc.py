@@ -130,6 +130,11 @@ def flow_stats(text):
     return out
 
 
+def pipe_counter(text, name):
+    """A counter of the dataplane's mg-pipe lines, summed over its lcores."""
+    return sum(int(x) for x in re.findall(rf"^mg-pipe .*\b{name}=(\d+)", text, re.M))
+
+
 def static_run(tag, tmp, lines, dp_args, lcores="0"):
     """A control plane installing the static flows file `lines` and a
     dataplane on one pcap port ({tmp}/in.pcap in, {tmp}/out.pcap out),

@@ -453,6 +453,80 @@ def reinvite_keeps_rollover():
           "a wrap; with a new key: contexts replaced")
 
 
+def rekey_drains_old_key():
+    """An SDES rekey by re-INVITE (the caller offers a new key) is
+    make-before-break: the caller goes on sending under its old key until
+    our answer reaches it, and those packets still come out, opened by the
+    old context beside the new one (the dataplane's srtp_old_key counts
+    them); a replay of an old-key packet is still refused; the new key's
+    packets come out from the first. Once --srtp-drain seconds are up the
+    old context is let go (srtp-retired) and the old key opens nothing.
+    Both for AES-CM and for GCM, whose failed first try decrypted the
+    packet in place: every payload is checked after libsrtp2 made it. The
+    GCM call's drain outlives a restart of the control plane: the new one
+    takes it back from the state file and lets the old key go on time."""
+    from scapy.all import rdpcap, wrpcap
+    net = Netns()
+    rig = None
+    suites = (("AES_CM_128_HMAC_SHA1_80", 30, "rk1"), ("AEAD_AES_128_GCM", 28, "rk2"))
+    try:
+        rig = netns_rig(net, "rekey", ["--srtp-drain", "3"])
+        with tempfile.TemporaryDirectory() as tmp:
+            for suite, klen, call in suites:
+                old_key, new_key = b64(bytes(range(klen))), b64(bytes(range(50, 50 + klen)))
+                offer = sdp("192.0.2.1", 4000, "RTP/SAVP", "a=rtcp-mux\r\n"
+                            f"a=crypto:1 {suite} inline:{old_key}\r\n")
+                answer = sdp("192.0.2.2", 5000, "RTP/AVP", "a=rtcp-mux\r\n")
+                _, to_a = offer_answer(rig.ng, call=call, offer=offer, answer=answer,
+                                       transport_protocol="RTP/AVP")
+                pa = m_line(to_a)[1]
+                frames = rtp_frames(net, "192.0.2.1", 4000, pa, 36, 0xa1)
+                wrpcap(f"{tmp}/{call}.pcap", frames)
+                srtp_pcap("protect", old_key, f"{tmp}/{call}.pcap", f"{tmp}/{call}_old.pcap",
+                          suite)
+                srtp_pcap("protect", new_key, f"{tmp}/{call}.pcap", f"{tmp}/{call}_new.pcap",
+                          suite)
+                old, new = list(rdpcap(f"{tmp}/{call}_old.pcap")), list(rdpcap(f"{tmp}/{call}_new.pcap"))
+                plain = [bytes(f.load) for f in frames]
+
+                def through(tag, pkts, want):
+                    wrpcap(f"{tmp}/{tag}.pcap", pkts)
+                    n = net.io(f"{tmp}/{tag}.pcap", f"{tmp}/{tag}_out.pcap", MEDIA,
+                               3 if want else 2, max(want, 1))
+                    assert n == want, f"{suite} {tag}: {n} of {want} came out"
+                    return payloads(f"{tmp}/{tag}_out.pcap") if n else []
+
+                got = through(f"{call}_a", old[:12], 12)
+                offer_answer(rig.ng, call=call, offer=offer.replace(old_key, new_key),
+                             answer=answer, transport_protocol="RTP/AVP")
+                # Still the old key (the answer is on its way), a replay of
+                # one of those, then the new key.
+                got += through(f"{call}_b", old[12:18] + [old[15]] + new[18:30], 18)
+                assert got == plain[:30], f"{suite}: payloads across the rekey"
+                want = 1
+                if call == "rk2":
+                    rig.ctl.kill()
+                    rig.ctl.wait(10)
+                    rig.ctl = mgproc.control(rig.ctl_args)
+                    rig.ctl.wait_line(r"2 calls kept: the dataplane still has them", 20)
+                    assert rig.stats()[b"draining"] >= 1, "the drain was not taken back"
+                deadline = time.monotonic() + 10
+                while rig.stats()[b"srtp-retired"] < want:
+                    assert time.monotonic() < deadline, f"{suite}: old context never let go"
+                    time.sleep(0.2)
+                through(f"{call}_c", old[30:36], 0)
+                assert through(f"{call}_d", new[30:36], 6) == plain[30:36]
+        assert rig.stats()[b"draining"] == 0
+    finally:
+        if rig is not None:
+            assert rig.stop() == 0, rig.ctl.text()
+        net.close()
+    olds = mgproc.pipe_counter(rig.dp.text(), "srtp_old_key")
+    assert olds == 12, f"{olds} packets opened by the old key, not 6 + 6"
+    print("SDES rekey: the old key still opens what was sent under it until "
+          "--srtp-drain is up, then nothing; replay refused; AES-CM and GCM")
+
+
 def reinvite_moves_make_before_break():
     """A re-INVITE in which the caller moves to another port under the same
     key: both flows of the call are replaced in place (FLOW_MOD, two ring
@@ -1459,6 +1533,7 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   readme_af_packet_lines,
                                   rtpengine_same_shapes, media_both_ways,
                                   srtp_both_legs, reinvite_keeps_rollover,
+                                  rekey_drains_old_key,
                                   malformed_requests, dataplane_restart_replays,
                                   several_media_addresses, events_from_dataplane,
                                   stalled_dataplane_times_out,

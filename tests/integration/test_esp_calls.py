@@ -217,8 +217,7 @@ def device_esp_in_udp():
         if rig is not None:
             assert rig.stop() == 0, rig.ctl.text()
         net.close()
-    moved = sum(int(x) for x in re.findall(r"^mg-pipe .*esp_nat_moved=(\d+)",
-                                           rig.dp.text(), re.M))
+    moved = mgproc.pipe_counter(rig.dp.text(), "esp_nat_moved")
     assert moved == 1, f"the outbound SA moved {moved} times, not once"
     print(f"ESP in SDP with encap=udp: {n} packets each way in UDP on the media "
           "ports, checked with scapy; behind a NAT, ours follow the NAT's "
@@ -363,7 +362,7 @@ def wait_retired(rig, secs):
     no drain left: under load an earlier drain can end (and count) before
     a later rekey starts the one the caller waits for."""
     def done(st):
-        return st[b"esp-retired"] >= 1 and st[b"esp-draining"] == 0
+        return st[b"esp-retired"] >= 1 and st[b"draining"] == 0
     deadline = time.monotonic() + secs
     while not done(rig.stats()) and time.monotonic() < deadline:
         time.sleep(0.1)

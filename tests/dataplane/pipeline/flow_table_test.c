@@ -263,6 +263,86 @@ replace_in_place(void **state)
 	mg_tables_reclaim(&t);
 }
 
+/* An SDES rekey, make-before-break: the new context takes rx_ctx and the
+ * old one moves to rx_ctx2 (the same object: its replay state goes on),
+ * then a later replacement without it destroys it after grace; a second
+ * context only beside a first, each id once, none of another flow's. */
+static void
+rekey_keeps_old_context_draining(void **state)
+{
+	struct mg_ctl_msg m = flow_msg(5, MG_FLOW_SRTP_TO_RTP, 1, 0, 4020);
+	struct mg_ctl_msg other = flow_msg(6, MG_FLOW_RTP_TO_SRTP, 0, 4, 4022);
+	struct mg_srtp_ctx *old, *fresh;
+	uint64_t freed;
+
+	(void)state;
+	rte_rcu_qsbr_quiescent(t.rcu, 0);
+	mg_tables_reclaim(&t);
+	freed = t.freed;
+	for (uint32_t id = 1; id <= 4; id++)
+		assert_int_equal(apply(srtp_msg(id, 1)), 0);
+	assert_int_equal(apply(m), 0);
+	assert_int_equal(apply(other), 0);
+	old = t.flow_by_id[5]->rx_ctx;
+	m.h.type = MG_CTL_FLOW_MOD;
+	m.u.flow.rx_ctx = 2;
+	m.u.flow.rx_ctx2 = 2;                     /* twice */
+	assert_int_equal(apply(m), EINVAL);
+	m.u.flow.rx_ctx2 = 4;                     /* another flow's */
+	assert_int_equal(apply(m), EBUSY);
+	m.u.flow.rx_ctx2 = 9;                     /* none */
+	assert_int_equal(apply(m), ENOENT);
+	m.u.flow.action = MG_FLOW_RTP_TO_SRTP;    /* nothing to unprotect */
+	m.u.flow.rx_ctx = 0;
+	m.u.flow.tx_ctx = 3;
+	m.u.flow.rx_ctx2 = 1;
+	assert_int_equal(apply(m), EINVAL);
+	assert_ptr_equal(t.flow_by_id[5]->rx_ctx, old); /* nothing changed */
+	assert_int_equal(t.nb_ctx, 4);
+	m.u.flow.action = MG_FLOW_SRTP_TO_RTP;
+	m.u.flow.rx_ctx = 2;
+	m.u.flow.tx_ctx = 0;
+	m.u.flow.rx_ctx2 = 1;                     /* the old one drains */
+	assert_int_equal(apply(m), 0);
+	fresh = t.flow_by_id[5]->rx_ctx;
+	assert_ptr_not_equal(fresh, old);
+	assert_ptr_equal(t.flow_by_id[5]->rx_ctx2, old);
+	assert_int_equal(t.ctx_owner[1], 5);
+	assert_int_equal(t.ctx_owner[2], 5);
+	assert_null(t.ctx_by_id[2]);
+	assert_int_equal(t.nb_ctx, 4);
+	assert_int_equal(apply(id_msg(MG_CTL_SRTP_DEL, 1)), EBUSY);
+	/* Another change while it drains: both go on. */
+	addr4(&m.u.flow.out_dst, "10.0.1.3", 6004);
+	assert_int_equal(apply(m), 0);
+	assert_ptr_equal(t.flow_by_id[5]->rx_ctx, fresh);
+	assert_ptr_equal(t.flow_by_id[5]->rx_ctx2, old);
+	/* Drained: the old context goes, its id free at once. */
+	m.u.flow.rx_ctx2 = 0;
+	assert_int_equal(apply(m), 0);
+	assert_null(t.flow_by_id[5]->rx_ctx2);
+	assert_ptr_equal(t.flow_by_id[5]->rx_ctx, fresh);
+	assert_int_equal(t.ctx_owner[1], 0);
+	assert_int_equal(t.nb_ctx, 3);
+	assert_int_equal(apply(srtp_msg(1, 1)), 0);  /* the id, reused */
+	/* A second rekey straight after a first: the older is let go. */
+	m.u.flow.rx_ctx = 1;
+	m.u.flow.rx_ctx2 = 2;
+	assert_int_equal(apply(m), 0);
+	assert_ptr_equal(t.flow_by_id[5]->rx_ctx2, fresh);
+	/* Delete: every context of the flow is free at once. */
+	assert_int_equal(apply(id_msg(MG_CTL_FLOW_DEL, 5)), 0);
+	assert_int_equal(t.ctx_owner[1], 0);
+	assert_int_equal(t.ctx_owner[2], 0);
+	assert_int_equal(apply(id_msg(MG_CTL_FLOW_DEL, 6)), 0);
+	assert_int_equal(apply(id_msg(MG_CTL_SRTP_DEL, 3)), 0); /* never taken */
+	assert_int_equal(t.nb_ctx, 0);
+	rte_rcu_qsbr_quiescent(t.rcu, 0);
+	mg_tables_reclaim(&t);
+	/* 4 replaced, 2 deleted: every context wiped with its flow. */
+	assert_int_equal(t.freed, freed + 6);
+}
+
 /* A frame: Ethernet (+ VLAN), IPv4, UDP, payload. */
 static struct rte_mbuf *
 frame4(bool vlan, uint8_t proto, uint16_t frag, const uint8_t *pl,
@@ -395,6 +475,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(flow_refusals),
 		cmocka_unit_test(stats_and_delete_after_grace),
 		cmocka_unit_test(replace_in_place),
+		cmocka_unit_test(rekey_keeps_old_context_draining),
 		cmocka_unit_test(classify),
 		cmocka_unit_test(truncated_frames),
 	};
