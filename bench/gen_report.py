@@ -139,7 +139,7 @@ def vs_table(rows):
     calls a core each carries with nothing lost."""
     groups = collections.defaultdict(list)
     for r in rows:
-        if r.get("engine", "mediagate") != "mediagate":
+        if r.get("engine", "mediagate") not in ("mediagate", "mediagate-libsrtp2"):
             groups[(r["engine"], r["calls"], r["op"])].append(r)
     if not groups:
         return []
@@ -155,6 +155,30 @@ def vs_table(rows):
                      f"{int(med('kpps_median_1s') * 1000 / G711_PPS):,} | "
                      f"{len(rs)} |")
     return lines
+
+
+def engine_table(rows):
+    """The same pipeline with libsrtp2 a packet at a time as its SRTP
+    engine, next to ours, flat out on memif: medians per calls and
+    direction, and their ratio."""
+    groups = collections.defaultdict(list)
+    for r in rows:
+        if r["flat_out"] and r.get("engine", "mediagate") in ("mediagate",
+                                                              "mediagate-libsrtp2"):
+            groups[(r["calls"], r["op"], r.get("hugepages", False),
+                    r.get("engine", "mediagate"))].append(r["kpps_median_1s"])
+    lines = []
+    for (calls, op, hp, eng), v in sorted(groups.items()):
+        if eng != "mediagate-libsrtp2" or (calls, op, hp, "mediagate") not in groups:
+            continue
+        ours = statistics.median(groups[(calls, op, hp, "mediagate")])
+        lib = statistics.median(v)
+        lines.append(f"| {calls:,} | {op} | {'yes' if hp else 'no'} | {ours:.1f} | "
+                     f"{lib:.1f} | {ours / lib:.2f} | {len(v)} |")
+    if not lines:
+        return []
+    return ["| calls | direction | hugepages | IPsec-MB kpps | libsrtp2 kpps | "
+            "ratio | runs |", "|---|---|---|---|---|---|---|"] + lines
 
 
 def write_dat(path, rows):
@@ -266,6 +290,14 @@ def summary(folded, rows, made, out_dir):
            "## Flat out (max-rate)", ""] + table_max_rate(folded)
     md += ["", "## Paced (paced: 50 pps a stream; hold: a total rate shared "
            "by every call)", ""] + table_paced(folded)
+    eng = engine_table(rows)
+    if eng:
+        md += ["", "## The same pipeline with libsrtp2 as its SRTP engine",
+               "", "Flat out on memif, the dataplane run with `--srtp-engine "
+               "libsrtp2` (Debian's libsrtp2, one srtp_protect/srtp_unprotect "
+               "a packet, as libsrtp-based media planes do) in the same sweep "
+               "as with its own burst engine on IPsec-MB; medians of whole "
+               "seconds, then of the runs.", ""] + eng
     vs = vs_table(rows)
     if vs:
         md += ["", "## Side by side with rtpengine-daemon (gen_vs_rtpengine.sh)",

@@ -31,6 +31,9 @@
 #              the rate the path sustains with nothing lost. The phone's
 #              SRTP is made before the clock starts and opened after it
 #              stops, so libsrtp2 is off the timed path.
+# MG_CTL_ARGS / MG_DP_ARGS: more options for the control plane / the
+# dataplane (after its --), e.g. MG_DP_ARGS="--srtp-engine libsrtp2" with
+# --engine mediagate-libsrtp2 for the generator's JSON.
 # Both memif rings are 16k slots (rsize=14): this machine's scheduler
 # pauses a process for several ms now and then, and 1k slots overflow at
 # 500 kpps.
@@ -99,7 +102,8 @@ sleep 0.3
 taskset -c 1 "$build/dataplane/mediagate-dataplane" "${dp_eal_mem[@]}" --no-pci \
   --file-prefix mgbench-gen-dp -l 1 --log-level '*:warning' \
   --vdev "net_memif0,role=server,socket=$sock,mac=02:00:00:00:00:10,rsize=${MG_MEMIF_RSIZE:-14}" -- \
-  --shm "$shm" --media --stats-interval 0 --max-flows "$max_flows" >"$out.dp" &
+  --shm "$shm" --media --stats-interval 0 --max-flows "$max_flows" \
+  ${MG_DP_ARGS:-} >"$out.dp" &
 pids+=($!)
 dp=$!
 sleep 2

@@ -11,6 +11,9 @@
 # Usage: bench/gen_sweep.sh [OUT_DIR] [BUILD_DIR]   (as root)
 #   MG_SWEEP_REPEAT=3  MG_SWEEP_HUGE="0 1"  MG_SWEEP_QUICK=1 (fewer points)
 #   MG_SWEEP_VS=0 (no rtpengine runs)
+# Each max-rate point also runs with the dataplane's SRTP done by libsrtp2
+# a packet at a time (--srtp-engine libsrtp2: the same pipeline, the engine
+# of libsrtp-based media planes), engine "mediagate-libsrtp2".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out_dir=${1:-bench-report}
@@ -54,6 +57,9 @@ for huge in ${MG_SWEEP_HUGE:-0}; do
     for c in "${flat_calls[@]}"; do
       echo "== max-rate, $c calls, hugepages=$huge, run $k of $repeat"
       run "$huge" max-rate --calls "$c" --packets $((4000000 / c))
+      echo "== max-rate, $c calls, SRTP by libsrtp2, hugepages=$huge, run $k of $repeat"
+      MG_DP_ARGS="--srtp-engine libsrtp2" run "$huge" max-rate --calls "$c" \
+        --packets $((4000000 / c)) --engine mediagate-libsrtp2
     done
     for c in "${paced_calls[@]}"; do
       echo "== paced, $c calls at 50 pps, hugepages=$huge, run $k of $repeat"

@@ -59,6 +59,15 @@ static const char *const op_json[] = { "unprotect", "protect",
 static const char *const op_name[] = { "srtp-to-rtp", "rtp-to-srtp",
 				       "srtp-old-key" };
 
+/* Which SRTP engine the figures run on (mg_srtp_set_engine). */
+static const char *engine = "ipsec-mb";
+
+static const char *
+engine_json(void)
+{
+	return strcmp(engine, "libsrtp2") ? "mediagate" : "mediagate-libsrtp2";
+}
+
 static bool
 opens(enum op op)
 {
@@ -630,23 +639,67 @@ print_latency(uint32_t flows, enum op op, const struct result *max,
 	}
 	teardown(&b);
 	if (json)
-		printf("{\"bench\":\"pipeline-latency\",\"engine\":\"mediagate\","
+		printf("{\"bench\":\"pipeline-latency\",\"engine\":\"%s\","
 		       "\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"op\":\"%s\","
 		       "\"bytes\":%d,\"contexts\":%u,\"flows\":%u,"
 		       "\"offered_mpps\":%.4f,\"delivered\":%.4f,"
 		       "\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f}\n",
-		       op_json[op], RTP_LEN, flows, flows,
+		       engine_json(), op_json[op], RTP_LEN, flows, flows,
 		       offered, delivered, lat.p50, lat.p99, lat.p999);
 	else
-		printf("%9u %6s %-12s   latency at half rate (%.2f Mpps offered, "
-		       "%.1f%% delivered): p50 %.1f us, p99 %.1f us, p99.9 "
-		       "%.1f us\n", flows, "", op_name[op], offered, delivered * 100, lat.p50 / 1e3,
-		       lat.p99 / 1e3, lat.p999 / 1e3);
+		printf("%-9s %9u %6s %-12s   latency at half rate (%.2f Mpps "
+		       "offered, %.1f%% delivered): p50 %.1f us, p99 %.1f us, "
+		       "p99.9 %.1f us\n", engine, flows, "", op_name[op], offered,
+		       delivered * 100, lat.p50 / 1e3, lat.p99 / 1e3,
+		       lat.p999 / 1e3);
+}
+
+/* One figure: the pipeline and the engine alone on n lcores, printed;
+ * then its latency at half the rate, if asked. */
+static int
+figure(uint32_t flows, enum op op, unsigned int n, uint64_t packets, int json,
+       bool latency)
+{
+	struct result r;
+
+	if (run_on(n, flows, op, packets, &r) != 0) {
+		fprintf(stderr, "pipe_bench: set-up of %u flows failed "
+			"(memory? see --help)\n", flows);
+		return -1;
+	}
+	if (json)
+		printf("{\"bench\":\"pipeline\",\"engine\":\"%s\","
+		       "\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"op\":\"%s\","
+		       "\"bytes\":%d,\"contexts\":%u,\"flows\":%u,"
+		       "\"lcores\":%u,"
+		       "\"mpps\":%.4f,\"cycles_per_packet\":%.1f,"
+		       "\"crypto_only_mpps\":%.4f,\"vs_crypto\":%.3f,"
+		       "\"mean_cycles_per_packet\":%.1f,"
+		       "\"crypto_only_mean_cycles\":%.1f,"
+		       "\"burst_p50_ns\":%.0f,\"burst_p99_ns\":%.0f,"
+		       "\"burst_p999_ns\":%.0f}\n", engine_json(),
+		       op_json[op], RTP_LEN, flows, flows, n,
+		       (double)tsc_hz / r.pipe_cpp / 1e6, r.pipe_cpp,
+		       (double)tsc_hz / r.crypto_cpp / 1e6,
+		       r.crypto_cpp / r.pipe_cpp, r.pipe_mean,
+		       r.crypto_mean, r.p50, r.p99, r.p999);
+	else
+		printf("%-9s %9u %6u %-12s %10.3f %9.1f %10.3f %9.1f "
+		       "%8.2f %9.0f %9.0f %9.0f\n", engine, flows, n,
+		       op_name[op], (double)tsc_hz / r.pipe_cpp / 1e6,
+		       r.pipe_cpp, (double)tsc_hz / r.crypto_cpp / 1e6,
+		       r.crypto_cpp, r.crypto_cpp / r.pipe_cpp,
+		       r.p50, r.p99, r.p999);
+	if (latency)
+		print_latency(flows, op, &r, packets, json);
+	return 0;
 }
 
 static const char usage[] =
 	"usage: pipe_bench [EAL options] -- [--json] [--flows A,B,C] [--packets N]\n"
-	"                  [--scale] [--latency] [--old-key]\n"
+	"                  [--scale] [--latency] [--old-key] [--libsrtp2]\n"
+	"--libsrtp2: every figure again with libsrtp2 as the SRTP engine, one\n"
+	"packet at a time (its crypto-only column: libsrtp2 alone).\n"
 	"--scale: each figure on one lcore, then on every lcore of -l at once\n"
 	"(flows and packets split between them, each lcore its own port).\n"
 	"--latency: then per-packet latency with half the one-lcore rate offered\n"
@@ -667,12 +720,14 @@ main(int argc, char **argv)
 		{ "scale", no_argument, NULL, 's' },
 		{ "latency", no_argument, NULL, 'l' },
 		{ "old-key", no_argument, NULL, 'o' },
+		{ "libsrtp2", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t flows[4] = { 1, 10000, 1000000 }, nf = 3;
 	uint64_t packets = 2000000;
-	int json = 0, scale = 0, latency = 0, old_key = 0, opt, ret;
+	int json = 0, scale = 0, latency = 0, old_key = 0, libsrtp2 = 0, opt;
+	int ret;
 
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0)
@@ -686,6 +741,7 @@ main(int argc, char **argv)
 		case 's': scale = 1; break;
 		case 'l': latency = 1; break;
 		case 'o': old_key = 1; break;
+		case 'L': libsrtp2 = 1; break;
 		case 'f': {
 			char *s = optarg, *end;
 
@@ -717,50 +773,28 @@ main(int argc, char **argv)
 	if (!json)
 		printf("pipeline vs SRTP engine alone, 172-byte RTP, "
 		       "AES_CM_128_HMAC_SHA1_80, bursts of %d, TSC %.2f GHz\n\n"
-		       "%9s %6s %-12s %10s %9s %10s %9s %8s %9s %9s %9s\n", BURST,
-		       (double)tsc_hz / 1e9, "flows", "lcores", "op", "pipe Mpps",
+		       "%-9s %9s %6s %-12s %10s %9s %10s %9s %8s %9s %9s %9s\n",
+		       BURST, (double)tsc_hz / 1e9, "engine", "flows", "lcores",
+		       "op", "pipe Mpps",
 		       "cyc/pkt", "crypto Mpps", "cyc/pkt", "ratio",
 		       "p50 ns", "p99 ns", "p99.9 ns");
-	for (uint32_t i = 0; i < nf; i++)
-		for (int op = 0; op < (old_key ? 3 : 2); op++)
-		for (unsigned int n = 1; n <= (scale ? rte_lcore_count() : 1);
-		     n = n == rte_lcore_count() ? n + 1 : rte_lcore_count()) {
-			struct result r;
-
-			if (run_on(n, flows[i], (enum op)op, packets, &r) != 0) {
-				fprintf(stderr, "pipe_bench: set-up of %u flows "
-					"failed (memory? see --help)\n", flows[i]);
-				return 1;
-			}
-			if (json)
-				printf("{\"bench\":\"pipeline\",\"engine\":\"mediagate\","
-				       "\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"op\":\"%s\","
-				       "\"bytes\":%d,\"contexts\":%u,\"flows\":%u,"
-				       "\"lcores\":%u,"
-				       "\"mpps\":%.4f,\"cycles_per_packet\":%.1f,"
-				       "\"crypto_only_mpps\":%.4f,\"vs_crypto\":%.3f,"
-				       "\"mean_cycles_per_packet\":%.1f,"
-				       "\"crypto_only_mean_cycles\":%.1f,"
-				       "\"burst_p50_ns\":%.0f,\"burst_p99_ns\":%.0f,"
-				       "\"burst_p999_ns\":%.0f}\n",
-				       op_json[op], RTP_LEN,
-				       flows[i], flows[i], n,
-				       (double)tsc_hz / r.pipe_cpp / 1e6, r.pipe_cpp,
-				       (double)tsc_hz / r.crypto_cpp / 1e6,
-				       r.crypto_cpp / r.pipe_cpp, r.pipe_mean,
-				       r.crypto_mean, r.p50, r.p99, r.p999);
-			else
-				printf("%9u %6u %-12s %10.3f %9.1f %10.3f %9.1f "
-				       "%8.2f %9.0f %9.0f %9.0f\n", flows[i], n,
-				       op_name[op],
-				       (double)tsc_hz / r.pipe_cpp / 1e6, r.pipe_cpp,
-				       (double)tsc_hz / r.crypto_cpp / 1e6,
-				       r.crypto_cpp, r.crypto_cpp / r.pipe_cpp,
-				       r.p50, r.p99, r.p999);
-			if (latency && n == 1)
-				print_latency(flows[i], (enum op)op, &r, packets,
-					      json);
-		}
+	for (int e = 0; e < (libsrtp2 ? 2 : 1); e++) {
+		if (mg_srtp_set_engine(e ? MG_SRTP_ENGINE_LIBSRTP2 :
+				       MG_SRTP_ENGINE_IPSEC_MB) != 0)
+			return fputs("pipe_bench: libsrtp2 did not start\n",
+				     stderr), 1;
+		engine = e ? "libsrtp2" : "ipsec-mb";
+		for (uint32_t i = 0; i < nf; i++)
+			for (int op = 0; op < (old_key ? 3 : 2); op++)
+				for (unsigned int n = 1;
+				     n <= (scale ? rte_lcore_count() : 1);
+				     n = n == rte_lcore_count() ? n + 1 :
+					 rte_lcore_count())
+					if (figure(flows[i], (enum op)op, n,
+						   packets, json,
+						   latency && n == 1) != 0)
+						return 1;
+	}
 	rte_eal_cleanup();
 	return 0;
 }

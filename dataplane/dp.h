@@ -30,6 +30,8 @@ struct mg_dp_config {
 	uint8_t nb_addrs;
 	uint32_t event_burst;      /* media: packets refused that make an
 				    * event; 0: no events */
+	bool srtp_libsrtp2;        /* media: SRTP by libsrtp2, per packet
+				    * (a comparison, not for production) */
 	bool help;
 };
 

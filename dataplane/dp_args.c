@@ -38,6 +38,10 @@ const char mg_dp_usage[] =
 	"                          replay) between looks (every flow about once a\n"
 	"                          second), and of SRTP keys at 90 and 100 percent of\n"
 	"                          their lifetime (default 16; 0: no events)\n"
+	"  --srtp-engine NAME      with --media, what runs SRTP: ipsec-mb (ours,\n"
+	"                          a burst at a time: the default) or libsrtp2\n"
+	"                          (one packet at a time, for comparison; no\n"
+	"                          KDR, MKI or unauthenticated SRTP)\n"
 	"  --tap PREFIX            with --media, a TAP interface PREFIX<N> per port\n"
 	"                          N (same MAC): what the pipeline does not own\n"
 	"                          (ARP, ICMP, ND, unknown UDP, ...) goes to the\n"
@@ -50,6 +54,7 @@ const char mg_dp_usage[] =
 enum {
 	OPT_SHM = 256, OPT_NO_CTL, OPT_DURATION, OPT_STATS, OPT_MBUFS,
 	OPT_WAIT_LINK, OPT_MEDIA, OPT_MAX_FLOWS, OPT_HOLD_RX, OPT_TAP, OPT_ADDR, OPT_EVENT_BURST,
+	OPT_SRTP_ENGINE,
 };
 
 static const struct option long_opts[] = {
@@ -65,6 +70,7 @@ static const struct option long_opts[] = {
 	{ "tap", required_argument, NULL, OPT_TAP },
 	{ "addr", required_argument, NULL, OPT_ADDR },
 	{ "event-burst", required_argument, NULL, OPT_EVENT_BURST },
+	{ "srtp-engine", required_argument, NULL, OPT_SRTP_ENGINE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -137,6 +143,14 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 	case OPT_EVENT_BURST:
 		return mg_cli_u32("event-burst", arg, 0, 1000000,
 				  &cfg->event_burst, err, errlen);
+	case OPT_SRTP_ENGINE:
+		if (strcmp(arg, "ipsec-mb") && strcmp(arg, "libsrtp2")) {
+			snprintf(err, errlen, "--srtp-engine: '%s' is not "
+				 "ipsec-mb or libsrtp2", arg);
+			return -1;
+		}
+		cfg->srtp_libsrtp2 = strcmp(arg, "libsrtp2") == 0;
+		return 0;
 	case 'h':
 		cfg->help = true;
 		return 0;

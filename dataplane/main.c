@@ -399,8 +399,10 @@ main(int argc, char **argv)
 	}
 	if (d.cfg.media)
 		printf(PROG ": %u ports, %u lcores, media pipeline, up to %u "
-		       "flows%s\n", d.nb_ports, rte_lcore_count(),
-		       d.cfg.max_flows, d.cfg.hold_rx ? ", rx held until "
+		       "flows, SRTP by %s%s\n", d.nb_ports, rte_lcore_count(),
+		       d.cfg.max_flows, d.cfg.srtp_libsrtp2 ?
+		       "libsrtp2 (a packet at a time)" : "IPsec-MB",
+		       d.cfg.hold_rx ? ", rx held until "
 		       "the control plane starts it" : "");
 	else
 		printf(PROG ": %u ports, %u lcores, forwarding\n", d.nb_ports,

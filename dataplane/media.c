@@ -141,6 +141,12 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 	uint16_t txq = 0;
 	int rc;
 
+	if (cfg->srtp_libsrtp2 &&
+	    (rc = mg_srtp_set_engine(MG_SRTP_ENGINE_LIBSRTP2)) != 0) {
+		snprintf(err, errlen, "--srtp-engine libsrtp2: libsrtp2 or NSS "
+			 "did not start");
+		return rc;
+	}
 	rc = mg_tables_create(&m->t, cfg->max_flows, RTE_MAX_LCORE, err,
 			      errlen);
 	if (rc != 0)

@@ -167,6 +167,15 @@ uint16_t mg_srtcp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 uint16_t mg_srtcp_unprotect_burst(struct IMB_MGR *mgr,
 				  struct mg_srtp_pkt *pkts, uint16_t n);
 
+/* Which engine runs the contexts made from now on, for the whole
+ * process: ours on IPsec-MB (the default), or libsrtp2 one packet at a
+ * time, for comparison (bench/, the dataplane's --srtp-engine). Under
+ * libsrtp2, policies with KDR, MKI, several master keys, unauthenticated
+ * SRTP or NULL_HMAC_SHA1_32 are refused (-ENOTSUP from create). Set it
+ * before any context is made. 0, -EINVAL or -EIO (libsrtp2 or NSS). */
+enum mg_srtp_engine { MG_SRTP_ENGINE_IPSEC_MB = 0, MG_SRTP_ENGINE_LIBSRTP2 };
+int mg_srtp_set_engine(enum mg_srtp_engine e);
+
 const char *mg_srtp_status_str(enum mg_srtp_status s);
 
 /* The same as one word, for counter names ("auth", "replay", ...). */

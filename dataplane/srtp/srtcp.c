@@ -217,6 +217,8 @@ uint16_t
 mg_srtcp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 		       uint16_t n)
 {
+	if (n && pkts[0].ctx->lib != NULL) /* made under libsrtp2 */
+		return srtp_lib_burst(pkts, n, true, true);
 	return srtp_burst_run(mgr, pkts, n, true, protect_prepare,
 			      protect_finish);
 }
@@ -225,6 +227,8 @@ uint16_t
 mg_srtcp_unprotect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 			 uint16_t n)
 {
+	if (n && pkts[0].ctx->lib != NULL) /* made under libsrtp2 */
+		return srtp_lib_burst(pkts, n, false, true);
 	return srtp_burst_run(mgr, pkts, n, false, unprotect_prepare,
 			      unprotect_finish);
 }

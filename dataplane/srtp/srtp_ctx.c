@@ -461,6 +461,8 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 					 MG_SRTP_LABEL_RTCP_ENC, 0,
 					 &c->rtcp_keys[i]);
 	}
+	if (rc == 0 && srtp_lib_engine)
+		rc = srtp_lib_create(p, &c->lib);
 	if (rc != 0) {
 		mg_srtp_ctx_destroy(c);
 		return rc;
@@ -483,6 +485,7 @@ mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx)
 	if (ctx->any_ssrc)
 		streams_free(ctx->streams, streams_size(ctx->max_streams,
 							ctx->bucket_mask + 1u));
+	srtp_lib_destroy(ctx->lib);
 	explicit_bzero(ctx, size);
 	srtp_secret_free(ctx, size);
 }

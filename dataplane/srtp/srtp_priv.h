@@ -114,12 +114,23 @@ struct mg_srtp_ctx {
 	 * epochs can be live at once (srtp_kdr.c). */
 	struct mg_srtp_master *masters;
 	struct srtp_keys *alt_keys, *alt_rtcp_keys;
+	/* Made under the libsrtp2 engine (srtp_lib.c): its sessions, which
+	 * then do the work; else NULL. */
+	struct srtp_lib *lib;
 	/* keys[nb_keys], rtcp_keys[nb_keys], KDR: alt_keys[nb_keys],
 	 * alt_rtcp_keys[nb_keys]; GCM: one gcm_key_data for each of those
 	 * sets' keys; KDR: masters[nb_keys]; then 2 x (bucket_mask + 1)
 	 * buckets of own (SRTP, SRTCP). */
 	uint64_t tail[] __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
+
+/* The libsrtp2 engine (srtp_lib.c), when mg_srtp_set_engine chose it. */
+struct srtp_lib;
+extern bool srtp_lib_engine;
+int srtp_lib_create(const struct mg_srtp_policy *p, struct srtp_lib **out);
+void srtp_lib_destroy(struct srtp_lib *l);
+uint16_t srtp_lib_burst(struct mg_srtp_pkt *pkts, uint16_t n, bool protect,
+			bool rtcp);
 
 static inline struct srtp_stream *
 srtp_stream_find(struct mg_srtp_ctx *c, uint32_t ssrc)

@@ -93,6 +93,8 @@ uint16_t
 mg_srtp_protect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 		      uint16_t n)
 {
+	if (n && pkts[0].ctx->lib != NULL) /* made under libsrtp2 */
+		return srtp_lib_burst(pkts, n, true, false);
 	return srtp_burst_run(mgr, pkts, n, true, protect_prepare,
 			      protect_finish);
 }

@@ -99,6 +99,8 @@ uint16_t
 mg_srtp_unprotect_burst(struct IMB_MGR *mgr, struct mg_srtp_pkt *pkts,
 			uint16_t n)
 {
+	if (n && pkts[0].ctx->lib != NULL) /* made under libsrtp2 */
+		return srtp_lib_burst(pkts, n, false, false);
 	return srtp_burst_run(mgr, pkts, n, false, unprotect_prepare,
 			      unprotect_finish);
 }

@@ -36,6 +36,9 @@ static const struct args_case cases[] = {
 	{ { "p", "--mbufs", "+2000" }, -1, "not a number" },
 	{ { "p", "--shm", "x" }, -1, "bad segment name 'x'" },
 	{ { "p", "--wait-link", "5" }, 0, NULL },
+	{ { "p", "--media", "--srtp-engine", "libsrtp2" }, 0, NULL },
+	{ { "p", "--srtp-engine", "ipsec-mb" }, 0, NULL },
+	{ { "p", "--srtp-engine", "openssl" }, -1, "--srtp-engine: 'openssl'" },
 	{ { "p", "--wait-link", "3601" }, -1, "--wait-link: '3601'" },
 	{ { "p", "extra" }, -1, "unexpected argument 'extra'" },
 };

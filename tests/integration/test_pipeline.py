@@ -7,7 +7,7 @@ checked, by srtp_pcap, the libsrtp2 oracle (tests/tools/srtp_pcap.c), so
 the dataplane's SRTP engine is never checked against itself.
 
 Cases: srtp_to_rtp_several_calls, rtp_to_srtp_and_back, srtp_to_srtp_rekey,
-hostile_mix, latching, refused_objects.
+hostile_mix, latching, refused_objects, libsrtp2_engine.
 
 Usage: test_pipeline.py CASE   (meson registers one test per case)
        test_pipeline.py        (every case, one after the other)
@@ -208,6 +208,10 @@ def srtp_drops(fs):
     return {k: v for k, v in fs.items() if k.startswith("srtp_")}
 
 
+# Dataplane options every run_pipeline takes (libsrtp2_engine sets it).
+DP_EXTRA = []
+
+
 def run_pipeline(tag, tmp, flows_text, in_pkts, expect_refused=0):
     """Install flows_text, start, feed in_pkts through one net_pcap port
     and collect what comes out. The dataplane is stopped (SIGTERM) once
@@ -229,7 +233,7 @@ def run_pipeline(tag, tmp, flows_text, in_pkts, expect_refused=0):
         dp = mgproc.dataplane(
             mgproc.unique(tag),
             ["--shm", shm, "--media", "--hold-rx", "--duration", "60",
-             "--stats-interval", "0"],
+             "--stats-interval", "0", *DP_EXTRA],
             lcores="0", vdevs=[f"net_pcap0,rx_pcap={inp},tx_pcap={out}"])
         ctl.wait_line(r"installed \d+ srtp contexts and \d+ flows", timeout=60)
         ctl.wait_line("dataplane started", timeout=30)
@@ -253,6 +257,8 @@ def run_pipeline(tag, tmp, flows_text, in_pkts, expect_refused=0):
         f"want {expect_refused} refused:\n" + r.dump()
     assert r.pipe["rx_pkts"] == len(in_pkts), \
         f"{r.pipe['rx_pkts']} of {len(in_pkts)} packets received\n" + r.dump()
+    if "libsrtp2" in DP_EXTRA:
+        assert "SRTP by libsrtp2" in r.dp_text, r.dump()
     return r
 
 
@@ -766,6 +772,19 @@ def case_refused_objects():
     assert f"mediagate-control: {bad}:3: " in ctl.text(), ctl.text()
     assert "46" in ctl.text() and "AES_256_CM_HMAC_SHA1_80" in ctl.text(), ctl.text()
     assert "created" not in ctl.text(), "no segment before the file is read:\n" + ctl.text()
+
+
+def case_libsrtp2_engine():
+    """The dataplane with --srtp-engine libsrtp2 (the comparison engine:
+    libsrtp2 a packet at a time behind the same pipeline): the SRTP->RTP
+    calls of three suites and the RTP->SRTP legs come out as with ours,
+    checked by the same libsrtp2 oracle."""
+    DP_EXTRA[:] = ["--srtp-engine", "libsrtp2"]
+    try:
+        case_srtp_to_rtp_several_calls()
+        case_rtp_to_srtp_and_back()
+    finally:
+        DP_EXTRA[:] = []
 
 
 CASES = {k[len("case_"):]: v for k, v in globals().items() if k.startswith("case_")}
