@@ -28,7 +28,8 @@
 #              MG_CTL_ARGS="--srtp-drain 0" shows what the old key's
 #              drain saves
 #   max-rate   100 calls flat out for 10 s (a bounded window in flight):
-#              the rate the path sustains with nothing lost. The phone's
+#              the rate the path sustains with nothing lost (with
+#              --phone-esp: ESP<->RTP; --trunk-srtp: SRTP<->SRTP). The phone's
 #              SRTP is made before the clock starts and opened after it
 #              stops, so libsrtp2 is off the timed path.
 # MG_CTL_ARGS / MG_DP_ARGS: more options for the control plane / the

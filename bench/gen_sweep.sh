@@ -13,7 +13,8 @@
 #   MG_SWEEP_VS=0 (no rtpengine runs)
 # Each max-rate point also runs with the dataplane's SRTP done by libsrtp2
 # a packet at a time (--srtp-engine libsrtp2: the same pipeline, the engine
-# of libsrtp-based media planes), engine "mediagate-libsrtp2".
+# of libsrtp-based media planes), engine "mediagate-libsrtp2"; and at 100
+# and 1,000 calls with an ESP phone (--phone-esp: ESP<->RTP).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out_dir=${1:-bench-report}
@@ -60,6 +61,10 @@ for huge in ${MG_SWEEP_HUGE:-0}; do
       echo "== max-rate, $c calls, SRTP by libsrtp2, hugepages=$huge, run $k of $repeat"
       MG_DP_ARGS="--srtp-engine libsrtp2" run "$huge" max-rate --calls "$c" \
         --packets $((4000000 / c)) --engine mediagate-libsrtp2
+    done
+    for c in 100 1000; do
+      echo "== max-rate, $c calls, ESP phone, hugepages=$huge, run $k of $repeat"
+      run "$huge" max-rate --calls "$c" --packets $((4000000 / c)) --phone-esp
     done
     for c in "${paced_calls[@]}"; do
       echo "== paced, $c calls at 50 pps, hugepages=$huge, run $k of $repeat"

@@ -24,6 +24,7 @@ enum { MG_GEN_UP = 0, MG_GEN_DOWN = 1 };
 
 #define MG_GEN_PAYLOAD 160      /* G.711, 20 ms */
 #define MG_GEN_KEY_LEN 30       /* AES_CM_128_HMAC_SHA1_80 master */
+#define MG_GEN_ESP_KEY_LEN 20   /* ESP_AES_GCM_16_128: key and salt */
 
 struct mg_gen_stream {
 	uint32_t sent, received;
@@ -53,6 +54,9 @@ struct mg_gen_call {
 	 * not send under and, once the answer is back, sends under it. */
 	uint8_t key_phone2[MG_GEN_KEY_LEN];
 	uint8_t key_ver;         /* 0: sends under key_phone, 1: key_phone2 */
+	/* --phone-esp: the phone speaks ESP (its key: key_phone's first 20
+	 * bytes; the SBC's: key_sbc's): the SPI it receives on, ours. */
+	uint32_t spi_phone, spi_sbc;
 	uint8_t rekey_stage;     /* MG_GEN_NG_REOFFER/REANSWER in flight, 0 */
 	uint32_t rekeys;         /* rekeys started: their cookies carry it */
 	uint64_t rekey_sent_ns;  /* when the re-offer went */
@@ -94,6 +98,7 @@ struct mg_gen_ng {
 	char buf[8192];          /* the request being sent */
 	char first_error[160];   /* the first refusal's error-reason */
 	bool trunk_srtp;         /* the trunk's leg RTP/SAVP, with its key */
+	bool phone_esp;          /* the phone offers ESP (a=ipsec), not SDES */
 };
 
 int mg_gen_ng_open(struct mg_gen_ng *ng, const char *hostport,
@@ -186,6 +191,17 @@ void mg_gen_rekey_close(struct mg_gen_rekey *rk, const volatile bool *stop);
 #define MG_GEN_SRTP_LEN (MG_GEN_RTP_LEN + 10)
 #define MG_GEN_RTCP_LEN 28      /* a sender report, no report blocks */
 #define MG_GEN_SRTCP_LEN (MG_GEN_RTCP_LEN + 4 + 10) /* E|index, tag */
+/* ESP in UDP (gen_esp.c): SPI, sequence number and IV; the inner UDP
+ * header and payload padded with its pad length and next header to 4
+ * bytes; the ICV. */
+#define MG_GEN_ESP_HDR 16
+#define MG_GEN_ESP_ICV 16
+#define MG_GEN_ESP_BODY(n) (((8u + (n) + 2u + 3u) / 4u) * 4u)
+#define MG_GEN_ESP_LEN (MG_GEN_ESP_HDR + MG_GEN_ESP_BODY(MG_GEN_RTP_LEN) + \
+			MG_GEN_ESP_ICV)
+#define MG_GEN_ESP_RTCP_LEN (MG_GEN_ESP_HDR + \
+			     MG_GEN_ESP_BODY(MG_GEN_RTCP_LEN) + MG_GEN_ESP_ICV)
+#define MG_GEN_REC_MAX MG_GEN_ESP_LEN /* the longest packet an end takes */
 
 /*
  * Sequence-major, [seq][call]: the sender goes round the calls, so it reads
@@ -193,13 +209,18 @@ void mg_gen_rekey_close(struct mg_gen_rekey *rk, const volatile bool *stop);
  * pages a TLB miss each, which cost a fifth of the flat-out rate).
  */
 struct mg_gen_pre {
-	uint8_t *up;             /* [seq][call]: MG_GEN_SRTP_LEN bytes each */
+	uint8_t *up;             /* [seq][call]: up_stride bytes each */
 	uint8_t *up2;            /* the same under key_phone2 (--rekey), or
 				  * NULL */
 	uint8_t *rtcp2;          /* the phone's reports under key_phone2 */
 	uint8_t *down;           /* the trunk's, when it speaks SRTP; or NULL */
 	uint8_t *rtcp[2];        /* [n][call] SRTCP reports of each SRTP end
-				  * (MG_GEN_SRTCP_LEN bytes each), or NULL */
+				  * (rtcp_stride bytes each), or NULL */
+	uint16_t up_stride;      /* the phone's packets: SRTP or ESP */
+	uint16_t rtcp_stride;    /* its reports: SRTCP or ESP */
+	bool esp;                /* the phone speaks ESP */
+	uint32_t rtcp_every;     /* RTP packets before each report (ESP:
+				  * they share the sequence numbers) */
 	uint32_t rtcp_per_call;  /* reports a stream can send */
 	size_t rtcp_len;
 	uint64_t *tx_tsc;        /* [seq][call][dir]: 0 until sent */
@@ -218,7 +239,7 @@ mg_gen_pre_slot(const struct mg_gen_pre *p, uint32_t call, int dir,
 static inline uint8_t *
 mg_gen_pre_up(const struct mg_gen_pre *p, uint32_t call, uint32_t seq)
 {
-	return p->up + ((size_t)seq * p->calls + call) * MG_GEN_SRTP_LEN;
+	return p->up + ((size_t)seq * p->calls + call) * p->up_stride;
 }
 
 /* The phone's packet seq under the key it sends with now. */
@@ -227,7 +248,7 @@ mg_gen_pre_up_now(const struct mg_gen_pre *p, const struct mg_gen_call *c,
 		  uint32_t call, uint32_t seq)
 {
 	return (c->key_ver ? p->up2 : p->up) +
-	       ((size_t)seq * p->calls + call) * MG_GEN_SRTP_LEN;
+	       ((size_t)seq * p->calls + call) * p->up_stride;
 }
 
 static inline uint8_t *
@@ -240,7 +261,7 @@ static inline uint8_t *
 mg_gen_pre_rtcp(const struct mg_gen_pre *p, int dir, uint32_t call,
 		uint32_t n)
 {
-	return p->rtcp[dir] + ((size_t)n * p->calls + call) * MG_GEN_SRTCP_LEN;
+	return p->rtcp[dir] + ((size_t)n * p->calls + call) * p->rtcp_stride;
 }
 
 static inline uint64_t
@@ -256,7 +277,7 @@ struct mg_gen_rec {
 	uint32_t call;
 	uint16_t len;
 	uint64_t tsc;
-	uint8_t data[MG_GEN_SRTP_LEN];
+	uint8_t data[MG_GEN_REC_MAX];
 };
 
 struct mg_gen_log {
@@ -284,6 +305,27 @@ int mg_gen_rtp(uint8_t *rtp, uint32_t call, int dir, uint32_t seq,
 /* Every READY call's phone packets 0 .. per_call - 1, protected with its
  * key by libsrtp2 (and the trunk's with its key, if trunk_srtp). 0, or
  * -1 (memory, libsrtp2). */
+/* ESP (gen_esp.c), with OpenSSL: a context for a 20-byte key (AES-128
+ * and salt), to seal or to open; NULL without memory. */
+void *mg_gen_esp_ctx(const uint8_t *key, bool seal);
+void mg_gen_esp_ctx_free(void *ctx);
+/* The ESP-in-UDP payload of inner UDP (sport, dport: network order) with
+ * pl, under spi and seq, at out (MG_GEN_REC_MAX bytes): its length, 0 if
+ * it failed. */
+uint32_t mg_gen_esp_seal(void *ctx, const uint8_t *key, uint32_t spi,
+			 uint32_t seq, uint16_t sport, uint16_t dport,
+			 const uint8_t *pl, uint32_t len, uint8_t *out);
+/* Open one in place: 0 and the inner UDP payload, or -1 (not for spi,
+ * ICV, trailer). */
+int mg_gen_esp_open(void *ctx, const uint8_t *key, uint32_t spi,
+		    uint8_t *pkt, uint32_t len, uint8_t **pl,
+		    uint32_t *pl_len);
+/* Call i's ESP phone packets and reports into pre (its up and rtcp[UP]
+ * tables), under its key and the SBC's SPI, sequence numbers in the order
+ * they are sent. 0 or -1. */
+int mg_gen_esp_build(const struct mg_gen_pre *pre, uint32_t i,
+		     const struct mg_gen_call *c);
+
 int mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
 		     uint32_t calls, uint32_t per_call, uint32_t rtcp_per_call,
 		     bool trunk_srtp, bool rekey, const volatile bool *stop);

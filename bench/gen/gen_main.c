@@ -6,7 +6,7 @@
  *   mg_gen <EAL args> -- --ng HOST:PORT --dst-mac MAC [--calls N]
  *          [--pps N | --flat-out] [--seconds S] [--window N] [--json]
  *          [--keep] [--drain-ms N] [--churn N [--churn-hold S]]
- *          [--trunk-srtp] [--rtcp-every N] [--rekey N]
+ *          [--trunk-srtp] [--rtcp-every N] [--rekey N] [--phone-esp]
  *
  * Each call: the generator's phone (10.100.x.y, SRTP with its own fresh
  * key, made by libsrtp2) and trunk (10.200.x.y, plain RTP), set up
@@ -34,7 +34,10 @@
  * other end speaks it, opened and checked like the media. --rekey N
  * sends N re-INVITEs a second over the calls carrying media, each phone
  * offering a new SDES key and sending under it once the answer is back
- * (gen_rekey.c): the media must lose nothing across them.
+ * (gen_rekey.c): the media must lose nothing across them. --phone-esp
+ * makes the phone a device that offers ESP in SDP instead of SDES
+ * (ESP_AES_GCM_16_128 in UDP on the media port, docs/esp-in-sdp.md): its
+ * packets are made, and what reaches it opened, with OpenSSL (gen_esp.c).
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -75,7 +78,7 @@ struct cfg {
 	uint32_t churn, churn_hold; /* calls a second set up and torn down */
 	uint32_t rtcp_every;     /* RTP packets a stream sends per report */
 	uint32_t rekey;          /* re-INVITEs with new keys a second */
-	bool flat, json, keep, have_mac, trunk_srtp;
+	bool flat, json, keep, have_mac, trunk_srtp, phone_esp;
 };
 
 struct run {
@@ -165,6 +168,7 @@ calls_make(struct run *r)
 		c->phone_ip = addr_of(10u << 24 | 100u << 16, i);
 		c->trunk_ip = addr_of(10u << 24 | 200u << 16, i);
 		c->phone_port = c->trunk_port = port_of(i);
+		c->spi_phone = 0x1000u + i; /* the SPI it receives on */
 		if (getrandom(c->key_phone, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN ||
 		    getrandom(c->key_trunk, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN ||
 		    getrandom(c->key_phone2, MG_GEN_KEY_LEN, 0) != MG_GEN_KEY_LEN)
@@ -187,8 +191,11 @@ prepare(struct run *r)
 	r->nsec = r->cfg.seconds + 2;
 	r->per_s[0] = calloc(r->nsec, sizeof(uint32_t));
 	r->per_s[1] = calloc(r->nsec, sizeof(uint32_t));
-	fprintf(stderr, "mg_gen: the phone's SRTP, %u x %u packets, made with "
-		"libsrtp2\n", r->cfg.calls, k);
+	fprintf(stderr, "mg_gen: the phone's %s, %u x %u packets, made with "
+		"%s\n", r->cfg.phone_esp ? "ESP" : "SRTP", r->cfg.calls, k,
+		r->cfg.phone_esp ? "OpenSSL" : "libsrtp2");
+	r->pre.esp = r->cfg.phone_esp;
+	r->pre.rtcp_every = r->cfg.rtcp_every;
 	if (r->per_s[0] == NULL || r->per_s[1] == NULL ||
 	    mg_gen_pre_build(&r->pre, r->c, r->cfg.calls, k, nr,
 			     r->cfg.trunk_srtp, r->cfg.rekey != 0, &stop) != 0 ||
@@ -318,14 +325,16 @@ make_packet(struct run *r, uint32_t i, int dir)
 	struct rte_mbuf *m;
 	uint8_t *rtp;
 
+	uint16_t len = dir == MG_GEN_UP ? r->pre.up_stride : MG_GEN_SRTP_LEN;
+
 	if (seq >= r->pre.per_call ||
-	    (m = stream_mbuf(r, i, dir, srtp ? MG_GEN_SRTP_LEN :
-			     MG_GEN_RTP_LEN, &rtp)) == NULL)
+	    (m = stream_mbuf(r, i, dir, srtp ? len : MG_GEN_RTP_LEN,
+			     &rtp)) == NULL)
 		return NULL;
 	if (srtp)
 		memcpy(rtp, dir == MG_GEN_UP ?
 		       mg_gen_pre_up_now(&r->pre, &r->c[i], i, seq) :
-		       mg_gen_pre_down(&r->pre, i, seq), MG_GEN_SRTP_LEN);
+		       mg_gen_pre_down(&r->pre, i, seq), len);
 	else
 		mg_gen_rtp(rtp, i, dir, seq, 0);
 	*mg_gen_pre_slot(&r->pre, i, dir, seq) = rte_rdtsc();
@@ -378,6 +387,7 @@ make_rtcp(struct run *r, uint32_t i, int dir)
 {
 	struct mg_gen_stream *s = &r->c[i].s[dir];
 	uint32_t every = r->cfg.rtcp_every, n;
+	uint16_t len;
 	const uint8_t *pre;
 	struct rte_mbuf *m;
 	uint8_t *out;
@@ -388,12 +398,13 @@ make_rtcp(struct run *r, uint32_t i, int dir)
 	pre = r->pre.rtcp[dir] ? mg_gen_pre_rtcp(&r->pre, dir, i, n) : NULL;
 	if (pre && dir == MG_GEN_UP && r->c[i].key_ver) /* its other key */
 		pre = r->pre.rtcp2 + (pre - r->pre.rtcp[MG_GEN_UP]);
-	m = stream_mbuf(r, i, dir, pre ? MG_GEN_SRTCP_LEN : MG_GEN_RTCP_LEN,
-			&out);
+	len = dir == MG_GEN_UP && r->pre.esp ? MG_GEN_ESP_RTCP_LEN :
+	      MG_GEN_SRTCP_LEN;
+	m = stream_mbuf(r, i, dir, pre ? len : MG_GEN_RTCP_LEN, &out);
 	if (m == NULL)
 		return NULL;
 	if (pre)
-		memcpy(out, pre, MG_GEN_SRTCP_LEN);
+		memcpy(out, pre, len);
 	else
 		mg_gen_rtcp(out, i, dir, n);
 	s->rtcp_sent++;
@@ -502,8 +513,10 @@ receive(struct run *r, struct rte_mbuf *m, uint64_t now)
 		r->c[i].s[dir].bad++;
 		return;
 	}
-	/* Reports are not media: not what the flat-out window counts. */
-	if (!mg_gen_is_rtcp(rtp))
+	/* Reports are not media: not what the flat-out window counts (under
+	 * ESP, told by length). */
+	if (r->cfg.phone_esp && dir == MG_GEN_DOWN ? len == MG_GEN_ESP_LEN :
+	    !mg_gen_is_rtcp(rtp))
 		r->arrived++;
 	if (dir == MG_GEN_DOWN || r->cfg.trunk_srtp) {
 		mg_gen_log_add(&r->log[dir], (uint32_t)i, rtp, len, now);
@@ -735,7 +748,11 @@ report(const struct run *r, uint32_t up, double secs)
 	/* Both legs SRTP: up is the phone's way to the trunk. */
 	static const char *const srtp_trunk[2] = { "srtp-to-srtp-up",
 						   "srtp-to-srtp-down" };
-	const char *const *name = r->cfg.trunk_srtp ? srtp_trunk : plain_trunk;
+	static const char *const esp_phone[2] = { "esp-to-rtp", "rtp-to-esp" };
+	const char *const *name = r->cfg.trunk_srtp ? srtp_trunk :
+				  r->cfg.phone_esp ? esp_phone : plain_trunk;
+	const char *suite = r->cfg.phone_esp ? "ESP_AES_GCM_16_128" :
+			    "AES_CM_128_HMAC_SHA1_80";
 
 	if (!r->cfg.json)
 		printf("%-12s %6s %10s %10s %8s %8s %6s %9s %9s %9s %9s "
@@ -756,7 +773,7 @@ report(const struct run *r, uint32_t up, double secs)
 
 		if (r->cfg.json) {
 			printf("{\"bench\":\"mg_gen\",\"engine\":\"%s\","
-			       "\"op\":\"%s\",\"suite\":\"AES_CM_128_HMAC_SHA1_80\","
+			       "\"op\":\"%s\",\"suite\":\"%s\","
 			       "\"calls\":%u,\"pps_per_stream\":%.3f,\"flat_out\":%s,"
 			       "\"hugepages\":%s,\"setup_s\":%.2f,"
 			       "\"seconds\":%.3f,\"sent\":%llu,\"received\":%llu,"
@@ -766,7 +783,7 @@ report(const struct run *r, uint32_t up, double secs)
 			       "\"lat_p99_us\":%.1f,\"lat_p999_us\":%.1f,"
 			       "\"lat_max_us\":%.1f,\"gen_pause_max_us\":%.1f,"
 			       "\"gen_tx_full\":%llu,\"extra\":%llu", r->cfg.engine,
-			       name[d], up,
+			       name[d], suite, up,
 			       stream_pps(&r->cfg), r->cfg.flat ? "true" : "false",
 			       rte_eal_has_hugepages() ? "true" : "false",
 			       r->setup_s, secs,
@@ -867,6 +884,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 		{ "trunk-srtp", no_argument, NULL, 'S' },
 		{ "rtcp-every", required_argument, NULL, 'R' },
 		{ "rekey", required_argument, NULL, 'K' },
+		{ "phone-esp", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, bad = 0;
@@ -896,6 +914,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 		case 'S': c->trunk_srtp = true; break;
 		case 'R': bad |= num(optarg, 0, 1000000, &c->rtcp_every); break;
 		case 'K': bad |= num(optarg, 0, 100000, &c->rekey); break;
+		case 'E': c->phone_esp = true; break;
 		case 'P': bad |= num(optarg, 1, 100000000, &c->packets); break;
 		default: bad = 1;
 		}
@@ -904,10 +923,15 @@ parse_args(int argc, char **argv, struct cfg *c)
 	if (strspn(c->engine, "abcdefghijklmnopqrstuvwxyz0123456789-_") !=
 	    strlen(c->engine) || c->engine[0] == '\0')
 		bad = 1;
-	/* The trunk's leg keeps its keys: a rekey is the phone's. */
-	if (c->rekey && c->trunk_srtp) {
-		fprintf(stderr, "mg_gen: --rekey is the phone's re-INVITE; "
-			"not with --trunk-srtp\n");
+	/* The trunk's leg keeps its keys: a rekey is the phone's, by SDES. */
+	if (c->rekey && (c->trunk_srtp || c->phone_esp)) {
+		fprintf(stderr, "mg_gen: --rekey is the SDES phone's re-INVITE; "
+			"not with --trunk-srtp or --phone-esp\n");
+		bad = 1;
+	}
+	if (c->phone_esp && (c->trunk_srtp || c->hostile_pct)) {
+		fprintf(stderr, "mg_gen: --phone-esp: not with --trunk-srtp or "
+			"--hostile\n");
 		bad = 1;
 	}
 	if (bad || c->ng == NULL || !c->have_mac || optind != argc) {
@@ -917,7 +941,7 @@ parse_args(int argc, char **argv, struct cfg *c)
 			"[--seconds S] [--window N] [--drain-ms N] [--json] "
 			"[--keep] [--packets N] [--engine NAME] [--hostile PCT] "
 			"[--churn N] [--churn-hold S] [--trunk-srtp] "
-			"[--rtcp-every N] [--rekey N]\n");
+			"[--rtcp-every N] [--rekey N] [--phone-esp]\n");
 		return -1;
 	}
 	return 0;
@@ -946,6 +970,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	ng.trunk_srtp = r.cfg.trunk_srtp;
+	ng.phone_esp = r.cfg.phone_esp;
 	t0 = rte_rdtsc();
 	up = mg_gen_ng_setup(&ng, r.c, r.cfg.calls, &stop);
 	r.setup_s = (double)(rte_rdtsc() - t0) / (double)r.hz;

@@ -63,15 +63,22 @@ offered_key(const struct mg_gen_call *c, int stage)
 
 static void
 put_sdp(struct mg_benc *e, const struct mg_gen_call *c, int stage,
-	bool trunk_srtp)
+	const struct mg_gen_ng *ng)
 {
 	char sdp[512], ip[INET_ADDRSTRLEN], key[48], crypto[128] = "";
-	bool phone = stage == 0 || stage == MG_GEN_NG_REOFFER;
+	bool phone = stage == 0 || stage == MG_GEN_NG_REOFFER, savp = false;
 	size_t k;
 
 	inet_ntop(AF_INET, phone ? &c->phone_ip : &c->trunk_ip, ip, sizeof(ip));
+	/* ESP in SDP: the key it sends with, the SPI it receives on. */
+	if (phone && ng->phone_esp) {
+		k = mg_b64_encode(c->key_phone, MG_GEN_ESP_KEY_LEN, key);
+		key[k] = '\0';
+		snprintf(crypto, sizeof(crypto), "a=ipsec:1 ESP_AES_GCM_16_128 "
+			 "inline:%s spi=%x encap=udp\r\n", key, c->spi_phone);
 	/* The trunk's answer takes the tag of the SBC's line for our suite. */
-	if (phone || trunk_srtp) {
+	} else if (phone || ng->trunk_srtp) {
+		savp = true;
 		k = mg_b64_encode(phone ? offered_key(c, stage) : c->key_trunk,
 				  MG_GEN_KEY_LEN, key);
 		key[k] = '\0';
@@ -85,7 +92,7 @@ put_sdp(struct mg_benc *e, const struct mg_gen_call *c, int stage,
 		 "a=sendrecv\r\na=rtcp-mux\r\n%s",
 		 phone ? "phone" : "trunk", 1u + c->rekeys, ip, ip,
 		 ntohs(phone ? c->phone_port : c->trunk_port),
-		 crypto[0] ? "SAVP" : "AVP", crypto);
+		 savp ? "SAVP" : "AVP", crypto);
 	mg_benc_kv_cstr(e, "sdp", sdp);
 	explicit_bzero(key, sizeof(key));
 	explicit_bzero(crypto, sizeof(crypto));
@@ -120,7 +127,7 @@ request(struct mg_gen_ng *ng, const struct mg_gen_call *c, uint32_t i,
 		mg_benc_kv_cstr(&e, "transport-protocol", ng->trunk_srtp ?
 				"RTP/SAVP" : "RTP/AVP");
 	if (offer || answer)
-		put_sdp(&e, c, stage, ng->trunk_srtp);
+		put_sdp(&e, c, stage, ng);
 	mg_benc_close(&e);
 	return e.overflow ? 0 : e.len;
 }
@@ -155,11 +162,27 @@ take_key(const char *text, uint8_t *key, uint16_t *tag)
 	       MG_GEN_KEY_LEN ? 0 : -1;
 }
 
+/* The SBC's a=ipsec line toward the ESP phone: its key (AES-128 and
+ * salt) and the SPI it receives on; 0 or -1. */
+static int
+take_ipsec(const char *text, uint8_t *key, uint32_t *spi)
+{
+	const char *k = strstr(text, "a=ipsec:"), *s;
+
+	if (k == NULL || strstr(k, " ESP_AES_GCM_16_128 ") == NULL ||
+	    (s = strstr(k, " spi=")) == NULL || (k = strstr(k, "inline:")) == NULL)
+		return -1;
+	k += strlen("inline:");
+	*spi = (uint32_t)strtoul(s + 5, NULL, 16);
+	return mg_b64_decode(k, strcspn(k, "| \r\n"), key, MG_GEN_ESP_KEY_LEN) ==
+	       MG_GEN_ESP_KEY_LEN ? 0 : -1;
+}
+
 /* The SDP's m= port and the SBC's a=crypto key toward the end it goes
  * to: the phone's always, the trunk's when it speaks SRTP. */
 static int
 take_sdp(const char *s, size_t len, struct mg_gen_call *c, int stage,
-	 bool trunk_srtp)
+	 const struct mg_gen_ng *ng)
 {
 	char text[2048], ip[16], *m;
 	unsigned port;
@@ -178,13 +201,14 @@ take_sdp(const char *s, size_t len, struct mg_gen_call *c, int stage,
 		return -1;
 	if (stage == 0) {
 		c->sbc_trunk_port = htons((uint16_t)port);
-		if (trunk_srtp)
+		if (ng->trunk_srtp)
 			rc = take_key(text, c->key_sbc_trunk, &c->trunk_tag);
 	} else {
 		uint16_t tag;
 
 		c->sbc_phone_port = htons((uint16_t)port);
-		rc = take_key(text, c->key_sbc, &tag);
+		rc = ng->phone_esp ? take_ipsec(text, c->key_sbc, &c->spi_sbc) :
+				     take_key(text, c->key_sbc, &tag);
 	}
 	explicit_bzero(text, sizeof(text));
 	return rc;
@@ -222,7 +246,7 @@ mg_gen_ng_take(struct mg_gen_ng *ng, struct mg_gen_call *calls, uint32_t n,
 		return mg_bstr_is(res, "ok") ? MG_GEN_NG_DONE : MG_GEN_NG_FAILED;
 	}
 	if (!mg_bstr_is(res, "ok") || sdp == NULL || sdp->type != MG_B_STR ||
-	    take_sdp(sdp->v.s, sdp->len, c, stage, ng->trunk_srtp) != 0) {
+	    take_sdp(sdp->v.s, sdp->len, c, stage, ng) != 0) {
 		const struct mg_bnode *why = mg_bdict_get(&doc, &nodes[0],
 							  "error-reason");
 

@@ -123,7 +123,7 @@ build_stream(const struct mg_gen_pre *pre, uint32_t i, int dir,
 		return -1;
 	for (uint32_t q = 0; q < pre->per_call && rc == 0; q++) {
 		uint8_t *p = pkts + ((size_t)q * pre->calls + i) *
-				    MG_GEN_SRTP_LEN;
+				    pre->up_stride;
 		int len = mg_gen_rtp(p, i, dir, q, 0);
 
 		if (srtp_protect(tx, p, &len) != srtp_err_status_ok ||
@@ -132,7 +132,7 @@ build_stream(const struct mg_gen_pre *pre, uint32_t i, int dir,
 	}
 	for (uint32_t n = 0; rtcp && n < pre->rtcp_per_call && rc == 0; n++) {
 		uint8_t *p = rtcp + ((size_t)n * pre->calls + i) *
-				    MG_GEN_SRTCP_LEN;
+				    pre->rtcp_stride;
 		int len = mg_gen_rtcp(p, i, dir, n);
 
 		if (srtp_protect_rtcp(tx, p, &len) != srtp_err_status_ok ||
@@ -153,9 +153,11 @@ mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
 	pre->per_call = per_call;
 	pre->rtcp_per_call = rtcp_per_call;
 	pre->calls = calls;
-	pre->up_len = n * MG_GEN_SRTP_LEN;
+	pre->up_stride = pre->esp ? MG_GEN_ESP_LEN : MG_GEN_SRTP_LEN;
+	pre->rtcp_stride = pre->esp ? MG_GEN_ESP_RTCP_LEN : MG_GEN_SRTCP_LEN;
+	pre->up_len = n * pre->up_stride;
 	pre->tsc_len = n * 2 * sizeof(uint64_t);
-	pre->rtcp_len = (size_t)calls * rtcp_per_call * MG_GEN_SRTCP_LEN;
+	pre->rtcp_len = (size_t)calls * rtcp_per_call * pre->rtcp_stride;
 	pre->up = big_alloc(pre->up_len);
 	pre->down = trunk_srtp ? big_alloc(pre->up_len) : NULL;
 	pre->up2 = rekey ? big_alloc(pre->up_len) : NULL;
@@ -177,6 +179,11 @@ mg_gen_pre_build(struct mg_gen_pre *pre, const struct mg_gen_call *c,
 			return -1; /* Ctrl-C: the calls are still deleted */
 		if (c[i].state != MG_GEN_READY)
 			continue;
+		if (pre->esp) {
+			if (mg_gen_esp_build(pre, i, &c[i]) != 0)
+				return -1;
+			continue;
+		}
 		if (build_stream(pre, i, MG_GEN_UP, c[i].key_phone, pre->up,
 				 pre->rtcp[MG_GEN_UP]) != 0 ||
 		    (rekey && build_stream(pre, i, MG_GEN_UP, c[i].key_phone2,
@@ -261,6 +268,67 @@ open_rtcp(srtp_t rx, struct mg_gen_rec *r, struct mg_gen_call *c, uint32_t i,
 		s->rtcp_bad++;
 }
 
+/* An opened RTP packet of call i's stream `want`: checked, taken. */
+static void
+take_rtp(const uint8_t *rtp, int len, struct mg_gen_call *c, uint32_t i,
+	 int want, const struct mg_gen_pre *pre, uint64_t tsc,
+	 void (*took)(void *arg, uint32_t call, int dir, uint32_t seq,
+		      uint64_t sent, uint64_t got),
+	 void *arg)
+{
+	uint32_t call, seq;
+	uint64_t zero;
+	int dir;
+
+	if (len < RTP_HDR ||
+	    mg_gen_payload_check(rtp + RTP_HDR, (uint32_t)(len - RTP_HDR),
+				 &call, &dir, &seq, &zero) != 0 ||
+	    call != i || dir != want || seq >= pre->per_call) {
+		c[i].s[want].bad++;
+		return;
+	}
+	took(arg, i, dir, seq, mg_gen_pre_sent(pre, i, dir, seq), tsc);
+}
+
+/* What reached the ESP phone of call i (records k0..k1 of order),
+ * opened with the SBC's key under the phone's SPI. */
+static int
+verify_esp(struct mg_gen_log *log, const uint32_t *order, uint32_t k0,
+	   uint32_t k1, struct mg_gen_call *c, uint32_t i,
+	   const struct mg_gen_pre *pre,
+	   void (*took)(void *arg, uint32_t call, int dir, uint32_t seq,
+			uint64_t sent, uint64_t got),
+	   void *arg)
+{
+	void *x = mg_gen_esp_ctx(c[i].key_sbc, false);
+	struct mg_gen_stream *s = &c[i].s[MG_GEN_DOWN];
+
+	if (x == NULL)
+		return -1;
+	for (uint32_t k = k0; k < k1; k++) {
+		struct mg_gen_rec *r = &log->rec[order[k]];
+		uint32_t len, call, n;
+		uint8_t *pl;
+		int dir;
+
+		if (mg_gen_esp_open(x, c[i].key_sbc, c[i].spi_phone, r->data,
+				    r->len, &pl, &len) != 0) {
+			s->bad++;
+		} else if (len >= 2 && mg_gen_is_rtcp(pl)) {
+			bool ok = mg_gen_rtcp_check(pl, len, &call, &dir, &n) == 0 &&
+				  call == i && dir == MG_GEN_DOWN;
+
+			s->rtcp_received += ok;
+			s->rtcp_bad += !ok;
+		} else {
+			take_rtp(pl, (int)len, c, i, MG_GEN_DOWN, pre, r->tsc,
+				 took, arg);
+		}
+	}
+	mg_gen_esp_ctx_free(x);
+	return 0;
+}
+
 int
 mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
 		  uint32_t calls, const struct mg_gen_pre *pre, int want,
@@ -277,31 +345,28 @@ mg_gen_log_verify(struct mg_gen_log *log, struct mg_gen_call *c,
 
 		if (start[i] == start[i + 1])
 			continue;
+		if (pre->esp && want == MG_GEN_DOWN) {
+			if (verify_esp(log, order, start[i], start[i + 1], c, i,
+				       pre, took, arg) != 0)
+				break;
+			continue;
+		}
 		if (mg_gen_srtp_ctx(&rx, want == MG_GEN_DOWN ? c[i].key_sbc :
 				    c[i].key_sbc_trunk, true) != 0)
 			break;
 		for (uint32_t k = start[i]; k < start[i + 1]; k++) {
 			struct mg_gen_rec *r = &log->rec[order[k]];
-			int len = r->len, dir;
-			uint32_t call, seq;
-			uint64_t zero;
+			int len = r->len;
 
 			if (len >= 2 && mg_gen_is_rtcp(r->data)) {
 				open_rtcp(rx, r, &c[i], i, want);
 				continue;
 			}
-			if (srtp_unprotect(rx, r->data, &len) != srtp_err_status_ok ||
-			    len < RTP_HDR ||
-			    mg_gen_payload_check(r->data + RTP_HDR,
-						 (uint32_t)(len - RTP_HDR), &call,
-						 &dir, &seq, &zero) != 0 ||
-			    call != i || dir != want ||
-			    seq >= pre->per_call) {
+			if (srtp_unprotect(rx, r->data, &len) != srtp_err_status_ok) {
 				c[i].s[want].bad++;
 				continue;
 			}
-			took(arg, i, dir, seq, mg_gen_pre_sent(pre, i, dir, seq),
-			     r->tsc);
+			take_rtp(r->data, len, c, i, want, pre, r->tsc, took, arg);
 		}
 		srtp_dealloc(rx);
 	}
