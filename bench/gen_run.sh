@@ -82,8 +82,9 @@ sock=/tmp/mgbench-gen.sock
 eal_mem=(--no-huge -m 1024)
 dp_eal_mem=(--no-huge -m "$dp_mem")
 if [ "${MG_HUGE:-0}" = 1 ]; then
-  eal_mem=(-m 1024)
-  dp_eal_mem=(-m "$dp_mem")
+  # Unlinked once mapped: the pages go back when the processes end.
+  eal_mem=(-m 1024 --huge-unlink)
+  dp_eal_mem=(-m "$dp_mem" --huge-unlink)
   grep -q '^[^ ]* [^ ]* hugetlbfs ' /proc/mounts ||
     { echo "gen_run.sh: MG_HUGE=1 but no hugetlbfs mounted" >&2; exit 2; }
 fi

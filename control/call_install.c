@@ -619,29 +619,40 @@ keys_installed(struct mg_call *call)
 		call->media[m].keys_new[0] = call->media[m].keys_new[1] = 0;
 }
 
+/* Each call of the plan once, with its outcome, for pipelined callers. */
+static void
+tell_calls(int rc, const char *err, mg_install_done_fn done, void *arg)
+{
+	for (unsigned int i = 0; done != NULL && i < plan.n; i++)
+		if (i + 1 == plan.n || plan.call[i + 1] != plan.call[i])
+			done(arg, plan.call[i], rc, err);
+}
+
 /* Send the plan; then what the acks say, call by call. A call none of
  * whose requests was refused has its keys installed; a refused flow
  * leaves no context behind (deleted in a second batch). Returns 0, the
  * ring's error, or -EREMOTEIO with the first refusal in err; *failed
- * counts the calls with a refusal. */
+ * counts the calls with a refusal; done (if any) hears of each call. */
 static int
 flush(struct mg_calls *c, const struct mg_install_env *env,
       struct mg_install_stats *st, uint32_t *failed, char *err,
-      size_t errlen)
+      size_t errlen, mg_install_done_fn done, void *arg)
 {
 	static struct mg_ctl_msg undo[PLAN_MAX];
 	static int32_t undo_status[PLAN_MAX];
 	unsigned int nu = 0;
 	bool refused = false;
+	char cerr[200] = "";
 	int rc = 0;
 
 	err[0] = '\0';
 	if (plan.n != 0) {
 		st->requests += plan.n;
+		st->batches++;
 		rc = env->req(env->arg, plan.msg, plan.n, plan.status);
 	}
 	for (unsigned int i = 0; i < plan.n && rc == 0; i++) {
-		bool no = settle_one(c, env, i, st, err, errlen);
+		bool no = settle_one(c, env, i, st, cerr, sizeof(cerr));
 
 		if (no && (plan.msg[i].h.type == MG_CTL_FLOW_ADD ||
 			   plan.msg[i].h.type == MG_CTL_FLOW_MOD))
@@ -650,14 +661,21 @@ flush(struct mg_calls *c, const struct mg_install_env *env,
 		if (i + 1 == plan.n || plan.call[i + 1] != plan.call[i]) {
 			if (!refused)
 				keys_installed(plan.call[i]);
+			if (done != NULL)
+				done(arg, plan.call[i], refused ? -EREMOTEIO : 0,
+				     cerr);
+			if (err[0] == '\0' && cerr[0] != '\0')
+				snprintf(err, errlen, "%s", cerr);
 			*failed += refused;
 			refused = false;
+			cerr[0] = '\0';
 		}
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "dataplane gone: %s", strerror(-rc));
 		for (unsigned int i = 0; i < plan.n; i++)
 			plan.call[i]->uncertain = 1;
+		tell_calls(rc, err, done, arg);
 	} else if (err[0] != '\0')
 		rc = -EREMOTEIO;
 	for (unsigned int i = 0; i < nu; i++)
@@ -712,7 +730,42 @@ mg_call_install(struct mg_calls *c, struct mg_call *call,
 		return snprintf(err, errlen, "out of flow or context ids "
 				"(--max-flows)"), -ENOSPC;
 	}
-	return flush(c, env, st, &failed, err, errlen);
+	return flush(c, env, st, &failed, err, errlen, NULL, NULL);
+}
+
+int
+mg_call_plan(struct mg_calls *c, struct mg_call *call,
+	     const struct mg_install_env *env)
+{
+	unsigned int n0 = plan.n;
+
+	if (call->state != MG_CALL_ANSWERED)
+		return 0;
+	if (plan.n + CALL_PLAN_MAX > PLAN_MAX)
+		return -E2BIG;
+	if (plan_call(c, call, env, false) != 0) {
+		explicit_bzero(&plan.msg[n0], (plan.n - n0) * sizeof(plan.msg[0]));
+		plan.n = n0;
+		return -ENOSPC;
+	}
+	return (int)(plan.n - n0);
+}
+
+bool
+mg_calls_planned(void)
+{
+	return plan.n != 0;
+}
+
+int
+mg_calls_flush_planned(struct mg_calls *c, const struct mg_install_env *env,
+		       struct mg_install_stats *st, mg_install_done_fn done,
+		       void *arg)
+{
+	uint32_t failed = 0;
+	char err[200];
+
+	return flush(c, env, st, &failed, err, sizeof(err), done, arg);
 }
 
 int
@@ -730,7 +783,7 @@ mg_calls_install_all(struct mg_calls *c, const struct mg_install_env *env,
 		if (call->state != MG_CALL_ANSWERED)
 			continue;
 		if (plan.n + CALL_PLAN_MAX > PLAN_MAX) {
-			rc = flush(c, env, st, failed, err, errlen);
+			rc = flush(c, env, st, failed, err, errlen, NULL, NULL);
 			rc = rc == -EREMOTEIO ? 0 : rc;
 		}
 		call->uncertain = 0; /* a new dataplane has nothing of it */
@@ -739,7 +792,7 @@ mg_calls_install_all(struct mg_calls *c, const struct mg_install_env *env,
 		n++;
 	}
 	if (rc == 0)
-		rc = flush(c, env, st, failed, err, errlen);
+		rc = flush(c, env, st, failed, err, errlen, NULL, NULL);
 	return rc == -EREMOTEIO ? (int)(n - *failed) :
 	       rc == 0 ? (int)(n - *failed) : rc;
 }
@@ -796,7 +849,7 @@ mg_call_resync(struct mg_calls *c, struct mg_call *call,
 				for (int k = 0; k < 2; k++)
 					plan_gone(&call->media[m], m, s, k,
 						  pass);
-	rc = flush(c, env, st, &failed, err, errlen);
+	rc = flush(c, env, st, &failed, err, errlen, NULL, NULL);
 	if (rc != 0 && rc != -EREMOTEIO)
 		return rc;
 	/* ... then all of it again. */

@@ -37,7 +37,13 @@ struct mg_install_env {
 
 struct mg_install_stats {
 	uint64_t requests, refused;
+	uint64_t batches;           /* ring round trips that carried them */
 };
+
+/* A planned call's outcome: 0 installed, -EREMOTEIO refused (err: its
+ * first refusal), or the ring's -errno (err says so). */
+typedef void (*mg_install_done_fn)(void *arg, struct mg_call *call, int rc,
+				   const char *err);
 
 /* Bring the dataplane in line with the call. `all`: install everything,
  * as for a dataplane that has nothing (after its restart). 0, or -errno:
@@ -47,6 +53,24 @@ struct mg_install_stats {
 int mg_call_install(struct mg_calls *c, struct mg_call *call,
 		    const struct mg_install_env *env, bool all,
 		    struct mg_install_stats *st, char *err, size_t errlen);
+
+/*
+ * Pipelined installs: several calls' requests planned one after another
+ * and sent in one batch, each call told its outcome by done when the
+ * acks are in (the answers of a burst of ng requests go out together,
+ * after one ring round trip instead of one each). mg_call_plan: the
+ * number of requests planned for the call (0: nothing to change), or
+ * -E2BIG (the batch is full: flush first) or -ENOSPC (out of ids; nothing
+ * of it planned). Nothing else may use the ring's plan (mg_call_install,
+ * _resync, _uninstall, _install_all) while calls are planned: flush
+ * first. Flush returns as mg_call_install does for the whole batch.
+ */
+int mg_call_plan(struct mg_calls *c, struct mg_call *call,
+		 const struct mg_install_env *env);
+bool mg_calls_planned(void);
+int mg_calls_flush_planned(struct mg_calls *c, const struct mg_install_env *env,
+			   struct mg_install_stats *st, mg_install_done_fn done,
+			   void *arg);
 
 /* Every answered call, into a dataplane that has none of them (after its
  * restart), in batches of thousands of requests. Returns the calls

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -126,6 +127,22 @@ dp_ready(void *arg)
 }
 
 /* ng requests other than ping. */
+static void
+ng_end(void *arg)
+{
+	struct run *r = arg;
+
+	mg_ng_calls_end(&r->nc);
+}
+
+static bool
+ng_finish(void *arg, uintptr_t token, struct mg_benc *e)
+{
+	struct run *r = arg;
+
+	return mg_ng_calls_finish(&r->nc, token, e);
+}
+
 static bool
 ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
 	  struct mg_benc *e)
@@ -150,6 +167,8 @@ ng_handle(void *arg, const struct mg_bdoc *doc, const struct mg_bnode *req,
 		mg_benc_kv_int(e, "deletes", (int64_t)r->nc.deletes);
 		mg_benc_kv_int(e, "ring requests", (int64_t)r->nc.ist.requests);
 		mg_benc_kv_int(e, "ring refused", (int64_t)r->nc.ist.refused);
+		mg_benc_kv_int(e, "ring batches", (int64_t)r->nc.ist.batches);
+		mg_benc_kv_int(e, "pipelined answers", (int64_t)r->nc.pipelined);
 		mg_benc_kv_int(e, "esp-retired", (int64_t)r->nc.esp_retired);
 		mg_benc_kv_int(e, "srtp-retired", (int64_t)r->nc.srtp_retired);
 		/* Drains still queued, ESP and SRTP (some replaced since,
@@ -672,6 +691,12 @@ open_calls(struct run *r, char *err, size_t errlen)
 	nc->dp_ready = dp_ready;
 	nc->flow_stats = ring_flow_stats;
 	nc->arg = r;
+	/* A burst's answers share one ring round trip (see ng_calls.h). */
+	nc->pending = calloc(MG_NG_PENDING_MAX, sizeof(*nc->pending));
+	if (nc->pending == NULL)
+		return snprintf(err, errlen, "no memory"), -ENOMEM;
+	nc->ng = r->ng;
+	mg_ng_set_deferral(r->ng, ng_end, ng_finish);
 	printf(PROG ": call table %s: %u calls %s, media %s%s ports %u-%u\n",
 	       cc.path, r->calls.nb_calls, r->calls.recovered ? "recovered" :
 	       "(new)", cfg->media_addr[0], cfg->nb_media_addrs > 1 ?
@@ -765,6 +790,7 @@ main(int argc, char **argv)
 		    unlink(r.state_path) == 0)
 			printf(PROG ": removed state file %s\n", r.state_path);
 		mg_calls_close(&r.calls);
+		free(r.nc.pending); /* wiped as each reply went */
 	}
 	finish(&seg, &cfg);
 	mg_flows_file_free(&r.flows);

@@ -201,7 +201,22 @@ command_index(const struct mg_bnode *cmd)
 	return 7;
 }
 
-/* The dictionary of the reply to a decoded body. */
+void
+mg_ng_set_deferral(struct mg_ng *ng, mg_ng_end_fn end, mg_ng_finish_fn finish)
+{
+	ng->end = end;
+	ng->finish = finish;
+}
+
+void
+mg_ng_defer(struct mg_ng *ng, uintptr_t token)
+{
+	ng->deferred = true;
+	ng->token = token;
+}
+
+/* The dictionary of the reply to a decoded body; left open when the
+ * handler deferred it (ng->deferred). */
 static void
 answer(struct mg_ng *ng, const char *body, size_t blen, struct mg_benc *e,
        mg_ng_handler_fn handler, void *arg)
@@ -229,14 +244,37 @@ answer(struct mg_ng *ng, const char *body, size_t blen, struct mg_benc *e,
 		error_reply(e, "No command given");
 	} else if (ci == 0) {
 		mg_benc_kv_cstr(e, "result", "pong");
-	} else if (!handler(arg, &doc, &doc.nodes[0], e)) {
+	} else if (!handler(arg, &doc, &doc.nodes[0], e) && !ng->deferred) {
 		ng->stats.errors++;
 	}
 	ng->stats.requests++;
+	if (!ng->deferred)
+		mg_benc_close(e);
+}
+
+/* A reply that is not too large for a datagram, or the error saying so,
+ * closed. */
+static size_t
+close_reply(struct mg_benc *e, char *out, size_t clen)
+{
+	if (!e->overflow)
+		return e->len;
+	*e = (struct mg_benc){ .buf = out, .cap = MG_NG_MSG_MAX, .len = clen + 1 };
+	mg_benc_open(e, 'd');
+	error_reply(e, "Reply too large");
 	mg_benc_close(e);
+	return e->len;
 }
 
 #define NG_BATCH 32
+
+/* A reply left open for the burst's end: where it is and whose. */
+struct ng_later {
+	unsigned int in, out;   /* the request's and the reply's buffers */
+	size_t clen, len;       /* cookie length; the reply so far */
+	struct mg_ng_cache_slot *slot;
+	uintptr_t token;
+};
 
 /* One poll's datagrams and their replies: each kept whole (MG_NG_MSG_MAX)
  * so that one recvmmsg and one sendmmsg carry a burst of requests. */
@@ -246,6 +284,8 @@ struct ng_batch {
 	struct sockaddr_storage peer[NG_BATCH];
 	struct mmsghdr rmsg[NG_BATCH], smsg[NG_BATCH];
 	struct iovec riov[NG_BATCH], siov[NG_BATCH];
+	struct ng_later later[NG_BATCH];
+	unsigned int nlater;
 };
 
 static struct ng_batch batch;
@@ -276,16 +316,44 @@ serve(struct mg_ng *ng, const char *msg, size_t len,
 	}
 	memcpy(out, msg, clen + 1); /* the reply starts "cookie " too */
 	e.len = clen + 1;
+	ng->deferred = false;
 	answer(ng, sp + 1, len - clen - 1, &e, handler, arg);
-	if (e.overflow) {
-		e = (struct mg_benc){ .buf = out, .cap = MG_NG_MSG_MAX,
-				      .len = clen + 1 };
-		mg_benc_open(&e, 'd');
-		error_reply(&e, "Reply too large");
-		mg_benc_close(&e);
+	if (ng->deferred) {
+		struct ng_later *l = &batch.later[batch.nlater++];
+
+		*l = (struct ng_later){ .clen = clen, .len = e.len,
+					.slot = slot, .token = ng->token };
+		return SIZE_MAX;
 	}
+	e.len = close_reply(&e, out, clen);
 	cache_put(slot, msg, clen, peer, plen, now, out, e.len);
 	return e.len;
+}
+
+/* The burst's deferred replies, finished and cached. */
+static void
+finish_later(struct mg_ng *ng, struct ng_batch *b, uint64_t now, void *arg)
+{
+	if (b->nlater == 0)
+		return;
+	ng->end(arg);
+	for (unsigned int k = 0; k < b->nlater; k++) {
+		struct ng_later *l = &b->later[k];
+		char *out = b->out[l->out];
+		struct mg_benc e = { .buf = out, .cap = MG_NG_MSG_MAX,
+				     .len = l->len };
+
+		if (!ng->finish(arg, l->token, &e))
+			ng->stats.errors++;
+		mg_benc_close(&e);
+		e.len = close_reply(&e, out, l->clen);
+		cache_put(l->slot, b->in[l->in], l->clen, &b->peer[l->in],
+			  b->rmsg[l->in].msg_hdr.msg_namelen, now, out, e.len);
+		b->siov[l->out].iov_len = e.len;
+		explicit_bzero(b->in[l->in], l->clen); /* the cookie kept */
+	}
+	ng->deferred_total += b->nlater;
+	b->nlater = 0;
 }
 
 unsigned int
@@ -303,14 +371,22 @@ mg_ng_poll(struct mg_ng *ng, uint64_t now_ns, mg_ng_handler_fn handler,
 			.msg_iov = &b->riov[i], .msg_iovlen = 1 };
 	}
 	n = recvmmsg(ng->fd, b->rmsg, NG_BATCH, MSG_DONTWAIT, NULL);
+	b->nlater = 0;
 	for (int i = 0; i < n; i++) {
 		size_t len = serve(ng, b->in[i], b->rmsg[i].msg_len, &b->peer[i],
 				   b->rmsg[i].msg_hdr.msg_namelen, now_ns,
 				   handler, arg, b->out[ns]);
+		size_t keep = 0;
 
+		if (len == SIZE_MAX) { /* deferred: its cookie kept for the cache */
+			b->later[b->nlater - 1].in = (unsigned int)i;
+			b->later[b->nlater - 1].out = ns;
+			keep = b->later[b->nlater - 1].clen;
+			len = 0; /* its length when finished */
+		}
 		/* Offers carry keys in, answers out: none stays behind. */
-		explicit_bzero(b->in[i], b->rmsg[i].msg_len);
-		if (len == 0)
+		explicit_bzero(b->in[i] + keep, b->rmsg[i].msg_len - keep);
+		if (len == 0 && keep == 0)
 			continue;
 		b->siov[ns] = (struct iovec){ b->out[ns], len };
 		b->smsg[ns].msg_hdr = (struct msghdr){
@@ -319,6 +395,7 @@ mg_ng_poll(struct mg_ng *ng, uint64_t now_ns, mg_ng_handler_fn handler,
 			.msg_iov = &b->siov[ns], .msg_iovlen = 1 };
 		ns++;
 	}
+	finish_later(ng, b, now_ns, arg);
 	if (ns != 0)
 		(void)sendmmsg(ng->fd, b->smsg, ns, 0);
 	for (unsigned int i = 0; i < ns; i++)

@@ -34,11 +34,26 @@ struct mg_ng_stats {
 
 struct mg_ng_cache_slot;
 
+/* Deferred replies: a handler that cannot answer before something the
+ * whole burst shares is done (the dataplane's acks of the burst's call
+ * installs) calls mg_ng_defer; once every request of the burst was
+ * handled, end(arg) runs, then finish(arg, token, reply) writes each
+ * deferred reply's dictionary as a handler would, and the replies go out
+ * (and into the cache) in the order the requests came. */
+typedef void (*mg_ng_end_fn)(void *arg);
+typedef bool (*mg_ng_finish_fn)(void *arg, uintptr_t token,
+				struct mg_benc *reply);
+
 struct mg_ng {
 	int fd;
 	struct mg_ng_stats stats;
 	struct mg_ng_cache_slot *cache; /* MG_NG_CACHE_SLOTS */
 	struct mg_bnode nodes[1024];
+	mg_ng_end_fn end;
+	mg_ng_finish_fn finish;
+	bool deferred;           /* the handler now running deferred */
+	uintptr_t token;
+	uint64_t deferred_total; /* replies that waited for the burst's end */
 };
 
 /* What answers a decoded request: fills the reply dictionary (between
@@ -53,6 +68,14 @@ int mg_ng_open(struct mg_ng *ng, const char *addr, char *err, size_t errlen);
 /* The ng socket's receive buffer as the kernel sized it, in KB. */
 int mg_ng_rcvbuf_kb(const struct mg_ng *ng);
 void mg_ng_close(struct mg_ng *ng);
+
+/* Let handlers defer replies (see mg_ng_end_fn); both are given the
+ * handler's arg. */
+void mg_ng_set_deferral(struct mg_ng *ng, mg_ng_end_fn end,
+			mg_ng_finish_fn finish);
+/* From a handler, instead of writing a reply: it comes from finish(token)
+ * at the burst's end. Only with deferral set. */
+void mg_ng_defer(struct mg_ng *ng, uintptr_t token);
 
 /* Answer what has arrived, up to a burst; the handler is asked for every
  * command but ping, which is answered here. Returns datagrams handled. */

@@ -313,6 +313,114 @@ behind_answer(struct mg_call *call, int side, struct mg_call_opts *o,
 	return n;
 }
 
+/* The flush's word on a pending answer's call. */
+static void
+pending_done(void *arg, struct mg_call *call, int rc, const char *err)
+{
+	struct mg_ng_calls *nc = arg;
+
+	for (unsigned int k = 0; k < nc->npending; k++) {
+		struct mg_ng_pending *p = &nc->pending[k];
+
+		if (p->call != call || p->rc != 1)
+			continue;
+		p->rc = rc;
+		snprintf(p->err, sizeof(p->err), "%s", err);
+	}
+}
+
+/* The pending answers' installs, sent now (at the burst's end, or before
+ * a request that needs their calls as they will be). */
+static void
+flush_pending(struct mg_ng_calls *nc)
+{
+	if (mg_calls_planned())
+		mg_calls_flush_planned(nc->calls, &nc->env, &nc->ist,
+				       pending_done, nc);
+	for (unsigned int k = 0; k < nc->npending; k++)
+		if (nc->pending[k].rc == 1)
+			nc->pending[k].rc = 0;
+}
+
+void
+mg_ng_calls_end(struct mg_ng_calls *nc)
+{
+	flush_pending(nc);
+}
+
+bool
+mg_ng_calls_finish(struct mg_ng_calls *nc, uintptr_t token, struct mg_benc *e)
+{
+	struct mg_ng_pending *p = &nc->pending[token];
+	bool ok = p->rc == 0;
+
+	if (ok) {
+		mg_benc_kv_cstr(e, "result", "ok");
+		if (p->o.warning != NULL)
+			mg_benc_kv_cstr(e, "warning", p->o.warning);
+		mg_benc_kv_str(e, "sdp", p->sdp, (size_t)p->n);
+	} else {
+		fail(e, p->err);
+	}
+	explicit_bzero(p->sdp, (size_t)p->n);
+	if (token + 1 == nc->npending)
+		nc->npending = 0;
+	return ok;
+}
+
+/* An answer's install put in the burst's batch, its reply deferred; false
+ * if it is to be installed now instead (nothing to install, no room). */
+static bool
+defer_answer(struct mg_ng_calls *nc, struct mg_call *call,
+	     const struct mg_call_opts *o, long n)
+{
+	struct mg_ng_pending *p;
+	int k;
+
+	if (nc->ng == NULL || nc->npending == MG_NG_PENDING_MAX ||
+	    call->uncertain || mg_call_uses_prec(call))
+		return false;
+	k = mg_call_plan(nc->calls, call, &nc->env);
+	if (k == -E2BIG) {
+		flush_pending(nc);
+		k = mg_call_plan(nc->calls, call, &nc->env);
+	}
+	if (k <= 0)
+		return false;
+	p = &nc->pending[nc->npending];
+	p->call = call;
+	p->o = *o;
+	p->n = n;
+	p->rc = 1;
+	p->err[0] = '\0';
+	memcpy(p->sdp, sdp_out, (size_t)n);
+	explicit_bzero(sdp_out, (size_t)n);
+	mg_ng_defer(nc->ng, nc->npending++);
+	nc->pipelined++;
+	return true;
+}
+
+/* A request for a call whose answer waits in the batch, or one that does
+ * more than offers and answers: the batch goes first. */
+static void
+pending_first(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
+	      const struct mg_bnode *req, const struct mg_bnode *cmd)
+{
+	const char *id;
+	size_t len;
+	bool flush = !mg_bstr_is(cmd, "offer") && !mg_bstr_is(cmd, "answer");
+
+	if (!mg_calls_planned())
+		return;
+	if (!flush && get_str(doc, req, "call-id", &id, &len) == 1)
+		for (unsigned int k = 0; k < nc->npending && !flush; k++)
+			flush = nc->pending[k].rc == 1 &&
+				strlen(nc->pending[k].call->call_id) == len &&
+				memcmp(nc->pending[k].call->call_id, id, len) == 0;
+	if (flush)
+		flush_pending(nc);
+}
+
 static bool
 do_answer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	  const struct mg_bnode *req, struct mg_benc *e)
@@ -349,6 +457,10 @@ do_answer(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 	/* A later answer from another fork of the call takes its place. */
 	set_tag(call->tag[side], r.to_tag, r.to_tag_len);
 	call->last_signal_s = wall_s();
+	if (defer_answer(nc, call, &o, n)) {
+		nc->answers++;
+		return true;
+	}
 	if (mg_call_install(nc->calls, call, &nc->env, false, &nc->ist, err,
 			    sizeof(err)) != 0) {
 		explicit_bzero(sdp_out, (size_t)n);
@@ -524,6 +636,7 @@ mg_ng_calls_handle(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 {
 	bool need_dp = mg_bstr_is(cmd, "offer") || mg_bstr_is(cmd, "answer");
 
+	pending_first(nc, doc, req, cmd);
 	if (need_dp && !nc->dp_ready(nc->arg))
 		return fail(e, "No dataplane attached: media cannot be set up");
 	if (mg_bstr_is(cmd, "offer"))

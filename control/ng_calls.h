@@ -11,10 +11,26 @@
 #define MG_CTL_NG_CALLS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "bencode.h"
 #include "call_install.h"
 #include "call_sdp.h"
+#include "ng.h"
+
+/* An answer whose call rides in the burst's install (pipelined: one ring
+ * round trip for the burst's answers): what its reply needs once the
+ * acks are in. */
+struct mg_ng_pending {
+	struct mg_call *call;
+	struct mg_call_opts o;
+	long n;                         /* its SDP's length */
+	int rc;                         /* the install's outcome; 1: none yet */
+	char err[200];
+	char sdp[MG_NG_MSG_MAX];        /* secret: wiped once replied */
+};
+
+#define MG_NG_PENDING_MAX 32            /* a burst of ng (NG_BATCH) */
 
 struct mg_ng_calls {
 	struct mg_calls *calls;
@@ -30,11 +46,23 @@ struct mg_ng_calls {
 	uint64_t esp_retired;           /* SAs retired after a rekey drained */
 	uint64_t srtp_retired;          /* m= lines whose old SRTP contexts
 					 * were let go after a rekey drained */
+	/* Pipelined answers (with ng set: its deferral): MG_NG_PENDING_MAX
+	 * of pending, npending of them waiting for the burst's end. */
+	struct mg_ng *ng;
+	struct mg_ng_pending *pending;
+	unsigned int npending;
+	uint64_t pipelined;             /* answers that waited for a burst */
 };
 
 /* Answer one of offer, answer, delete, query, list (true: result=ok). */
 bool mg_ng_calls_handle(struct mg_ng_calls *nc, const struct mg_bdoc *doc,
 			const struct mg_bnode *req, const struct mg_bnode *cmd,
+			struct mg_benc *e);
+
+/* The ng burst's end: the pending answers' installs sent in one batch
+ * (mg_ng_end_fn); then each reply (mg_ng_finish_fn, token: its index). */
+void mg_ng_calls_end(struct mg_ng_calls *nc);
+bool mg_ng_calls_finish(struct mg_ng_calls *nc, uintptr_t token,
 			struct mg_benc *e);
 
 /* Install every live call in a dataplane that has none of them (after it

@@ -586,6 +586,87 @@ def reinvite_moves_make_before_break():
           "directions keep their rollover counter across a wrap")
 
 
+def answers_pipelined():
+    """A burst of answers shares ring round trips: 64 calls offered, then
+    their 64 answers sent at once (as a SIP proxy's workers do); every
+    reply is its own call's (its cookie, our port toward that callee), the
+    dataplane took them in far fewer batches than calls, and a
+    retransmitted answer gets the same reply from the cache. An answer and
+    the delete of its call in one burst: the delete comes after the
+    answer's install (the batch goes first), both ok, nothing left."""
+    import socket
+    from ngclient import bencode, bdecode
+    rig = Rig("pipe")
+    try:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.connect(("127.0.0.1", rig.port))
+        s.settimeout(10)
+        n = 64
+        offers = {}
+        for i in range(n):
+            s.send(f"o{i} ".encode() + bencode({
+                "command": "offer", "call-id": f"p{i}", "from-tag": "a",
+                "transport-protocol": "RTP/AVP",
+                "sdp": sdp("192.0.2.1", 4000 + 2 * i, "RTP/SAVP",
+                           f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY_A}\r\n")}))
+        for _ in range(n):
+            d = s.recv(65535)
+            cookie, body = d.split(b" ", 1)
+            offers[cookie.decode()] = bdecode(body)
+        assert all(o[b"result"] == b"ok" for o in offers.values()), offers
+        to_b_port = {int(k[1:]): m_line(sdp_lines(o[b"sdp"]))[1] for k, o in offers.items()}
+        before = rig.stats()
+        msgs = [f"a{i} ".encode() + bencode({
+            "command": "answer", "call-id": f"p{i}", "from-tag": "a", "to-tag": "b",
+            "sdp": sdp("192.0.2.2", 5000 + 2 * i, "RTP/AVP")}) for i in range(n)]
+        for m in msgs:
+            s.send(m)
+        replies = {}
+        for _ in range(n):
+            d = s.recv(65535)
+            cookie, body = d.split(b" ", 1)
+            replies[cookie.decode()] = (d, bdecode(body))
+        assert sorted(replies) == sorted(f"a{i}" for i in range(n)), sorted(replies)
+        for i in range(n):
+            r = replies[f"a{i}"][1]
+            assert r[b"result"] == b"ok", r
+            lines = sdp_lines(r[b"sdp"])
+            assert crypto_lines(lines), lines  # SRTP toward the caller
+        after = rig.stats()
+        batches = after[b"ring batches"] - before[b"ring batches"]
+        assert after[b"ring requests"] - before[b"ring requests"] == 8 * n, after
+        assert after[b"pipelined answers"] - before[b"pipelined answers"] >= n // 2, after
+        assert 1 <= batches <= n // 4, f"{batches} ring batches for {n} answers"
+        s.send(msgs[7])  # a retransmission: the cached reply, nothing done
+        assert s.recv(65535) == replies["a7"][0]
+        assert rig.stats()[b"ring requests"] == after[b"ring requests"]
+        # Answer and delete of one call in one burst.
+        s.send(b"o99 " + bencode({
+            "command": "offer", "call-id": "px", "from-tag": "a",
+            "transport-protocol": "RTP/AVP",
+            "sdp": sdp("192.0.2.1", 4400, "RTP/SAVP",
+                       f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY_A}\r\n")}))
+        s.recv(65535)
+        s.send(b"a99 " + bencode({"command": "answer", "call-id": "px", "from-tag": "a",
+                                  "to-tag": "b", "sdp": sdp("192.0.2.2", 5400, "RTP/AVP")}))
+        s.send(b"d99 " + bencode({"command": "delete", "call-id": "px", "from-tag": "a"}))
+        got = {}
+        for _ in range(2):
+            d = s.recv(65535)
+            cookie, body = d.split(b" ", 1)
+            got[cookie] = bdecode(body)
+        assert got[b"a99"][b"result"] == b"ok" and got[b"d99"][b"result"] == b"ok", got
+        q = rig.ng.ask(command="query", call_id="px")
+        assert q[b"result"] == b"error", q
+        assert rig.stats()[b"current sessions"] == n
+        assert len(set(to_b_port.values())) == n
+    finally:
+        assert rig.stop() == 0, rig.ctl.text()
+    print(f"{n} answers in one burst: {batches} ring batches, every reply its "
+          "own call's; retransmission from the cache; answer then delete in "
+          "one burst kept their order")
+
+
 def ng_flags_honoured_or_ignored():
     """The ng keys that shape a call do so (rtcp-mux demux: the offerer's
     rtcp-mux is not passed on, and both sides end up on separate RTCP
@@ -1533,7 +1614,7 @@ CASES = {f.__name__: f for f in (sdes_to_plain_shapes, kamailio_sipp_call,
                                   readme_af_packet_lines,
                                   rtpengine_same_shapes, media_both_ways,
                                   srtp_both_legs, reinvite_keeps_rollover,
-                                  rekey_drains_old_key,
+                                  rekey_drains_old_key, answers_pipelined,
                                   malformed_requests, dataplane_restart_replays,
                                   several_media_addresses, events_from_dataplane,
                                   stalled_dataplane_times_out,
