@@ -62,6 +62,8 @@ struct dp {
 	char last_ctl_err[256];
 	struct mg_fwd_stats prev[MG_MAX_PORTS];
 	struct mg_media media;
+	struct mg_fwd_stats tot;    /* for pings: summed each ms, not each turn */
+	uint64_t tot_ns;
 };
 
 static uint64_t
@@ -161,16 +163,18 @@ static unsigned int
 ctl_serve(struct dp *d, uint64_t now)
 {
 	struct mg_dp_summary sum;
-	struct mg_fwd_stats tot;
 	unsigned int n;
 
 	ctl_try_attach(d, now);
 	if (!mg_dp_ctl_attached(&d->ctl))
 		return 0;
-	mg_stats_sum(d->streams, d->nb_ports, &tot);
+	if (now - d->tot_ns >= 1000000) {
+		mg_stats_sum(d->streams, d->nb_ports, &d->tot);
+		d->tot_ns = now;
+	}
 	sum = (struct mg_dp_summary){
 		.nb_ports = d->nb_ports, .nb_lcores = rte_lcore_count(),
-		.rx_pkts = tot.rx_pkts, .tx_pkts = tot.tx_pkts,
+		.rx_pkts = d->tot.rx_pkts, .tx_pkts = d->tot.tx_pkts,
 	};
 	n = mg_dp_ctl_poll(&d->ctl, now, &sum);
 	if (d->cfg.media)

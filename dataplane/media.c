@@ -360,6 +360,11 @@ void
 mg_media_tick(struct mg_media *m, struct mg_dp_ctl *ctl, uint64_t now_ns)
 {
 	mg_tables_reclaim(&m->t);
+	/* Its budget is per second: every 100 us is as often as it needs,
+	 * and a busy ring is served between the looks. */
+	if (now_ns < m->next_scan_ns)
+		return;
+	m->next_scan_ns = now_ns + 100000;
 	if (mg_dp_ctl_attached(ctl))
 		mg_events_scan(&m->events, &m->t, ctl, now_ns);
 }

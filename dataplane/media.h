@@ -18,6 +18,7 @@ struct mg_media {
 	struct mg_events events;
 	struct mg_pipe_lcore pipe[RTE_MAX_LCORE];
 	struct rte_ring *inboxes[RTE_MAX_LCORE]; /* by worker index */
+	uint64_t next_scan_ns;     /* events: looked at no more often */
 };
 
 /* Tables, and a pipeline for every lcore that has streams (assign them

@@ -96,6 +96,8 @@ struct mg_tables {
 	uint32_t *ctx_owner;          /* flow id holding the context, 0 */
 	bool started;                 /* MG_CTL_START seen (--hold-rx) */
 	uint64_t freed;               /* flows reclaimed after grace */
+	uint32_t dq_waiting;          /* in dq as last seen: 0, no reclaim
+				       * pass (each costs DPDK a log call) */
 	struct mg_esp_table esp;      /* ESP SAs, ids [1 .. max_ctx] */
 };
 

@@ -156,9 +156,15 @@ mg_tables_destroy(struct mg_tables *t)
 void
 mg_tables_reclaim(struct mg_tables *t)
 {
+	unsigned int pending = 0;
+
 	/* Enqueueing reclaims in batches; this makes the flows deleted in a
-	 * quiet period go too. */
-	(void)rte_rcu_qsbr_dq_reclaim(t->dq, 256, NULL, NULL, NULL);
+	 * quiet period go too. Between polls of the ring: only when some
+	 * wait. */
+	if (t->dq_waiting != 0) {
+		(void)rte_rcu_qsbr_dq_reclaim(t->dq, 256, NULL, &pending, NULL);
+		t->dq_waiting = pending;
+	}
 	mg_esp_table_reclaim(&t->esp);
 }
 
@@ -448,6 +454,8 @@ flow_del(struct mg_tables *t, const struct mg_ctl_msg *req)
 		flow_free(t, f, 0); /* not in the hash: no reader can see it */
 	else if (rte_rcu_qsbr_dq_enqueue(t->dq, &d) != 0)
 		defer_the_hard_way(t, &d);
+	else
+		t->dq_waiting++;
 	return 0;
 }
 
@@ -575,6 +583,8 @@ flow_mod(struct mg_tables *t, const struct mg_ctl_msg *req)
 	d.f = o;
 	if (rte_rcu_qsbr_dq_enqueue(t->dq, &d) != 0)
 		defer_the_hard_way(t, &d);
+	else
+		t->dq_waiting++;
 	return 0;
 }
 

@@ -33,6 +33,7 @@ struct mg_sadb {
 	struct rte_rcu_qsbr *rcu;
 	uint32_t count;
 	uint32_t nb_blocks;          /* KDR SAs: a miss looks for a block */
+	uint32_t dq_waiting;         /* in dq as last seen (flow_table.c) */
 };
 
 /* What waits out a grace period: the SA and its hash key slot (kept
@@ -198,7 +199,9 @@ defer(struct mg_sadb *db, struct deferred *d)
 		 * rather than free under a reader. */
 		rte_rcu_qsbr_synchronize(db->rcu, RTE_QSBR_THRID_INVALID);
 		deferred_free(db, d, 1);
+		return;
 	}
+	db->dq_waiting++;
 }
 
 int
@@ -239,7 +242,12 @@ mg_sadb_count(const struct mg_sadb *db)
 void
 mg_sadb_reclaim(struct mg_sadb *db)
 {
-	(void)rte_rcu_qsbr_dq_reclaim(db->dq, 256, NULL, NULL, NULL);
+	unsigned int pending = 0;
+
+	if (db->dq_waiting == 0)
+		return;
+	(void)rte_rcu_qsbr_dq_reclaim(db->dq, 256, NULL, &pending, NULL);
+	db->dq_waiting = pending;
 }
 
 /* The SAs the hit packets map to; the rest keep MG_ESP_E_SPI. */
