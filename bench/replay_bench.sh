@@ -6,6 +6,12 @@
 # the control plane replays every call into it and says how long that
 # took. Prints the times and their median, and writes JSON to
 # ${MG_BENCH_OUT:-replay_bench.json}. Control on core 0, dataplane on 1.
+# The dataplane runs with --no-huge, or on hugepages the caller reserved
+# with MG_HUGE=1 (2 GiB: echo 1024 > /sys/kernel/mm/hugepages/
+# hugepages-2048kB/nr_hugepages), as a production dataplane does.
+# MG_RESTART_PAUSE=S waits S seconds between the kill and the restart, as
+# a supervisor would (on a VM that gives freed memory back to its host,
+# the new dataplane then finds none of the old one's pages warm).
 #
 # Usage: bench/replay_bench.sh [BUILD_DIR] [CALLS] [TRIALS]   (as root)
 set -euo pipefail
@@ -30,6 +36,13 @@ cleanup() {
 trap cleanup EXIT
 rm -f "/dev/shm$shm.calls"
 
+eal_mem=(--no-huge -m 2048)
+if [ "${MG_HUGE:-0}" = 1 ]; then
+  # Unlinked once mapped: the pages go back when the dataplane ends.
+  eal_mem=(-m 2048 --huge-unlink)
+  grep -q '^[^ ]* [^ ]* hugetlbfs ' /proc/mounts ||
+    { echo "replay_bench: MG_HUGE=1 but no hugetlbfs mounted" >&2; exit 2; }
+fi
 addrs=()
 for i in $(seq 10 17); do addrs+=(--media-addr "192.0.2.$i"); done
 taskset -c 0 "$build/control/mediagate-control" --shm "$shm" --ng "127.0.0.1:$ng" \
@@ -38,7 +51,7 @@ taskset -c 0 "$build/control/mediagate-control" --shm "$shm" --ng "127.0.0.1:$ng
   --ping-interval 100 --remove-on-exit >"$log" 2>&1 &
 ctl=$!
 start_dp() {
-  taskset -c 1 "$build/dataplane/mediagate-dataplane" --no-huge -m 2048 --no-pci \
+  taskset -c 1 "$build/dataplane/mediagate-dataplane" "${eal_mem[@]}" --no-pci \
     --file-prefix mgbench-replay -l 1 --log-level '*:warning' \
     --vdev net_null0,no-rx=1 -- --shm "$shm" --media --stats-interval 0 \
     --max-flows 524288 >>"$dplog" 2>&1 &
@@ -54,6 +67,7 @@ ms=()
 for t in $(seq "$trials"); do
   kill -9 "$dp"
   wait "$dp" 2>/dev/null || true
+  sleep "${MG_RESTART_PAUSE:-0}"
   before=$(grep -c "replayed [1-9]" "$log" || true)
   start_dp
   for _ in $(seq 120); do
@@ -77,7 +91,7 @@ done
 median=$(printf '%s\n' "${ms[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
 printf '%-10s %10s %12s %14s\n' calls trials "median ms" "calls/s"
 awk -v c="$calls" -v t="$trials" -v m="$median" 'BEGIN {printf "%-10d %10d %12.1f %14.0f\n", c, t, m, c / (m / 1000)}'
-printf '{"bench":"replay","calls":%d,"trials":%d,"ms":[%s],"median_ms":%s,"calls_per_s":%.0f}\n' \
-  "$calls" "$trials" "$(IFS=,; echo "${ms[*]}")" "$median" \
+printf '{"bench":"replay","calls":%d,"trials":%d,"hugepages":%s,"restart_pause_s":%s,"ms":[%s],"median_ms":%s,"calls_per_s":%.0f}\n' \
+  "$calls" "$trials" "$([ "${MG_HUGE:-0}" = 1 ] && echo true || echo false)" "${MG_RESTART_PAUSE:-0}" "$(IFS=,; echo "${ms[*]}")" "$median" \
   "$(awk -v c="$calls" -v m="$median" 'BEGIN {print c / (m / 1000)}')" > "$out"
 echo "replay_bench: JSON in $out"

@@ -178,7 +178,7 @@ ctl_serve(struct dp *d, uint64_t now)
 	};
 	n = mg_dp_ctl_poll(&d->ctl, now, &sum);
 	if (d->cfg.media)
-		mg_media_tick(&d->media, &d->ctl, now);
+		mg_media_tick(&d->media, &d->ctl, now, n > 0);
 	return n;
 }
 

@@ -12,12 +12,14 @@
 #include <rte_dev.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "dp.h"
 #include "media.h"
+#include "srtp/srtp_arena.h"
 #include "telemetry.h"
 
 /* Relaxed stores: the telemetry thread and the main lcore read these. */
@@ -134,12 +136,23 @@ make_inboxes(struct mg_media *m, uint16_t nb)
 	return 0;
 }
 
+static void *
+arena_chunk(size_t size, size_t align)
+{
+	return rte_malloc_socket("mg_arena", size, align, (int)rte_socket_id());
+}
+
 int
 mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 	       const struct mg_dp_config *cfg, char *err, size_t errlen)
 {
 	uint16_t txq = 0;
 	int rc;
+
+	/* On hugepages, contexts, SAs and flows live in them too (why:
+	 * srtp_arena.h). */
+	if (rte_eal_has_hugepages())
+		srtp_arena_set_chunk_source(arena_chunk, rte_free);
 
 	if (cfg->srtp_libsrtp2 &&
 	    (rc = mg_srtp_set_engine(MG_SRTP_ENGINE_LIBSRTP2)) != 0) {
@@ -357,11 +370,16 @@ mg_media_teardown(struct mg_media *m)
 }
 
 void
-mg_media_tick(struct mg_media *m, struct mg_dp_ctl *ctl, uint64_t now_ns)
+mg_media_tick(struct mg_media *m, struct mg_dp_ctl *ctl, uint64_t now_ns,
+	      bool ring_busy)
 {
 	mg_tables_reclaim(&m->t);
-	/* Its budget is per second: every 100 us is as often as it needs,
-	 * and a busy ring is served between the looks. */
+	/* Not on a turn that served the ring: see mg_events_pause. */
+	if (ring_busy) {
+		mg_events_pause(&m->events, now_ns);
+		return;
+	}
+	/* Its budget is per second: every 100 us is as often as it needs. */
 	if (now_ns < m->next_scan_ns)
 		return;
 	m->next_scan_ns = now_ns + 100000;

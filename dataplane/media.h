@@ -40,9 +40,10 @@ mg_ctl_status_t mg_media_apply(void *media, const struct mg_ctl_msg *req,
 void mg_media_print_final(const struct mg_media *m);
 
 /* The main lcore's share between ring polls: reclaim flows past their
- * grace period, look at flows for events. */
+ * grace period, look at flows for events (not on a turn that served
+ * ring requests: ring_busy). */
 void mg_media_tick(struct mg_media *m, struct mg_dp_ctl *ctl,
-		   uint64_t now_ns);
+		   uint64_t now_ns, bool ring_busy);
 
 /* After the lcores have stopped: frees every flow, wiping its keys. */
 void mg_media_teardown(struct mg_media *m);

@@ -8,7 +8,9 @@
  * Each chunk is 2 MiB aligned and asks for a transparent huge page: with
  * 100,000 contexts round-robin every packet's context is on another 4 KiB
  * page, and the TLB misses cost more than the cache misses. Where THP is
- * off the advice is ignored and 4 KiB pages work the same.
+ * off the advice is ignored and 4 KiB pages work the same. A dataplane on
+ * hugepages gives its own chunks instead (srtp_arena_set_chunk_source),
+ * marked MADV_DONTDUMP the same way.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -27,6 +29,16 @@ struct free_block {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct free_block *free_list[NB_CLASSES + 1];
 static uint8_t *chunk_next, *chunk_end;
+static void *(*source_alloc)(size_t size, size_t align);
+static void (*source_free)(void *chunk);
+
+void
+srtp_arena_set_chunk_source(void *(*alloc)(size_t size, size_t align),
+			    void (*free_chunk)(void *chunk))
+{
+	source_alloc = alloc;
+	source_free = free_chunk;
+}
 
 /* A CHUNK-aligned CHUNK: map twice the size, give back the ends. */
 static uint8_t *
@@ -45,22 +57,62 @@ map_aligned_chunk(void)
 	return p + head;
 }
 
+/* A chunk of the anonymous kind: THP asked for, faulted in at once. */
+static uint8_t *
+map_chunk(void)
+{
+	uint8_t *p = map_aligned_chunk();
+
+	if (p == NULL)
+		return NULL;
+	if (madvise(p, CHUNK, MADV_DONTDUMP) != 0) {
+		munmap(p, CHUNK);
+		return NULL; /* refuse rather than hold keys dumpable */
+	}
+	(void)madvise(p, CHUNK, MADV_HUGEPAGE); /* advice only */
+	/* Faulted in at once (Linux 5.14; older ones fault as they go):
+	 * where THP is off that is one call, not 512 faults, a trap to the
+	 * hypervisor each on a VM. */
+	(void)madvise(p, CHUNK, MADV_POPULATE_WRITE);
+	return p;
+}
+
+/* A block of the source's, carved as chunks are: many chunks at once,
+ * as a heap pays for alignment (2 MiB aligned blocks of 2 MiB from
+ * DPDK's heap took two hugepages each). */
+static uint8_t *
+source_block(void)
+{
+	uint8_t *p = source_alloc(SRTP_ARENA_SOURCE_BLOCK, CHUNK);
+
+	if (p == NULL)
+		return NULL;
+	if (madvise(p, SRTP_ARENA_SOURCE_BLOCK, MADV_DONTDUMP) != 0) {
+		source_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 static void *
 carve(size_t bytes)
 {
 	void *p;
 
 	if (chunk_next == NULL || (size_t)(chunk_end - chunk_next) < bytes) {
-		p = map_aligned_chunk();
+		size_t size = SRTP_ARENA_SOURCE_BLOCK;
+
+		/* The source's pool may run dry (a hugepage reservation
+		 * sized for fewer calls): anonymous memory then. */
+		p = source_alloc != NULL ? source_block() : NULL;
+		if (p == NULL) {
+			p = map_chunk();
+			size = CHUNK;
+		}
 		if (p == NULL)
 			return NULL;
-		if (madvise(p, CHUNK, MADV_DONTDUMP) != 0) {
-			munmap(p, CHUNK);
-			return NULL; /* refuse rather than hold keys dumpable */
-		}
-		(void)madvise(p, CHUNK, MADV_HUGEPAGE); /* advice only */
 		chunk_next = p;
-		chunk_end = chunk_next + CHUNK;
+		chunk_end = chunk_next + size;
 	}
 	p = chunk_next;
 	chunk_next += bytes;

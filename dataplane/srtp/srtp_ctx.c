@@ -203,19 +203,19 @@ srtp_gcm_set_keys(IMB_MGR *mgr, struct srtp_keys *k, const uint8_t *key,
  * The GCM key data (schedule and GHASH powers) gets a block of its own. */
 static int
 derive_gcm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
-		const struct mg_srtp_master *m, uint8_t base, uint64_t r,
-		struct srtp_keys *k)
+		const struct mg_srtp_master *m, const struct mg_srtp_prf *prf,
+		uint8_t base, uint64_t r, struct srtp_keys *k)
 {
 	uint8_t salt[MG_SRTP_MASTER_SALT_LEN] = { 0 }, enc[32];
 	uint8_t sess_salt[SRTP_GCM_SALT_LEN];
 	int rc;
 
 	memcpy(salt, m->salt, SRTP_GCM_SALT_LEN);
-	rc = mg_srtp_kdf(mgr, m->key, sd->key_len, salt, base, r,
-			 MG_SRTP_R_LEN, enc, sd->key_len);
+	rc = mg_srtp_prf(mgr, prf, salt, base, r, MG_SRTP_R_LEN, enc,
+			 sd->key_len);
 	if (rc == 0)
-		rc = mg_srtp_kdf(mgr, m->key, sd->key_len, salt, base + 2, r,
-				 MG_SRTP_R_LEN, sess_salt, sizeof(sess_salt));
+		rc = mg_srtp_prf(mgr, prf, salt, base + 2, r, MG_SRTP_R_LEN,
+				 sess_salt, sizeof(sess_salt));
 	if (rc == 0)
 		srtp_gcm_set_keys(mgr, k, enc, sd->key_len, sess_salt);
 	explicit_bzero(enc, sizeof(enc));
@@ -228,24 +228,20 @@ derive_gcm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
  * (index DIV key_derivation_rate; 0 without KDR), for SRTP (labels 0-2,
  * base MG_SRTP_LABEL_RTP_ENC) or SRTCP (3-5). */
 static int
-derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
-	    const struct mg_srtp_master *m, uint8_t mki_len, uint8_t base,
-	    uint64_t r, struct srtp_keys *k)
+derive_cm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
+	       const struct mg_srtp_master *m, const struct mg_srtp_prf *prf,
+	       uint8_t base, uint64_t r, struct srtp_keys *k)
 {
-	uint8_t mk_len = sd->key_len ? sd->key_len : 16;
 	uint8_t enc[32], auth[SRTP_AUTH_KEY_LEN];
 	int rc;
 
-	memcpy(k->mki, m->mki, mki_len);
-	if (sd->aead)
-		return derive_gcm_keys(mgr, sd, m, base, r, k);
-	rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base, r, MG_SRTP_R_LEN,
-			 enc, mk_len);
+	rc = mg_srtp_prf(mgr, prf, m->salt, base, r, MG_SRTP_R_LEN, enc,
+			 prf->key_len);
 	if (rc == 0)
-		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 1, r,
+		rc = mg_srtp_prf(mgr, prf, m->salt, base + 1, r,
 				 MG_SRTP_R_LEN, auth, sizeof(auth));
 	if (rc == 0)
-		rc = mg_srtp_kdf(mgr, m->key, mk_len, m->salt, base + 2, r,
+		rc = mg_srtp_prf(mgr, prf, m->salt, base + 2, r,
 				 MG_SRTP_R_LEN, k->salt, sizeof(k->salt));
 	if (rc == 0 && sd->key_len)
 		rc = expand_aes(mgr, enc, sd->key_len, k->enc);
@@ -253,6 +249,28 @@ derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 		hmac_pads(mgr, auth, k);
 	explicit_bzero(enc, sizeof(enc));
 	explicit_bzero(auth, sizeof(auth));
+	return rc;
+}
+
+/* RFC 3711 §4.3: the three session keys of one master key for epoch r
+ * (index DIV key_derivation_rate; 0 without KDR), for SRTP (labels 0-2,
+ * base MG_SRTP_LABEL_RTP_ENC) or SRTCP (3-5). The master's schedule is
+ * expanded once for the three. */
+static int
+derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
+	    const struct mg_srtp_master *m, uint8_t mki_len, uint8_t base,
+	    uint64_t r, struct srtp_keys *k)
+{
+	struct mg_srtp_prf prf;
+	int rc;
+
+	memcpy(k->mki, m->mki, mki_len);
+	/* NULL cipher suites still derive with an AES-128 PRF. */
+	rc = mg_srtp_prf_init(mgr, &prf, m->key, sd->key_len ? sd->key_len : 16);
+	if (rc == 0)
+		rc = sd->aead ? derive_gcm_keys(mgr, sd, m, &prf, base, r, k) :
+				derive_cm_keys(mgr, sd, m, &prf, base, r, k);
+	mg_srtp_prf_wipe(&prf);
 	return rc;
 }
 

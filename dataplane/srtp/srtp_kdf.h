@@ -41,4 +41,21 @@ int mg_srtp_kdf(IMB_MGR *mgr, const uint8_t *master_key, size_t key_len,
 		const uint8_t master_salt[MG_SRTP_SALT_LEN], uint8_t label,
 		uint64_t r, unsigned int r_len, uint8_t *out, size_t out_len);
 
+/*
+ * The same PRF for several labels under one master key (a context derives
+ * six): the schedule is expanded once. mg_srtp_prf_init returns -EINVAL
+ * for a key_len other than 16, 24, 32; mg_srtp_prf checks and returns as
+ * mg_srtp_kdf; the schedule is a secret: wipe it when done.
+ */
+struct mg_srtp_prf {
+	uint8_t enc[16 * 15] __attribute__((aligned(16)));
+	uint8_t key_len;
+};
+int mg_srtp_prf_init(IMB_MGR *mgr, struct mg_srtp_prf *prf,
+		     const uint8_t *master_key, size_t key_len);
+int mg_srtp_prf(IMB_MGR *mgr, const struct mg_srtp_prf *prf,
+		const uint8_t master_salt[MG_SRTP_SALT_LEN], uint8_t label,
+		uint64_t r, unsigned int r_len, uint8_t *out, size_t out_len);
+void mg_srtp_prf_wipe(struct mg_srtp_prf *prf);
+
 #endif /* MG_SRTP_KDF_H */

@@ -15,7 +15,8 @@ import tempfile
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 with tempfile.TemporaryDirectory() as tmp:
-    env = dict(os.environ, MG_BENCH_OUT=f"{tmp}/r.json")
+    env = dict(os.environ, MG_BENCH_OUT=f"{tmp}/r.json", MG_RESTART_PAUSE="0.1")
+    env.pop("MG_HUGE", None)
     r = subprocess.run(["bash", os.path.join(ROOT, "bench", "replay_bench.sh"),
                         sys.argv[1], "2000", "2"], capture_output=True, text=True,
                        timeout=300, env=env)
@@ -24,4 +25,5 @@ with tempfile.TemporaryDirectory() as tmp:
         res = json.load(f)
 assert res["calls"] == 2000 and len(res["ms"]) == 2, res
 assert all(m > 0 for m in res["ms"]), res
+assert res["hugepages"] is False and res["restart_pause_s"] == 0.1, res
 print(f"ok: 2000 calls replayed twice, median {res['median_ms']} ms (smoke)")

@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <cmocka.h>
 
@@ -114,6 +116,79 @@ arena_bounds(void **state)
 	srtp_secret_free(p, SRTP_ARENA_MAX);
 }
 
+/* A source of two blocks, as a dataplane's hugepage heap would be
+ * (srtp_arena_set_chunk_source); then dry. */
+#define TEST_CHUNK (2u << 20)
+#define TEST_BLOCK SRTP_ARENA_SOURCE_BLOCK
+static uint8_t *src_base;
+static unsigned int src_given, src_asked;
+
+static void *
+test_source(size_t size, size_t align)
+{
+	src_asked++;
+	if (size != TEST_BLOCK || align != TEST_CHUNK || src_given == 2)
+		return NULL;
+	return src_base + TEST_BLOCK * src_given++;
+}
+
+static void
+test_source_free(void *chunk)
+{
+	(void)chunk;
+	fail_msg("the arena gave back a chunk it could mark");
+}
+
+static bool
+in_source(const void *p)
+{
+	return (const uint8_t *)p >= src_base &&
+	       (const uint8_t *)p < src_base + 2 * TEST_BLOCK;
+}
+
+static void
+chunks_from_the_source_marked_then_anonymous_when_dry(void **state)
+{
+	uint8_t *m = mmap(NULL, 2 * TEST_BLOCK + TEST_CHUNK,
+			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	enum { MAXB = (2 * TEST_BLOCK + TEST_CHUNK) / SRTP_ARENA_MAX + 2 };
+	static void *blocks[MAXB];
+	unsigned int n = 0, from_src = 0;
+	char flags[512];
+
+	(void)state;
+	assert_true(m != MAP_FAILED);
+	src_base = m + ((TEST_CHUNK - ((uintptr_t)m & (TEST_CHUNK - 1))) &
+			(TEST_CHUNK - 1));
+	assert_int_equal(vm_flags_of(src_base, flags, sizeof(flags)), 0);
+	assert_null(strstr(flags, " dd")); /* the region starts dumpable */
+	srtp_arena_set_chunk_source(test_source, test_source_free);
+	/* The chunk in use runs out, both of the source's blocks are
+	 * carved, and the arena goes on once it is dry. */
+	while (n < MAXB) {
+		blocks[n] = srtp_secret_alloc(SRTP_ARENA_MAX);
+		assert_non_null(blocks[n]);
+		from_src += in_source(blocks[n]);
+		n++;
+		if (src_asked > src_given)
+			break;
+	}
+	assert_int_equal(src_given, 2);
+	assert_int_equal(from_src, 2 * TEST_BLOCK / SRTP_ARENA_MAX);
+	assert_false(in_source(blocks[n - 1]));
+	assert_int_equal(vm_flags_of(src_base, flags, sizeof(flags)), 0);
+	if (strstr(flags, " dd") == NULL)
+		fail_msg("source chunk not marked: %s", flags);
+	assert_int_equal(vm_flags_of(blocks[n - 1], flags, sizeof(flags)), 0);
+	if (strstr(flags, " dd") == NULL)
+		fail_msg("fallback chunk not marked: %s", flags);
+	srtp_arena_set_chunk_source(NULL, NULL);
+	for (unsigned int i = 0; i < n; i++)
+		srtp_secret_free(blocks[i], SRTP_ARENA_MAX);
+	/* The region stays mapped: its blocks are in the free list now. */
+}
+
 int
 main(void)
 {
@@ -121,6 +196,7 @@ main(void)
 		cmocka_unit_test(context_memory_is_not_dumped),
 		cmocka_unit_test(destroy_wipes_every_key_byte),
 		cmocka_unit_test(arena_bounds),
+		cmocka_unit_test(chunks_from_the_source_marked_then_anonymous_when_dry),
 	};
 
 	return cmocka_run_group_tests_name("srtp_arena", tests, mb_mgr_setup,

@@ -124,6 +124,42 @@ published_vectors(void **state)
 	}
 }
 
+/* The same vectors through one expanded schedule per master key, kept
+ * across the labels that share it (as a context derives its six keys). */
+static void
+one_schedule_serves_every_label(void **state)
+{
+	struct mg_srtp_prf prf;
+	const char *key_hex = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+		uint8_t key[32], salt[MG_SRTP_SALT_LEN], want[128], got[128];
+		size_t klen = unhex(vecs[i].key, key, sizeof(key));
+		size_t n = unhex(vecs[i].want, want, sizeof(want));
+		unsigned int rl = vecs[i].label >= MG_SRTP_LABEL_RTCP_ENC ?
+			MG_SRTCP_R_LEN_NIST : MG_SRTP_R_LEN;
+
+		unhex(vecs[i].salt, salt, sizeof(salt));
+		if (key_hex == NULL || strcmp(key_hex, vecs[i].key) != 0) {
+			if (key_hex != NULL)
+				mg_srtp_prf_wipe(&prf);
+			assert_int_equal(mg_srtp_prf_init(mgr, &prf, key, klen),
+					 0);
+			key_hex = vecs[i].key;
+		}
+		memset(got, 0xee, sizeof(got));
+		assert_int_equal(mg_srtp_prf(mgr, &prf, salt, vecs[i].label,
+					     vecs[i].r, rl, got, n), 0);
+		if (memcmp(got, want, n) != 0)
+			fail_msg("%s: derived bytes differ", vecs[i].name);
+		assert_int_equal(got[n], 0xee);
+	}
+	mg_srtp_prf_wipe(&prf);
+	assert_int_equal(mg_srtp_prf_init(mgr, &prf, (const uint8_t *)"k", 1),
+			 -EINVAL);
+}
+
 static void
 bad_parameters_refused_and_output_wiped(void **state)
 {
@@ -152,6 +188,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(published_vectors),
+		cmocka_unit_test(one_schedule_serves_every_label),
 		cmocka_unit_test(bad_parameters_refused_and_output_wiped),
 	};
 
