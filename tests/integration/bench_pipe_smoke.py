@@ -8,6 +8,7 @@ Usage: bench_pipe_smoke.py PATH_TO_PIPE_BENCH
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -37,6 +38,7 @@ def main():
                 assert (flows, op, lc) in seen, f"no figure {flows} {op} {lc}"
     assert len(lat) == 6 and all(r["p50_ns"] > 0 and r["delivered"] > 0.5
                                  for r in lat), lat
+    shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
     print(f"ok: {len(pipe)} pipeline figures, {len(lat)} latency figures")
 
 
