@@ -37,12 +37,26 @@ def load(path):
     return rows
 
 
+def under_load(r):
+    """The scenario of a run that loads the dataplane besides its media
+    (churn, rekey storm, hostile mix), or None."""
+    if r.get("churn_per_s"):
+        return "churn"
+    if r.get("rekey_per_s"):
+        return "rekey"
+    if r.get("hostile_pct"):
+        return "hostile"
+    return None
+
+
 def fold(rows):
     """Median figures per (flat_out, hugepages, calls, op)."""
     groups = collections.defaultdict(list)
     for r in rows:
         if r.get("engine", "mediagate") != "mediagate":
             continue  # the side-by-side runs: vs_table
+        if under_load(r):
+            continue  # their own table: table_under_load
         groups[(r["flat_out"], r.get("hugepages", False), r["calls"],
                 r["op"])].append(r)
     out = {}
@@ -116,6 +130,61 @@ def table_paced(folded):
                      f"{calls * v['pps'] / 1000:.1f} | {v['kpps']:.1f} | "
                      f"{v['lost']} | {v['p50']:.1f} / {v['p99']:.1f} / "
                      f"{v['p999']:.1f} | {v['runs']} |")
+    return lines
+
+
+def load_what(r):
+    """What a run under load put on the dataplane, in words."""
+    kind = under_load(r)
+    if kind == "churn":
+        return (f"{r['churn_per_s']:,} calls a second set up and torn down "
+                f"(each held {r['churn_hold_s']} s)")
+    if kind == "rekey":
+        return f"{r['rekey_per_s']:,} re-INVITEs with a new key a second"
+    kinds = ", ".join(f"{k} {v:,}" for k, v in r.get("hostile", {}).items())
+    return f"{r['hostile_pct']} hostile per 100 packets ({kinds})"
+
+
+def load_result(rs):
+    """Medians over the runs of one scenario under load."""
+    med = lambda k: statistics.median(x[k] for x in rs)  # noqa: E731
+    kind = under_load(rs[0])
+    if kind == "churn":
+        return (f"{med('churn_up_per_s'):,.0f} a second set up, "
+                f"{sum(x['churn_failed'] for x in rs)} refused; setup p50 "
+                f"{med('churn_setup_p50_ms'):.1f} ms, p99 "
+                f"{med('churn_setup_p99_ms'):.1f} ms (worst run "
+                f"{max(x['churn_setup_p99_ms'] for x in rs):,.1f})")
+    if kind == "rekey":
+        old = [x["dp_srtp_old_key"] for x in rs if "dp_srtp_old_key" in x]
+        return (f"{med('rekey_done_per_s'):,.0f} a second done, "
+                f"{sum(x['rekey_failed'] for x in rs)} refused; re-offer to "
+                f"answer p99 {med('rekey_p99_ms'):.1f} ms" +
+                (f"; packets opened by old keys {statistics.median(old):,.0f}"
+                 if old else ""))
+    return (f"{sum(x['bad'] for x in rs)} bad packets delivered; every "
+            "valid one checked")
+
+
+def table_under_load(rows):
+    """Churn, rekey storm, hostile mix: each beside paced media, the media's
+    loss (both ways) and the load's own figures, over the runs."""
+    runs = collections.defaultdict(list)
+    for r in rows:
+        if under_load(r) and r.get("engine", "mediagate") == "mediagate":
+            key = (under_load(r), r["calls"], r.get("hugepages", False),
+                   load_what(r))
+            runs[key].append(r)
+    if not runs:
+        return []
+    lines = ["| scenario | calls | hugepages | load | media lost | result "
+             "(medians) | runs |", "|---|---|---|---|---|---|---|"]
+    for (kind, calls, hp, what), rs in sorted(runs.items()):
+        first = [x for x in rs if x["op"] == OPS[0]] or rs
+        lost = sum(x["lost"] for x in rs)
+        lines.append(f"| {kind} | {calls:,} | {'yes' if hp else 'no'} | "
+                     f"{what} | {lost} | {load_result(first)} | "
+                     f"{len(first)} |")
     return lines
 
 
@@ -244,10 +313,16 @@ def summary(folded, rows, made, out_dir):
           "(beside the control plane), the dataplane's one media lcore on "
           "core 1, memif between them. Every call set up through ng; the "
           "phone's SRTP made and opened by libsrtp2 outside the timed "
-          "path; every payload checked. Each figure is the median of "
-          f"{max((v['runs'] for v in folded.values()), default=1)} runs "
-          "(the side-by-side ones: as many as listed), and each run's "
-          "rate the median of its whole seconds.", ""]
+          "path; every payload checked. Each figure is the median of its "
+          "runs (the tables say how many: up to "
+          f"{max((v['runs'] for v in folded.values()), default=1)}), and "
+          "each run's rate the median of its whole seconds." +
+          (" The runs under load, the holds of 100,000 calls and more and "
+           "SRTP to SRTP are gen_run.sh's own scenarios, not part of the "
+           "sweep: their lines were run on their own and added to its file."
+           if any(under_load(r) or r["calls"] >= 100000 or
+                  r["op"].startswith("srtp-to-srtp") for r in rows) else ""),
+          ""]
     md += ["## Bridged G.711 SRTP<->RTP calls per dataplane core", ""]
     for hp in huge_seen:
         best = calls_per_core(folded, hp)
@@ -290,6 +365,12 @@ def summary(folded, rows, made, out_dir):
            "## Flat out (max-rate)", ""] + table_max_rate(folded)
     md += ["", "## Paced (paced: 50 pps a stream; hold: a total rate shared "
            "by every call)", ""] + table_paced(folded)
+    under = table_under_load(rows)
+    if under:
+        md += ["", "## Under load: churn, rekey storm, hostile mix", "",
+               "Beside calls carrying media at 50 pps a stream, each set up "
+               "through ng first; media lost counts both directions over all "
+               "runs.", ""] + under
     eng = engine_table(rows)
     if eng:
         md += ["", "## The same pipeline with libsrtp2 as its SRTP engine",

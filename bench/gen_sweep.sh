@@ -11,9 +11,10 @@
 # Usage: bench/gen_sweep.sh [OUT_DIR] [BUILD_DIR]   (as root)
 #   MG_SWEEP_REPEAT=3  MG_SWEEP_HUGE="0 1"  MG_SWEEP_QUICK=1 (fewer points)
 #   MG_SWEEP_VS=0 (no rtpengine runs)
-# Each max-rate point also runs with the dataplane's SRTP done by libsrtp2
-# a packet at a time (--srtp-engine libsrtp2: the same pipeline, the engine
-# of libsrtp-based media planes), engine "mediagate-libsrtp2"; and at 100
+# Each max-rate point up to 1,000 calls also runs with the dataplane's
+# SRTP done by libsrtp2 a packet at a time (--srtp-engine libsrtp2: the
+# same pipeline, the engine of libsrtp-based media planes), engine
+# "mediagate-libsrtp2"; and at 100
 # and 1,000 calls with an ESP phone (--phone-esp: ESP<->RTP).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +59,10 @@ for huge in ${MG_SWEEP_HUGE:-0}; do
     for c in "${flat_calls[@]}"; do
       echo "== max-rate, $c calls, hugepages=$huge, run $k of $repeat"
       run "$huge" max-rate --calls "$c" --packets $((4000000 / c))
+      # Not at 10,000 calls: Debian's libsrtp2 runs on NSS, whose work
+      # per key grows with the keys alive; 10,000 calls carried 2.5 kpps
+      # and were torn down at 2 a second (over an hour).
+      [ "$c" -gt 1000 ] && continue
       echo "== max-rate, $c calls, SRTP by libsrtp2, hugepages=$huge, run $k of $repeat"
       MG_DP_ARGS="--srtp-engine libsrtp2" run "$huge" max-rate --calls "$c" \
         --packets $((4000000 / c)) --engine mediagate-libsrtp2

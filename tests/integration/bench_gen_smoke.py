@@ -28,6 +28,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,6 +37,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import mgproc  # noqa: E402
 from ngclient import Client  # noqa: E402
 
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DP_MAC, GEN_MAC = "02:00:00:00:00:10", "02:00:00:00:00:20"
 FIELDS = {"bench", "engine", "op", "suite", "calls", "sent", "received", "lost",
           "reordered", "bad", "kpps", "lat_p50_us", "lat_p99_us", "lat_p999_us"}
@@ -65,6 +67,33 @@ def clean_run(cmd, least):
         assert row["lost"] == row["bad"] == row["extra"] == 0, row
         assert row["rtcp_received"] == row["rtcp_sent"] and row["rtcp_bad"] == 0, row
     return rows, r.stderr
+
+
+def report_of(runs):
+    """bench/gen_report.py over these runs' JSON rows: its summary."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(f"{tmp}/gen.jsonl", "w") as f:
+            for rows in runs:
+                for row in rows.values():
+                    f.write(json.dumps(row) + "\n")
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_report.py"),
+                            f"{tmp}/gen.jsonl", f"{tmp}/out"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        with open(f"{tmp}/out/summary.md") as f:
+            return f.read()
+
+
+def check_report(md):
+    """The report keeps the runs under load out of the plain tables and
+    gives them their own: 100 calls carried media only under load here."""
+    under = md.split("## Under load", 1)
+    assert len(under) == 2, md
+    for kind in ("churn", "rekey", "hostile"):
+        assert f"\n| {kind} | 100 | no |" in under[1], under[1]
+    assert "| 100 | no | srtp-to-rtp |" not in under[0], under[0]
+    assert "| 200 | no | srtp-to-rtp |" in under[0], under[0]
+    assert "| 100 | no | esp-to-rtp |" in under[0], under[0]
 
 
 def main():
@@ -157,6 +186,7 @@ def main():
         assert drops == {"drop_srtp": hostile["replay"] + hostile["auth"] +
                          hostile["truncated"], "other_udp": hostile["garbage"]}, (drops, hostile)
         old_key = mgproc.pipe_counter(dp.text(), "srtp_old_key")
+        check_report(report_of([rows, hrows, crows, srows, rrows, erows]))
         st = ctl.text()
         dp = None
     finally:
@@ -178,7 +208,8 @@ def main():
           f"{rekey['rekey_done']} rekeys under load, nothing lost, "
           f"{old_key} packets opened by an old key; ESP phone "
           f"{erows['esp-to-rtp']['received']} + {erows['rtp-to-esp']['received']} "
-          "through, opened by OpenSSL")
+          "through, opened by OpenSSL; gen_report.py kept the runs under load "
+          "apart")
     return st
 
 
