@@ -224,9 +224,8 @@ derive_gcm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 	return rc;
 }
 
-/* RFC 3711 §4.3: the three session keys of one master key for epoch r
- * (index DIV key_derivation_rate; 0 without KDR), for SRTP (labels 0-2,
- * base MG_SRTP_LABEL_RTP_ENC) or SRTCP (3-5). */
+/* The AES-CM suites' three session keys of one key set (labels base to
+ * base + 2), the HMAC pads precomputed. */
 static int
 derive_cm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 	       const struct mg_srtp_master *m, const struct mg_srtp_prf *prf,
@@ -252,24 +251,36 @@ derive_cm_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
 	return rc;
 }
 
-/* RFC 3711 §4.3: the three session keys of one master key for epoch r
- * (index DIV key_derivation_rate; 0 without KDR), for SRTP (labels 0-2,
- * base MG_SRTP_LABEL_RTP_ENC) or SRTCP (3-5). The master's schedule is
- * expanded once for the three. */
+static int
+derive_set(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
+	   const struct mg_srtp_master *m, const struct mg_srtp_prf *prf,
+	   uint8_t mki_len, uint8_t base, uint64_t r, struct srtp_keys *k)
+{
+	memcpy(k->mki, m->mki, mki_len);
+	return sd->aead ? derive_gcm_keys(mgr, sd, m, prf, base, r, k) :
+			  derive_cm_keys(mgr, sd, m, prf, base, r, k);
+}
+
+/* RFC 3711 §4.3: the session keys of one master key for epoch r (index
+ * DIV key_derivation_rate; 0 without KDR): SRTP's (labels 0-2) into rtp,
+ * SRTCP's (3-5) into rtcp, either NULL when not wanted. The master's
+ * schedule is expanded once for all of them. */
 static int
 derive_keys(IMB_MGR *mgr, const struct mg_srtp_suite_desc *sd,
-	    const struct mg_srtp_master *m, uint8_t mki_len, uint8_t base,
-	    uint64_t r, struct srtp_keys *k)
+	    const struct mg_srtp_master *m, uint8_t mki_len, uint64_t r,
+	    struct srtp_keys *rtp, struct srtp_keys *rtcp)
 {
 	struct mg_srtp_prf prf;
 	int rc;
 
-	memcpy(k->mki, m->mki, mki_len);
 	/* NULL cipher suites still derive with an AES-128 PRF. */
 	rc = mg_srtp_prf_init(mgr, &prf, m->key, sd->key_len ? sd->key_len : 16);
-	if (rc == 0)
-		rc = sd->aead ? derive_gcm_keys(mgr, sd, m, &prf, base, r, k) :
-				derive_cm_keys(mgr, sd, m, &prf, base, r, k);
+	if (rc == 0 && rtp != NULL)
+		rc = derive_set(mgr, sd, m, &prf, mki_len,
+				MG_SRTP_LABEL_RTP_ENC, r, rtp);
+	if (rc == 0 && rtcp != NULL)
+		rc = derive_set(mgr, sd, m, &prf, mki_len,
+				MG_SRTP_LABEL_RTCP_ENC, r, rtcp);
 	mg_srtp_prf_wipe(&prf);
 	return rc;
 }
@@ -299,8 +310,7 @@ srtp_keys_derive(IMB_MGR *mgr, const struct mg_srtp_ctx *c, uint8_t m,
 		 bool rtcp, uint64_t r, struct srtp_keys *k)
 {
 	return derive_keys(mgr, &mg_srtp_suites[c->suite], &c->masters[m],
-			   c->mki_len, rtcp ? MG_SRTP_LABEL_RTCP_ENC :
-					      MG_SRTP_LABEL_RTP_ENC, r, k);
+			   c->mki_len, r, rtcp ? NULL : k, rtcp ? k : NULL);
 }
 
 /* What a context's block holds; its size and layout follow from it. */
@@ -471,14 +481,9 @@ mg_srtp_ctx_create(struct IMB_MGR *mgr, const struct mg_srtp_policy *p,
 	c->rtcp_tag_len = sd->aead ? sd->tag_len : 10;
 	trailer_layout(c, sd->aead);
 	rc = streams_init(c, p, buckets, bm);
-	for (uint8_t i = 0; i < p->nb_masters && rc == 0; i++) {
-		rc = derive_keys(mgr, sd, &p->masters[i], p->mki_len,
-				 MG_SRTP_LABEL_RTP_ENC, 0, &c->keys[i]);
-		if (rc == 0)
-			rc = derive_keys(mgr, sd, &p->masters[i], p->mki_len,
-					 MG_SRTP_LABEL_RTCP_ENC, 0,
-					 &c->rtcp_keys[i]);
-	}
+	for (uint8_t i = 0; i < p->nb_masters && rc == 0; i++)
+		rc = derive_keys(mgr, sd, &p->masters[i], p->mki_len, 0,
+				 &c->keys[i], &c->rtcp_keys[i]);
 	if (rc == 0 && srtp_lib_engine)
 		rc = srtp_lib_create(p, &c->lib);
 	if (rc != 0) {

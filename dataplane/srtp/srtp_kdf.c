@@ -61,7 +61,7 @@ prf_iv(const uint8_t salt[MG_SRTP_SALT_LEN], uint8_t label, uint64_t r,
 /* AES-128, the common case: each block of keystream is one AES of the
  * counter block (CFB of zeros is the same), with no job to submit and
  * flush; a context derives six keys of one or two blocks. */
-static int
+static void
 blocks_keystream(IMB_MGR *mgr, const struct mg_srtp_prf *prf, uint8_t iv[16],
 		 uint8_t *out, size_t out_len)
 {
@@ -73,7 +73,6 @@ blocks_keystream(IMB_MGR *mgr, const struct mg_srtp_prf *prf, uint8_t iv[16],
 		IMB_AES128_CFB_ONE(mgr, out + off, zero, iv, prf->enc, n);
 		iv[15]++; /* at most 16 blocks: the count stays in 16 bits */
 	}
-	return 0;
 }
 
 static int
@@ -108,7 +107,7 @@ mg_srtp_prf(IMB_MGR *mgr, const struct mg_srtp_prf *prf,
 	    uint64_t r, unsigned int r_len, uint8_t *out, size_t out_len)
 {
 	uint8_t iv[16];
-	int rc;
+	int rc = 0;
 
 	if (label > MG_SRTP_LABEL_RTCP_SALT ||
 	    (r_len != MG_SRTP_R_LEN && r_len != MG_SRTCP_R_LEN_NIST) ||
@@ -116,8 +115,10 @@ mg_srtp_prf(IMB_MGR *mgr, const struct mg_srtp_prf *prf,
 	    out_len > MG_SRTP_KDF_OUT_MAX)
 		return -EINVAL;
 	prf_iv(master_salt, label, r, r_len, iv);
-	rc = prf->key_len == 16 ? blocks_keystream(mgr, prf, iv, out, out_len) :
-				  ctr_keystream(mgr, prf, iv, out, out_len);
+	if (prf->key_len == 16)
+		blocks_keystream(mgr, prf, iv, out, out_len);
+	else
+		rc = ctr_keystream(mgr, prf, iv, out, out_len);
 	explicit_bzero(iv, sizeof(iv));
 	if (rc != 0)
 		explicit_bzero(out, out_len);
