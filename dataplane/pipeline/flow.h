@@ -17,10 +17,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include <rte_ether.h>
+#include <rte_hash_crc.h>
 
 #include "esp_table.h"
 #include "mg_ctl_abi.h"
+#include "out_hdr.h"
 #include "mg_srtp.h"
 
 struct rte_hash;
@@ -37,6 +41,18 @@ struct mg_flow_key {
 } __attribute__((aligned(8)));
 
 _Static_assert(sizeof(struct mg_flow_key) == 24, "hash key length");
+
+/* A key's hash as the table's own function, rte_hash_crc(k, 24, 0),
+ * gives it: inline, so a burst's keys are hashed without a call each. */
+static inline uint32_t
+mg_flow_key_hash(const struct mg_flow_key *k)
+{
+	uint64_t w[3];
+
+	memcpy(w, k, sizeof(w));
+	return rte_hash_crc_8byte(w[2], rte_hash_crc_8byte(w[1],
+			rte_hash_crc_8byte(w[0], 0)));
+}
 
 /* Written only by the lcore that receives the flow; read relaxed. */
 struct mg_flow_counters {
@@ -62,8 +78,9 @@ struct mg_flow {
 	struct mg_esp_sa *rx_esp;   /* held, not owned: packets came through */
 	struct mg_esp_sa *tx_esp;   /* held, not owned: packets go out by */
 	struct mg_esp_sa *rx_esp2;  /* held: a draining one, also taken */
+	/* Its second cache line: the headers its packets leave with. */
+	struct mg_out_hdr out_hdr;
 	uint32_t esp_owner;         /* with an SA: mg_esp_owner_hash */
-	struct rte_ether_addr out_src_mac, out_dst_mac;
 	struct mg_ctl_addr out_src, out_dst;
 	struct mg_ctl_addr remote;  /* configured source, family 0: any */
 	/* The source learnt by latching: written once by the receiving

@@ -30,6 +30,18 @@ mg_flow_key_of(const struct mg_ctl_addr *a, struct mg_flow_key *k)
 	memcpy(k->ip, a->ip, a->family == 4 ? 4 : 16);
 }
 
+/* Keys are compared three words at a time: for a 24-byte key rte_hash
+ * would call memcmp. 0: equal. */
+static int
+key_cmp(const void *a, const void *b, size_t len __rte_unused)
+{
+	uint64_t x[3], y[3];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) != 0;
+}
+
 enum { KEEP_RX = 1, KEEP_TX = 2, KEEP_RX2 = 4 };
 
 /* A flow and the contexts it owns, unless `keep` says a replacing flow
@@ -128,6 +140,7 @@ mg_tables_create(struct mg_tables *t, uint32_t max_flows,
 			 max_flows, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	rte_hash_set_cmp_func(t->hash, key_cmp);
 	return mg_esp_table_init(&t->esp, t->max_ctx, t->rcu, err, errlen);
 }
 
@@ -290,8 +303,9 @@ flow_make(struct mg_tables *t, const struct mg_ctl_flow *m)
 	f->flags = m->flags;
 	f->out_port = m->out_port;
 	f->out_family = m->out_dst.family;
-	memcpy(f->out_src_mac.addr_bytes, m->out_src_mac, RTE_ETHER_ADDR_LEN);
-	memcpy(f->out_dst_mac.addr_bytes, m->out_dst_mac, RTE_ETHER_ADDR_LEN);
+	if (m->action != MG_FLOW_DROP)
+		mg_out_hdr_init(&f->out_hdr, m->out_src_mac, m->out_dst_mac,
+				&m->out_src, &m->out_dst);
 	f->out_src = m->out_src;
 	f->out_dst = m->out_dst;
 	f->remote = m->remote;

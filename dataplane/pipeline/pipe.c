@@ -8,9 +8,7 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_ring.h>
-#include <rte_ip.h>
 #include <rte_mbuf.h>
-#include <rte_udp.h>
 
 #include "dp.h"
 #include "arp.h"
@@ -83,13 +81,17 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 {
 	const void *keys[MG_MAX_BURST];
 	void *data[MG_MAX_BURST];
+	hash_sig_t sig[MG_MAX_BURST];
 	uint64_t hits = 0;
 
 	if (k == 0)
 		return;
-	for (uint16_t j = 0; j < k; j++)
+	for (uint16_t j = 0; j < k; j++) {
 		keys[j] = &b->meta[at[j]].key;
-	rte_hash_lookup_bulk_data(pl->t->hash, keys, k, &hits, data);
+		sig[j] = mg_flow_key_hash(keys[j]);
+	}
+	rte_hash_lookup_with_hash_bulk_data(pl->t->hash, keys, sig, k, &hits,
+					    data);
 	for (uint16_t j = 0; j < k; j++) {
 		struct mg_flow *f = data[j];
 		uint16_t i = at[j];
@@ -102,8 +104,10 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 			   !(f->flags & (MG_FLOW_F_ESP_UDP | MG_FLOW_F_ANY_UDP))) {
 			pl->st.cls[cls]++;
 		} else {
-			/* Its header and counters: read and written next. */
+			/* What its packets read and write: the first line,
+			 * the headers they leave with, the counters. */
 			rte_prefetch0(f);
+			rte_prefetch0(&f->out_hdr);
 			rte_prefetch0(&f->c);
 			b->ps[i].flow = f;
 		}
@@ -174,207 +178,113 @@ admit(struct mg_pipe_lcore *pl, struct burst *b)
 			b->ps[i].flow = NULL;
 		} else if (f->rx_ctx == NULL) {
 			pipe_latch(f, &b->meta[i]);
+			if (f->tx_ctx != NULL)
+				mg_srtp_ctx_prefetch(f->tx_ctx);
+		} else {
+			mg_srtp_ctx_prefetch(f->rx_ctx);
+			if (f->tx_ctx != NULL)
+				mg_srtp_ctx_prefetch(f->tx_ctx);
 		}
 	}
 }
 
-/* Where the other leg is: what its flow latched, else what we were told. */
+/* Where the other leg is, if not where we were told: what its flow
+ * latched (NULL: the flow's headers already say). */
 static const struct mg_ctl_addr *
-out_dst(const struct mg_flow *f)
+latched_dst(const struct mg_flow *f)
 {
 	const struct mg_flow *p = __atomic_load_n(&f->peer, __ATOMIC_ACQUIRE);
 
 	if (p != NULL && __atomic_load_n(&p->learned_valid, __ATOMIC_ACQUIRE) &&
 	    p->learned.family == f->out_family)
 		return &p->learned;
-	return &f->out_dst;
-}
-
-/* The ones' complement sum of len bytes as 32-bit words into four
- * 64-bit accumulators (no carries to chase: a packet cannot overflow
- * them), folded at the end. DPDK 22.11's rte_raw_cksum adds 2 bytes a
- * step; a one-accumulator loop still cost 85 cycles of a 172-byte
- * packet's 310. Byte order does not matter to the sum (RFC 1071). */
-static uint32_t
-sum_bytes(const uint8_t *p, uint32_t len, uint64_t acc)
-{
-	uint64_t a1 = 0, a2 = 0, a3 = 0;
-	uint32_t w[4];
-
-	for (; len >= 16; p += 16, len -= 16) {
-		memcpy(w, p, 16);
-		acc += w[0];
-		a1 += w[1];
-		a2 += w[2];
-		a3 += w[3];
-	}
-	for (; len >= 4; p += 4, len -= 4) {
-		memcpy(w, p, 4);
-		acc += w[0];
-	}
-	if (len) {
-		w[0] = 0;
-		memcpy(w, p, len);
-		acc += w[0];
-	}
-	acc += a1 + a2 + a3;
-	acc = (acc >> 32) + (acc & 0xffffffffu);
-	acc = (acc >> 32) + (acc & 0xffffffffu);
-	return (uint32_t)acc;
-}
-
-/* The checksum field for a sum: folded to 16 bits, complemented. */
-static inline uint16_t
-fold_cksum(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* RFC 768 / RFC 8200: UDP checksum over the pseudo-header, header and
- * payload (in network byte order throughout, as the sum is symmetric). */
-static uint16_t
-udp_cksum(const uint8_t *src, const uint8_t *dst, uint8_t alen,
-	  const struct rte_udp_hdr *udp, uint16_t ulen)
-{
-	uint64_t acc = 0;
-	uint32_t s;
-	uint16_t pseudo[2] = { rte_cpu_to_be_16(IPPROTO_UDP),
-			       rte_cpu_to_be_16(ulen) };
-
-	s = sum_bytes(src, alen, 0);
-	s = sum_bytes(dst, alen, s);
-	s = sum_bytes((const uint8_t *)pseudo, 4, s);
-	acc = sum_bytes((const uint8_t *)udp, ulen, s);
-	s = fold_cksum((uint32_t)acc);
-	return s == 0 ? 0xffff : (uint16_t)s; /* 0 means "none" in IPv4 */
-}
-
-static void
-write_ipv4(uint8_t *h, const struct mg_flow *f, const struct mg_ctl_addr *dst,
-	   uint16_t l4_len, uint8_t tos)
-{
-	struct rte_ipv4_hdr *ip = (void *)h;
-
-	memset(ip, 0, sizeof(*ip));
-	ip->version_ihl = RTE_IPV4_VHL_DEF;
-	ip->type_of_service = tos;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4_len));
-	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-	ip->time_to_live = 64;
-	ip->next_proto_id = IPPROTO_UDP;
-	memcpy(&ip->src_addr, f->out_src.ip, 4);
-	memcpy(&ip->dst_addr, dst->ip, 4);
-	ip->hdr_checksum = fold_cksum(sum_bytes((const uint8_t *)ip,
-						sizeof(*ip), 0));
-}
-
-static void
-write_ipv6(uint8_t *h, const struct mg_flow *f, const struct mg_ctl_addr *dst,
-	   uint16_t l4_len, uint8_t tc)
-{
-	struct rte_ipv6_hdr *ip = (void *)h;
-
-	ip->vtc_flow = rte_cpu_to_be_32(6u << 28 | (uint32_t)tc << 20);
-	ip->payload_len = rte_cpu_to_be_16(l4_len);
-	ip->proto = IPPROTO_UDP;
-	ip->hop_limits = 64;
-	memcpy(ip->src_addr, f->out_src.ip, 16);
-	memcpy(ip->dst_addr, dst->ip, 16);
+	return NULL;
 }
 
 /*
- * New Ethernet, IP and UDP headers for the other leg, right in front of
- * the payload (the address family may change, so their length may too).
- * The UDP checksum is computed: IPv6 requires it, and IPv4 receivers that
- * check it are common. Returns false without headroom.
+ * The flow's headers for the other leg, right in front of the payload
+ * (the address family may change, so their length may too). Returns
+ * false without headroom.
  */
 static bool
 rewrite(struct rte_mbuf *m, const struct mg_pkt_meta *meta,
 	const struct mg_flow *f, uint16_t pl_len)
 {
-	uint16_t ipl = f->out_family == 4 ? sizeof(struct rte_ipv4_hdr) :
-					    sizeof(struct rte_ipv6_hdr);
-	uint16_t hl = (uint16_t)(RTE_ETHER_HDR_LEN + ipl +
-				 sizeof(struct rte_udp_hdr));
+	uint16_t hl = f->out_hdr.len;
 	uint32_t start = (uint32_t)m->data_off + meta->pl_off;
-	const struct mg_ctl_addr *dst = out_dst(f);
-	struct rte_ether_hdr *eth;
-	struct rte_udp_hdr *udp;
-	uint8_t *ip;
 
 	if (start < hl)
 		return false;
 	m->data_off = (uint16_t)(start - hl);
 	m->data_len = (uint16_t)(hl + pl_len);
 	m->pkt_len = m->data_len;
-	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	rte_ether_addr_copy(&f->out_dst_mac, &eth->dst_addr);
-	rte_ether_addr_copy(&f->out_src_mac, &eth->src_addr);
-	eth->ether_type = rte_cpu_to_be_16(f->out_family == 4 ?
-					   RTE_ETHER_TYPE_IPV4 :
-					   RTE_ETHER_TYPE_IPV6);
-	ip = (uint8_t *)(eth + 1);
-	udp = (struct rte_udp_hdr *)(ip + ipl);
-	udp->src_port = f->out_src.port;
-	udp->dst_port = dst->port;
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*udp) + pl_len));
-	udp->dgram_cksum = 0;
-	if (f->out_family == 4)
-		write_ipv4(ip, f, dst, (uint16_t)(sizeof(*udp) + pl_len),
-			   meta->tos);
-	else
-		write_ipv6(ip, f, dst, (uint16_t)(sizeof(*udp) + pl_len),
-			   meta->tos);
-	udp->dgram_cksum = udp_cksum(f->out_src.ip, dst->ip,
-				     f->out_family == 4 ? 4 : 16, udp,
-				     (uint16_t)(sizeof(*udp) + pl_len));
+	mg_out_hdr_put(&f->out_hdr, rte_pktmbuf_mtod_offset(m, uint8_t *, hl),
+		       pl_len, latched_dst(f), meta->tos);
 	return true;
 }
 
-/* Out: grouped by port, one tx burst each; what a full queue leaves is
+/* Send k packets of flows of[] on port; what a full queue leaves is
  * freed and counted on its flow. */
+static uint16_t
+tx_port(struct mg_pipe_lcore *pl, uint16_t port, struct rte_mbuf **out,
+	struct mg_flow **of, uint16_t k)
+{
+	uint16_t sent = port < pl->nb_ports ?
+			rte_eth_tx_burst(port, pl->txq, out, k) : 0;
+
+	for (uint16_t j = 0; j < k; j++) {
+		uint32_t len = rte_pktmbuf_pkt_len(out[j]);
+
+		if (j < sent) {
+			of[j]->c.tx_pkts++;
+			of[j]->c.tx_bytes += len;
+			pl->st.tx_bytes += len;
+		} else {
+			of[j]->c.drop_tx++;
+			rte_pktmbuf_free(out[j]);
+		}
+	}
+	pl->st.tx_pkts += sent;
+	pl->st.drop_tx += (uint64_t)(k - sent);
+	return sent;
+}
+
+/* Out: one tx burst per port, in one pass over the burst when all go
+ * out of one port (the others go round again); what was dropped on
+ * the way is freed in bulk. */
 static uint16_t
 tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 {
-	uint16_t total = 0;
-
-	struct rte_mbuf *out[MG_MAX_BURST];
+	struct rte_mbuf *out[MG_MAX_BURST], *gone[MG_MAX_BURST];
 	struct mg_flow *of[MG_MAX_BURST];
-	bool done[MG_MAX_BURST] = { false };
+	uint8_t at[MG_MAX_BURST];
+	uint16_t n = 0, ng = 0, total = 0;
 
 	for (uint16_t i = 0; i < b->n; i++) {
-		uint16_t port, k = 0, sent;
-
-		if (done[i] || b->ps[i].flow == NULL)
+		if (b->mb[i] == NULL)
 			continue;
-		port = b->ps[i].flow->out_port;
-		for (uint16_t j = i; j < b->n; j++) {
-			if (done[j] || b->ps[j].flow == NULL ||
-			    b->ps[j].flow->out_port != port)
-				continue;
-			done[j] = true;
-			of[k] = b->ps[j].flow;
-			out[k++] = b->mb[j];
-		}
-		sent = port < pl->nb_ports ?
-			rte_eth_tx_burst(port, pl->txq, out, k) : 0;
-		for (uint16_t j = 0; j < k; j++) {
-			uint32_t len = rte_pktmbuf_pkt_len(out[j]);
+		if (b->ps[i].flow == NULL)
+			gone[ng++] = b->mb[i];
+		else
+			at[n++] = (uint8_t)i;
+	}
+	if (ng != 0)
+		rte_pktmbuf_free_bulk(gone, ng);
+	while (n != 0) {
+		uint16_t port = b->ps[at[0]].flow->out_port, k = 0, left = 0;
 
-			if (j < sent) {
-				total++;
-				of[j]->c.tx_pkts++;
-				of[j]->c.tx_bytes += len;
-				pl->st.tx_pkts++;
-				pl->st.tx_bytes += len;
-			} else {
-				of[j]->c.drop_tx++;
-				pl->st.drop_tx++;
-				rte_pktmbuf_free(out[j]);
+		for (uint16_t j = 0; j < n; j++) {
+			struct mg_flow *f = b->ps[at[j]].flow;
+
+			if (f->out_port != port) {
+				at[left++] = at[j];
+				continue;
 			}
+			of[k] = f;
+			out[k++] = b->mb[at[j]];
 		}
+		total += tx_port(pl, port, out, of, k);
+		n = left;
 	}
 	return total;
 }
@@ -510,11 +420,6 @@ process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t port,
 		}
 	}
 	pipe_esp_tx(pl, b);
-	for (uint16_t i = 0; i < b->n; i++)
-		if (b->mb[i] != NULL && b->ps[i].flow == NULL) {
-			rte_pktmbuf_free(b->mb[i]);
-			b->mb[i] = NULL;
-		}
 	*sent = tx_out(pl, b);
 	return b->n;
 }
