@@ -32,6 +32,7 @@ struct mg_dp_config {
 				    * event; 0: no events */
 	bool srtp_libsrtp2;        /* media: SRTP by libsrtp2, per packet
 				    * (a comparison, not for production) */
+	bool tx_cksum_sw;          /* media: never ask a NIC for checksums */
 	bool help;
 };
 

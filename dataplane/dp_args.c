@@ -46,6 +46,10 @@ const char mg_dp_usage[] =
 	"                          N (same MAC): what the pipeline does not own\n"
 	"                          (ARP, ICMP, ND, unknown UDP, ...) goes to the\n"
 	"                          kernel, and what the kernel sends goes out of N\n"
+	"  --tx-cksum MODE         with --media, who computes the IPv4 and UDP\n"
+	"                          checksums of what goes out: auto (the port,\n"
+	"                          if it offers to: the default) or sw (always\n"
+	"                          the pipeline)\n"
 	"  -h, --help              this text\n"
 	"\n"
 	"At exit one line per port: mg-stats port=P name=... rx_pkts=N ...\n"
@@ -54,7 +58,7 @@ const char mg_dp_usage[] =
 enum {
 	OPT_SHM = 256, OPT_NO_CTL, OPT_DURATION, OPT_STATS, OPT_MBUFS,
 	OPT_WAIT_LINK, OPT_MEDIA, OPT_MAX_FLOWS, OPT_HOLD_RX, OPT_TAP, OPT_ADDR, OPT_EVENT_BURST,
-	OPT_SRTP_ENGINE,
+	OPT_SRTP_ENGINE, OPT_TX_CKSUM,
 };
 
 static const struct option long_opts[] = {
@@ -71,6 +75,7 @@ static const struct option long_opts[] = {
 	{ "addr", required_argument, NULL, OPT_ADDR },
 	{ "event-burst", required_argument, NULL, OPT_EVENT_BURST },
 	{ "srtp-engine", required_argument, NULL, OPT_SRTP_ENGINE },
+	{ "tx-cksum", required_argument, NULL, OPT_TX_CKSUM },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -150,6 +155,14 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 			return -1;
 		}
 		cfg->srtp_libsrtp2 = strcmp(arg, "libsrtp2") == 0;
+		return 0;
+	case OPT_TX_CKSUM:
+		if (strcmp(arg, "auto") && strcmp(arg, "sw")) {
+			snprintf(err, errlen, "--tx-cksum: '%s' is not auto or "
+				 "sw", arg);
+			return -1;
+		}
+		cfg->tx_cksum_sw = strcmp(arg, "sw") == 0;
 		return 0;
 	case 'h':
 		cfg->help = true;

@@ -51,6 +51,7 @@ struct dp {
 	uint16_t nb_all_ports;      /* and the exception TAPs after them */
 	uint16_t tap_of[MG_MAX_PORTS];
 	uint16_t rxq_of[MG_MAX_PORTS];     /* rx queues (RSS) per media port */
+	uint64_t cksum_ports;       /* a bit per port: the NIC sums on send */
 	struct mg_fwd_stream more[MG_MAX_PORTS][MG_MAX_RXQ - 1];
 	struct mg_fwd_stream streams[MG_MAX_PORTS];
 	struct mg_lcore lcores[RTE_MAX_LCORE];
@@ -302,7 +303,9 @@ setup(struct dp *d)
 	for (uint16_t p = 0; p < MG_MAX_PORTS; p++)
 		d->rxq_of[p] = 1;
 	rc = mg_ports_start(mp, nb_senders(d), d->cfg.media ? nb_senders(d) : 1,
-			    d->nb_ports, d->rxq_of, err, sizeof(err));
+			    d->nb_ports, d->rxq_of,
+			    d->cfg.media && !d->cfg.tx_cksum_sw, &d->cksum_ports,
+			    err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		return -1;
@@ -390,7 +393,7 @@ main(int argc, char **argv)
 	}
 	assign_streams(&d);
 	if (d.cfg.media && mg_media_setup(&d.media, d.lcores, d.nb_ports, &d.cfg,
-					  err, sizeof(err)) != 0) {
+					  d.cksum_ports, err, sizeof(err)) != 0) {
 		fprintf(stderr, PROG ": %s\n", err);
 		mg_ports_stop(d.nb_ports);
 		rte_eal_cleanup();
@@ -408,7 +411,11 @@ main(int argc, char **argv)
 		       "libsrtp2 (a packet at a time)" : "IPsec-MB",
 		       d.cfg.hold_rx ? ", rx held until "
 		       "the control plane starts it" : "");
-	else
+	for (uint16_t p = 0; d.cfg.media && p < d.nb_ports; p++)
+		if (d.cksum_ports >> p & 1)
+			printf(PROG ": port %u computes IPv4 and UDP checksums "
+			       "as it sends\n", p);
+	if (!d.cfg.media)
 		printf(PROG ": %u ports, %u lcores, forwarding\n", d.nb_ports,
 		       rte_lcore_count());
 	launch_workers(&d);

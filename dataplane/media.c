@@ -144,7 +144,8 @@ arena_chunk(size_t size, size_t align)
 
 int
 mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
-	       const struct mg_dp_config *cfg, char *err, size_t errlen)
+	       const struct mg_dp_config *cfg, uint64_t cksum_ports, char *err,
+	       size_t errlen)
 {
 	uint16_t txq = 0;
 	int rc;
@@ -197,6 +198,7 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 		}
 		l->pipe = &m->pipe[lc];
 		l->pipe->arp = &m->arp;
+		l->pipe->tx_cksum = cksum_ports;
 		l->hold_rx = cfg->hold_rx;
 	}
 	if (txq > 1 && make_inboxes(m, txq) != 0) {
@@ -294,6 +296,7 @@ mg_media_print_final(const struct mg_media *m)
 		       "from_peers=%llu drop_handoff=%llu arp_replies=%llu "
 		       "esp_rx=%llu esp_tx=%llu drop_esp=%llu esp_no_sa=%llu "
 		       "esp_not_through=%llu esp_nat_moved=%llu srtp_old_key=%llu "
+		       "tx_cksum_nic=%llu "
 		       "poll_cycles=%llu busy_cycles=%llu busy_polls=%llu", lc,
 		       (unsigned long long)s->rx_pkts,
 		       (unsigned long long)s->tx_pkts,
@@ -317,6 +320,7 @@ mg_media_print_final(const struct mg_media *m)
 		       (unsigned long long)s->esp_not_through,
 		       (unsigned long long)s->esp_nat_moved,
 		       (unsigned long long)s->srtp_old_key,
+		       (unsigned long long)s->tx_cksum_nic,
 		       (unsigned long long)s->poll_cycles,
 		       (unsigned long long)s->busy_cycles,
 		       (unsigned long long)s->busy_polls);

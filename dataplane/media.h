@@ -22,10 +22,11 @@ struct mg_media {
 };
 
 /* Tables, and a pipeline for every lcore that has streams (assign them
- * first). Returns 0 or -errno with one line in err. */
+ * first); cksum_ports: the ports (a bit each) whose NIC computes IPv4
+ * and UDP checksums on send. Returns 0 or -errno with one line in err. */
 int mg_media_setup(struct mg_media *m, struct mg_lcore *lcores,
 		   uint16_t nb_ports, const struct mg_dp_config *cfg,
-		   char *err, size_t errlen);
+		   uint64_t cksum_ports, char *err, size_t errlen);
 
 /* With --tap: a TAP port per media port 0..nb_ports-1, with its MAC;
  * tap_of[p] gets its port id. Before the ports are started. */

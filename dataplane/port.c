@@ -41,9 +41,25 @@ rx_queues(uint16_t port, uint16_t want_rxq, struct rte_eth_conf *conf)
 	return want_rxq;
 }
 
+/* The checksums a NIC computes as it sends, if it offers both: the
+ * pipeline then writes the pseudo-header's sum instead of summing every
+ * payload (out_hdr.c). Virtual ports (ring, memif, af_packet) do not. */
+static uint64_t
+tx_cksum_offloads(uint16_t port)
+{
+	const uint64_t both = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+			      RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+	struct rte_eth_dev_info info;
+
+	if (port >= 64 || rte_eth_dev_info_get(port, &info) != 0 ||
+	    (info.tx_offload_capa & both) != both)
+		return 0;
+	return both;
+}
+
 static int
 port_start(uint16_t port, struct rte_mempool *mp, uint16_t nb_txq,
-	   uint16_t nb_rxq, char *err, size_t errlen)
+	   uint16_t nb_rxq, bool cksum, char *err, size_t errlen)
 {
 	struct rte_eth_conf conf;
 	uint16_t nb_rxd = RX_DESC, nb_txd = TX_DESC;
@@ -52,6 +68,8 @@ port_start(uint16_t port, struct rte_mempool *mp, uint16_t nb_txq,
 
 	memset(&conf, 0, sizeof(conf));
 	nb_rxq = rx_queues(port, nb_rxq, &conf);
+	if (cksum)
+		conf.txmode.offloads = tx_cksum_offloads(port);
 	rc = rte_eth_dev_configure(port, nb_rxq, nb_txq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
@@ -77,7 +95,8 @@ port_start(uint16_t port, struct rte_mempool *mp, uint16_t nb_txq,
 
 int
 mg_ports_start(struct rte_mempool *mp, uint16_t nb_txq, uint16_t want_rxq,
-	       uint16_t nb_rss, uint16_t *rxq_of, char *err, size_t errlen)
+	       uint16_t nb_rss, uint16_t *rxq_of, bool cksum,
+	       uint64_t *cksum_ports, char *err, size_t errlen)
 {
 	uint16_t nb = rte_eth_dev_count_avail();
 	uint16_t port;
@@ -96,9 +115,11 @@ mg_ports_start(struct rte_mempool *mp, uint16_t nb_txq, uint16_t want_rxq,
 	}
 	RTE_ETH_FOREACH_DEV(port) {
 		rc = port_start(port, mp, nb_txq, port < nb_rss ? want_rxq : 1,
-				err, errlen);
+				cksum, err, errlen);
 		if (rc < 0)
 			return rc;
+		if (cksum && tx_cksum_offloads(port) != 0)
+			*cksum_ports |= 1ull << port;
 		if (port < nb_rss)
 			rxq_of[port] = (uint16_t)rc;
 	}

@@ -2,6 +2,7 @@
 #ifndef MG_DP_PORT_H
 #define MG_DP_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,10 +11,13 @@ struct rte_mempool;
 /* Configure and start every probed port: nb_txq tx queues (one per
  * lcore that may send on it) and one rx queue, or want_rxq spread by RSS
  * on the ports 0..nb_rss-1 that can take that many (rxq_of[p] says how
- * many each got). Returns the port count (> 0) or -errno with one line in
+ * many each got). With cksum, a port that offers to compute IPv4 header
+ * and UDP checksums on send is asked to (*cksum_ports gets a bit per
+ * such port id). Returns the port count (> 0) or -errno with one line in
  * err. */
 int mg_ports_start(struct rte_mempool *mp, uint16_t nb_txq, uint16_t want_rxq,
-		   uint16_t nb_rss, uint16_t *rxq_of, char *err, size_t errlen);
+		   uint16_t nb_rss, uint16_t *rxq_of, bool cksum,
+		   uint64_t *cksum_ports, char *err, size_t errlen);
 
 /* The port a port forwards to: 0<->1, 2<->3, ...; a last odd port to
  * itself. */

@@ -34,6 +34,7 @@ lcore_dict(struct rte_tel_data *d, const struct mg_pipe_stats *s)
 	U64(d, "srtp_old_key", s->srtp_old_key);
 	U64(d, "drop_tx", s->drop_tx);
 	U64(d, "drop_room", s->drop_room);
+	U64(d, "tx_cksum_nic", s->tx_cksum_nic);
 	U64(d, "to_kernel", s->to_kernel);
 	U64(d, "from_kernel", s->from_kernel);
 	U64(d, "drop_kernel", s->drop_kernel);

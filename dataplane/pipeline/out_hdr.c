@@ -146,7 +146,8 @@ mg_out_hdr_init(struct mg_out_hdr *h, const uint8_t src_mac[6],
 		/* What mg_out_hdr_put does not fill: the first word (version
 		 * and TOS) and the length are summed per packet. */
 		h->ip_sum = words(ip + 4, 6) + words(ip + 12, 4);
-		h->udp_sum = words(src->ip, 4) + word(proto) + word(udp);
+		h->phdr_sum = words(src->ip, 4) + word(proto);
+		h->udp_sum = h->phdr_sum + word(udp);
 		memcpy(&v4->dst_addr, dst->ip, 4);
 		memcpy(udp + 2, &dst->port, 2);
 	} else {
@@ -158,27 +159,32 @@ mg_out_hdr_init(struct mg_out_hdr *h, const uint8_t src_mac[6],
 		v6->hop_limits = 64;
 		memcpy(v6->src_addr, src->ip, 16);
 		memcpy(udp, &src->port, 2);
-		h->udp_sum = words(src->ip, 16) + word(proto) + word(udp);
+		h->phdr_sum = words(src->ip, 16) + word(proto);
+		h->udp_sum = h->phdr_sum + word(udp);
 		memcpy(v6->dst_addr, dst->ip, 16);
 		memcpy(udp + 2, &dst->port, 2);
 	}
 }
 
-/* The sums are taken from what is written, not read back from the
- * packet: a narrow load of bytes just stored wide can stall. */
-static void
-put4(const struct mg_out_hdr *h, uint8_t *e, uint16_t pl_len,
-     const struct mg_ctl_addr *dst, uint8_t tos)
+/*
+ * The headers but the UDP checksum, for a datagram of ulen bytes (in
+ * network order); returns the sum of the destination's address, and
+ * its port's in *port_sum: what the UDP checksum needs of them. Sums are taken from what is
+ * written, not read back from the packet: a narrow load of bytes just
+ * stored wide can stall.
+ */
+static uint32_t
+put4(const struct mg_out_hdr *h, uint8_t *e, uint16_t ulen,
+     const struct mg_ctl_addr *dst, uint8_t tos, bool nic, uint32_t *port_sum)
 {
 	uint8_t *ip = e + IP4_OFF, *udp = e + UDP4_OFF;
 	const uint8_t *to = dst ? dst->ip : h->bytes + IP4_OFF + 16;
 	const uint8_t *port = dst ? (const uint8_t *)&dst->port :
 				    h->bytes + UDP4_OFF + 2;
 	const uint8_t vt[2] = { h->bytes[IP4_OFF], tos };
-	uint16_t ulen = rte_cpu_to_be_16((uint16_t)(pl_len + 8));
-	uint16_t tot = rte_cpu_to_be_16((uint16_t)(pl_len + 28));
+	uint16_t tot = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ulen) + 20));
 	uint32_t to_sum = word(to) + word(to + 2);
-	uint16_t c;
+	uint16_t c = 0;
 
 	memcpy(e, h->bytes, UDP4_OFF + 8);
 	ip[1] = tos;
@@ -186,24 +192,22 @@ put4(const struct mg_out_hdr *h, uint8_t *e, uint16_t pl_len,
 	memcpy(ip + 16, to, 4);
 	memcpy(udp + 2, port, 2);
 	memcpy(udp + 4, &ulen, 2);
-	c = complement((uint64_t)h->ip_sum + word(vt) + tot + to_sum);
+	if (!nic)
+		c = complement((uint64_t)h->ip_sum + word(vt) + tot + to_sum);
 	memcpy(ip + 10, &c, 2);
-	c = udp_field((uint64_t)h->udp_sum + to_sum + word(port) + 2u * ulen +
-		      mg_cksum_sum(udp + 8, pl_len));
-	memcpy(udp + 6, &c, 2);
+	*port_sum = word(port);
+	return to_sum;
 }
 
-static void
-put6(const struct mg_out_hdr *h, uint8_t *e, uint16_t pl_len,
-     const struct mg_ctl_addr *dst, uint8_t tc)
+static uint32_t
+put6(const struct mg_out_hdr *h, uint8_t *e, uint16_t ulen,
+     const struct mg_ctl_addr *dst, uint8_t tc, uint32_t *port_sum)
 {
 	uint8_t *ip = e + IP4_OFF, *udp = e + UDP6_OFF;
 	const uint8_t *to = dst ? dst->ip : h->bytes + IP4_OFF + 24;
 	const uint8_t *port = dst ? (const uint8_t *)&dst->port :
 				    h->bytes + UDP6_OFF + 2;
-	uint16_t ulen = rte_cpu_to_be_16((uint16_t)(pl_len + 8));
 	uint32_t vtc = rte_cpu_to_be_32(6u << 28 | (uint32_t)tc << 20);
-	uint16_t c;
 
 	memcpy(e, h->bytes, UDP6_OFF + 8);
 	memcpy(ip, &vtc, 4);
@@ -211,17 +215,25 @@ put6(const struct mg_out_hdr *h, uint8_t *e, uint16_t pl_len,
 	memcpy(ip + 24, to, 16);
 	memcpy(udp + 2, port, 2);
 	memcpy(udp + 4, &ulen, 2);
-	c = udp_field((uint64_t)h->udp_sum + words(to, 16) + word(port) +
-		      2u * ulen + mg_cksum_sum(udp + 8, pl_len));
-	memcpy(udp + 6, &c, 2);
+	*port_sum = word(port);
+	return words(to, 16);
 }
 
 void
 mg_out_hdr_put(const struct mg_out_hdr *h, uint8_t *pl, uint16_t pl_len,
-	       const struct mg_ctl_addr *dst, uint8_t tos)
+	       const struct mg_ctl_addr *dst, uint8_t tos, bool nic)
 {
-	if (h->family == 4)
-		put4(h, pl - h->len, pl_len, dst, tos);
+	uint16_t ulen = rte_cpu_to_be_16((uint16_t)(pl_len + 8)), c;
+	uint32_t port, to = h->family == 4 ?
+		put4(h, pl - h->len, ulen, dst, tos, nic, &port) :
+		put6(h, pl - h->len, ulen, dst, tos, &port);
+
+	/* The NIC sums the UDP header and payload itself, onto the
+	 * pseudo-header's sum it finds in the field. */
+	if (nic)
+		c = (uint16_t)fold((uint64_t)h->phdr_sum + to + ulen);
 	else
-		put6(h, pl - h->len, pl_len, dst, tos);
+		c = udp_field((uint64_t)h->udp_sum + to + port + 2u * ulen +
+			      mg_cksum_sum(pl, pl_len));
+	memcpy(pl - 2, &c, 2);
 }

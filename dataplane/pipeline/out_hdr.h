@@ -12,6 +12,7 @@
 #ifndef MG_DP_OUT_HDR_H
 #define MG_DP_OUT_HDR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "mg_ctl_abi.h"
@@ -24,9 +25,10 @@ struct mg_out_hdr {
 	 * and protocol, source port). */
 	uint32_t ip_sum;
 	uint32_t udp_sum;
+	uint32_t phdr_sum;     /* the pseudo-header's source and protocol */
 	uint8_t len;           /* 42 (IPv4) or 62 (IPv6) */
 	uint8_t family;        /* 4 or 6 */
-	uint8_t pad[6];
+	uint8_t pad[2];
 	/* The headers with the TOS, lengths, destination and checksums 0:
 	 * 16 bytes in, so IPv4's fit the flow's cache line (see flow.h). */
 	uint8_t bytes[MG_OUT_HDR_MAX];
@@ -42,15 +44,18 @@ void mg_out_hdr_init(struct mg_out_hdr *h, const uint8_t src_mac[6],
  * Write the headers in the h->len bytes in front of the pl_len bytes of
  * payload at pl, with TOS or traffic class tos, to the destination they
  * were built for, or to `dst` if not NULL (where a NATed peer was found
- * to be, by latching; of h's family). The UDP
- * checksum is computed over the payload as it is now: IPv6 requires one,
- * and IPv4 receivers that check it are common.
+ * to be, by latching; of h's family). The UDP checksum is computed over
+ * the payload as it is now: IPv6 requires one, and IPv4 receivers that
+ * check it are common. With nic, the port computes the checksums as it
+ * sends (the caller sets RTE_MBUF_F_TX_IP_CKSUM, _UDP_CKSUM): the IPv4
+ * one is left 0 and the UDP one gets the pseudo-header's sum, as DPDK's
+ * offload contract asks.
  */
 void mg_out_hdr_put(const struct mg_out_hdr *h, uint8_t *pl, uint16_t pl_len,
-		    const struct mg_ctl_addr *dst, uint8_t tos);
+		    const struct mg_ctl_addr *dst, uint8_t tos, bool nic);
 
 /* The ones' complement sum of len bytes (RFC 1071), as 16-bit words read
- * in memory order: the caller folds it. */
+ * in memory order, folded to 16 bits. */
 uint32_t mg_cksum_sum(const uint8_t *p, uint32_t len);
 
 #endif /* MG_DP_OUT_HDR_H */

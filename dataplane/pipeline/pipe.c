@@ -203,15 +203,19 @@ latched_dst(const struct mg_flow *f)
 
 /*
  * The flow's headers for the other leg, right in front of the payload
- * (the address family may change, so their length may too). Returns
- * false without headroom.
+ * (the address family may change, so their length may too), with the
+ * checksums left to the port if it computes them (not for what an SA
+ * will carry: the NIC would see ESP). Returns false without headroom.
  */
 static bool
-rewrite(struct rte_mbuf *m, const struct mg_pkt_meta *meta,
-	const struct mg_flow *f, uint16_t pl_len)
+rewrite(struct mg_pipe_lcore *pl, struct rte_mbuf *m,
+	const struct mg_pkt_meta *meta, const struct mg_flow *f,
+	uint16_t pl_len)
 {
 	uint16_t hl = f->out_hdr.len;
 	uint32_t start = (uint32_t)m->data_off + meta->pl_off;
+	bool nic = f->out_port < 64 && (pl->tx_cksum >> f->out_port & 1) &&
+		   f->tx_esp == NULL;
 
 	if (start < hl)
 		return false;
@@ -219,7 +223,16 @@ rewrite(struct rte_mbuf *m, const struct mg_pkt_meta *meta,
 	m->data_len = (uint16_t)(hl + pl_len);
 	m->pkt_len = m->data_len;
 	mg_out_hdr_put(&f->out_hdr, rte_pktmbuf_mtod_offset(m, uint8_t *, hl),
-		       pl_len, latched_dst(f), meta->tos);
+		       pl_len, latched_dst(f), meta->tos, nic);
+	if (nic) {
+		m->l2_len = RTE_ETHER_HDR_LEN;
+		m->l3_len = (uint64_t)(hl - RTE_ETHER_HDR_LEN - 8);
+		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM |
+			       (f->out_family == 4 ?
+				RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM :
+				RTE_MBUF_F_TX_IPV6);
+		pl->st.tx_cksum_nic++;
+	}
 	return true;
 }
 
@@ -413,7 +426,7 @@ process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t port,
 	for (uint16_t i = 0; i < b->n; i++) {
 		if (b->mb[i] == NULL || b->ps[i].flow == NULL)
 			continue;
-		if (!rewrite(b->mb[i], &b->meta[i], b->ps[i].flow,
+		if (!rewrite(pl, b->mb[i], &b->meta[i], b->ps[i].flow,
 			     b->ps[i].pl_len)) {
 			pl->st.drop_room++;
 			b->ps[i].flow = NULL;

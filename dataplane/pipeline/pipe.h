@@ -30,6 +30,7 @@ struct mg_pipe_stats {
 				  * old key of a rekey, still in flight) */
 	uint64_t drop_tx;        /* tx queue full */
 	uint64_t drop_room;      /* no headroom for the out headers */
+	uint64_t tx_cksum_nic;   /* checksums left to the port (offload) */
 	uint64_t to_kernel;      /* not ours: sent to the exception TAP */
 	uint64_t from_kernel;    /* sent by the kernel: out of the port */
 	uint64_t drop_kernel;    /* TAP or port queue full */
@@ -73,6 +74,8 @@ struct mg_pipe_lcore {
 	struct IMB_MGR *mgr;      /* this lcore's IPsec-MB manager */
 	struct mg_tables *t;
 	const struct mg_arp *arp; /* our addresses, NULL: none */
+	uint64_t tx_cksum;        /* a bit per port id: its NIC computes the
+				   * IPv4 and UDP checksums as it sends */
 	uint8_t *stash;           /* MG_MAX_BURST x MG_PIPE_STASH bytes: a
 				   * draining flow's packets as they came,
 				   * for its second context (pipe_srtp.c) */

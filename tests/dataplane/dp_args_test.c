@@ -39,6 +39,9 @@ static const struct args_case cases[] = {
 	{ { "p", "--media", "--srtp-engine", "libsrtp2" }, 0, NULL },
 	{ { "p", "--srtp-engine", "ipsec-mb" }, 0, NULL },
 	{ { "p", "--srtp-engine", "openssl" }, -1, "--srtp-engine: 'openssl'" },
+	{ { "p", "--media", "--tx-cksum", "sw" }, 0, NULL },
+	{ { "p", "--tx-cksum", "auto" }, 0, NULL },
+	{ { "p", "--tx-cksum", "hw" }, -1, "--tx-cksum: 'hw' is not auto or sw" },
 	{ { "p", "--wait-link", "3601" }, -1, "--wait-link: '3601'" },
 	{ { "p", "extra" }, -1, "unexpected argument 'extra'" },
 };

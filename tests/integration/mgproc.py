@@ -178,3 +178,18 @@ def esp_stats(text):
         out[int(m.group(1))] = {k: int(v) for k, v in
                                 (f.split("=", 1) for f in m.group(2).split())}
     return out
+
+
+def assert_checksums(p):
+    """p's IPv4 header and UDP checksums are what scapy computes for it."""
+    from scapy.all import IP, UDP, Ether
+    q = p.copy()
+    if IP in q:
+        del q[IP].chksum
+    del q[UDP].chksum
+    q = Ether(bytes(q))
+    if IP in p:
+        assert q[IP].chksum == p[IP].chksum, \
+            f"IPv4 checksum {p[IP].chksum:#x}, want {q[IP].chksum:#x}"
+    assert q[UDP].chksum == p[UDP].chksum, \
+        f"UDP checksum {p[UDP].chksum:#x}, want {q[UDP].chksum:#x}"

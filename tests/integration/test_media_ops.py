@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -20,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mgproc  # noqa: E402
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import ARP, ICMP, Ether, IP, UDP, Raw, wrpcap, rdpcap  # noqa: E402
+from scapy.all import ARP, ICMP, Ether, IP, IPv6, UDP, Raw, wrpcap, rdpcap  # noqa: E402
 
 SRTP_PCAP = os.environ.get("MG_SRTP_PCAP", "build/tests/tools/srtp_pcap")
 TELEMETRY = "/usr/bin/dpdk-telemetry.py"
@@ -414,10 +415,104 @@ def distribution_one_port():
               f"16 flows on {len(ports_a)} + {len(ports_b)} per lcore")
 
 
+def tap_capture(iface):
+    """A raw socket on iface that keeps what the kernel receives on it (what
+    the TAP PMD wrote), not what the kernel sends."""
+    sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    sock.bind((iface, 0))
+    sock.setblocking(False)
+    return sock
+
+
+def tap_read(sock, want, timeout):
+    """UDP frames to ports 6000/6002 the kernel received on the socket's
+    interface, until want came or timeout (the TAP goes when its dataplane
+    exits: read while it runs)."""
+    frames = []
+    end = time.time() + timeout
+    while len(frames) < want and time.time() < end:
+        try:
+            data, addr = sock.recvfrom(65535)
+        except BlockingIOError:
+            time.sleep(0.01)
+            continue
+        p = Ether(data)
+        if addr[2] != socket.PACKET_OUTGOING and UDP in p and \
+                p[UDP].dport in (6000, 6002):
+            frames.append(p)
+    return frames
+
+
+def tx_checksum_offload_tap():
+    """A port that computes checksums as it sends: DPDK's TAP PMD offers
+    IPv4 and UDP checksum offload (and does the sums itself), so the
+    pipeline leaves them to it, the IPv4 header's 0 and the UDP one the
+    pseudo-header's sum. What reaches the kernel on the TAP must carry the
+    checksums scapy computes, IPv4 and IPv6, every payload length from 1 to
+    40 and 172; and the same with --tx-cksum sw, where the pipeline sums.
+    Needs root (TAP, raw socket)."""
+    v6_local = "2001:db8::1"
+    pk = []
+    for i, n in enumerate(list(range(1, 41)) + [172]):
+        pk.append(rtp(i, 0x1111, 4000, n=n))
+        pk.append(Ether(src="02:00:00:00:00:aa", dst=MAC_IN) /
+                  IPv6(src="2001:db8::99", dst=v6_local) /
+                  UDP(sport=7000, dport=4002) / Raw(bytes(rtp(i, 0x2222, 4002, n=n)[Raw])))
+    flows = (f"flow 1 local=10.0.0.1:4000 action=relay {OUT.format(port=1, dport=6000)}\n"
+             f"flow 2 local=[{v6_local}]:4002 action=relay out-port=1 "
+             f"out-src=[2001:db8:1::1]:5002 out-dst=[2001:db8:2::2]:6002 "
+             f"out-dmac=02:00:00:00:00:02 out-smac=02:00:00:00:00:01\n")
+    want = sorted((p.lastlayer().load) for p in pk)
+    for mode in ("auto", "sw"):
+        with tempfile.TemporaryDirectory() as tmp:
+            wrpcap(f"{tmp}/in.pcap", pk)
+            with open(f"{tmp}/flows", "w") as f:
+                f.write(flows)
+            iface = f"mgck{os.getpid() % 100000}"
+            shm = "/" + mgproc.unique("cksum")
+            dp = mgproc.dataplane(mgproc.unique("cksum"),
+                                  ["--shm", shm, "--media", "--hold-rx",
+                                   "--tx-cksum", mode, "--duration", "4",
+                                   "--stats-interval", "0"],
+                                  vdevs=[f"net_pcap0,rx_pcap={tmp}/in.pcap,"
+                                         f"tx_pcap={tmp}/out0.pcap",
+                                         f"net_tap1,iface={iface}"])
+            ctl = sock = None
+            try:
+                dp.wait_line(r"control segment .* not found", 20)
+                subprocess.run(["ip", "link", "set", iface, "up"], check=True)
+                sock = tap_capture(iface)
+                ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows",
+                                      "--start", "--remove-on-exit"])
+                ours = tap_read(sock, len(pk), 20)
+                assert dp.wait(60) == 0, dp.text()
+            finally:
+                if sock:
+                    sock.close()
+                if ctl:
+                    ctl.signal()
+                    ctl.wait(20)
+                dp.kill()
+                mgproc.shm_cleanup(shm)
+            text = dp.text()
+            offloaded = "port 1 computes IPv4 and UDP checksums" in text
+            assert offloaded == (mode == "auto"), text
+            pipe = re.search(r"^mg-pipe lcore=0 .*tx_cksum_nic=(\d+)", text, re.M)
+            assert pipe and int(pipe.group(1)) == (len(pk) if offloaded else 0), text
+            assert len(ours) == len(pk), (len(ours), len(pk), text)
+            for p in ours:
+                mgproc.assert_checksums(p)
+            assert sorted(p[Raw].load for p in ours) == want
+        print(f"tx checksums ({mode}): {len(ours)} packets, IPv4 and IPv6, "
+              f"checksums as scapy computes them"
+              f"{', by the TAP PMD' if offloaded else ', by the pipeline'}")
+
+
 CASES = {f.__name__: f for f in (churn_under_traffic, telemetry_counters,
                                   restart_reinstalls_static_flows,
                                   exception_path_tap, two_workers_cross_ports,
-                                  rss_spreads_one_port, distribution_one_port)}
+                                  rss_spreads_one_port, distribution_one_port,
+                                  tx_checksum_offload_tap)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:

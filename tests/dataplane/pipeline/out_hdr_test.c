@@ -4,10 +4,12 @@
  * checksum code as the oracle (rte_ipv4_cksum, rte_ipv4_udptcp_cksum,
  * rte_ipv6_udptcp_cksum, rte_raw_cksum): every payload length from 0 to
  * 300 and around an MTU, odd ones included, both families, the
- * configured destination and a latched one, random TOS and payload.
+ * configured destination and a latched one, random TOS and payload; and
+ * the fields a port that computes checksums on send wants instead.
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -60,10 +62,14 @@ check_eth(const uint8_t *e, uint16_t type)
 	assert_int_equal(rte_be_to_cpu_16(eth->ether_type), type);
 }
 
+/* Without nic: the checksums DPDK computes over the whole packet. With
+ * nic: what a port with checksum offload wants to find, an IPv4 header
+ * checksum of 0 and the pseudo-header's sum in the UDP one (DPDK's
+ * rte_ipv4_phdr_cksum, as its testpmd csum engine does). */
 static void
 check_v4(const struct mg_out_hdr *h, struct frame *fr, uint16_t len,
 	 const struct mg_ctl_addr *src, const struct mg_ctl_addr *to,
-	 uint8_t tos)
+	 uint8_t tos, bool nic)
 {
 	uint8_t *e = fr->pl - h->len;
 	struct rte_ipv4_hdr *ip = (void *)(e + RTE_ETHER_HDR_LEN);
@@ -86,6 +92,11 @@ check_v4(const struct mg_out_hdr *h, struct frame *fr, uint16_t len,
 	assert_int_equal(rte_be_to_cpu_16(udp->dgram_len), len + 8);
 	ip_ck = ip->hdr_checksum;
 	udp_ck = udp->dgram_cksum;
+	if (nic) {
+		assert_int_equal(ip_ck, 0);
+		assert_int_equal(udp_ck, rte_ipv4_phdr_cksum(ip, 0));
+		return;
+	}
 	ip->hdr_checksum = 0;
 	udp->dgram_cksum = 0;
 	assert_int_equal(ip_ck, rte_ipv4_cksum(ip));
@@ -97,7 +108,7 @@ check_v4(const struct mg_out_hdr *h, struct frame *fr, uint16_t len,
 static void
 check_v6(const struct mg_out_hdr *h, struct frame *fr, uint16_t len,
 	 const struct mg_ctl_addr *src, const struct mg_ctl_addr *to,
-	 uint8_t tc)
+	 uint8_t tc, bool nic)
 {
 	uint8_t *e = fr->pl - h->len;
 	struct rte_ipv6_hdr *ip = (void *)(e + RTE_ETHER_HDR_LEN);
@@ -117,6 +128,10 @@ check_v6(const struct mg_out_hdr *h, struct frame *fr, uint16_t len,
 	assert_int_equal(udp->dst_port, to->port);
 	assert_int_equal(rte_be_to_cpu_16(udp->dgram_len), len + 8);
 	udp_ck = udp->dgram_cksum;
+	if (nic) {
+		assert_int_equal(udp_ck, rte_ipv6_phdr_cksum(ip, 0));
+		return;
+	}
 	udp->dgram_cksum = 0;
 	assert_int_equal(udp_ck, rte_ipv6_udptcp_cksum(ip, udp));
 	udp->dgram_cksum = udp_ck;
@@ -133,9 +148,10 @@ nth_len(unsigned int i)
 
 typedef void (*check_fn)(const struct mg_out_hdr *, struct frame *, uint16_t,
 			 const struct mg_ctl_addr *, const struct mg_ctl_addr *,
-			 uint8_t);
+			 uint8_t, bool);
 
-/* Every length, to the configured destination and to a latched one. */
+/* Every length, to the configured destination and to a latched one,
+ * checksums by us and left to the NIC. */
 static void
 each_length(const struct mg_ctl_addr *src, const struct mg_ctl_addr *dst,
 	    const struct mg_ctl_addr *nat, check_fn check)
@@ -149,10 +165,12 @@ each_length(const struct mg_ctl_addr *src, const struct mg_ctl_addr *dst,
 		uint8_t tos = (uint8_t)(i * 37);
 
 		fill(&fr, len, i);
-		mg_out_hdr_put(&h, fr.pl, len, NULL, tos);
-		check(&h, &fr, len, src, dst, tos);
-		mg_out_hdr_put(&h, fr.pl, len, nat, tos);
-		check(&h, &fr, len, src, nat, tos);
+		for (int nic = 0; nic < 2; nic++) {
+			mg_out_hdr_put(&h, fr.pl, len, NULL, tos, nic);
+			check(&h, &fr, len, src, dst, tos, nic);
+			mg_out_hdr_put(&h, fr.pl, len, nat, tos, nic);
+			check(&h, &fr, len, src, nat, tos, nic);
+		}
 	}
 }
 
@@ -197,15 +215,15 @@ zero_checksum_goes_out_as_ffff(void **state)
 	mg_out_hdr_init(&h, src_mac, dst_mac, &src, &dst);
 	fill(&fr, len, 99);
 	fr.pl[len - 2] = fr.pl[len - 1] = 0;
-	mg_out_hdr_put(&h, fr.pl, len, NULL, 0);
+	mg_out_hdr_put(&h, fr.pl, len, NULL, 0, false);
 	memcpy(&c, fr.pl - 2, 2);
 	/* c = ~s with the last word 0; adding ~s makes the sum 0xffff. */
 	w = c;
 	memcpy(fr.pl + len - 2, &w, 2);
-	mg_out_hdr_put(&h, fr.pl, len, NULL, 0);
+	mg_out_hdr_put(&h, fr.pl, len, NULL, 0, false);
 	memcpy(&c, fr.pl - 2, 2);
 	assert_int_equal(c, 0xffff);
-	check_v4(&h, &fr, len, &src, &dst, 0);
+	check_v4(&h, &fr, len, &src, &dst, 0, false);
 }
 
 /* The payload sum, any alignment and length, against rte_raw_cksum. */
