@@ -16,7 +16,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-
 #include <string.h>
 
 #include <rte_ether.h>
@@ -81,7 +80,7 @@ struct mg_flow {
 	/* Its second cache line: the headers its packets leave with. */
 	struct mg_out_hdr out_hdr;
 	uint32_t esp_owner;         /* with an SA: mg_esp_owner_hash */
-	struct mg_ctl_addr out_src, out_dst;
+	struct mg_ctl_addr out_dst; /* as configured (out_hdr has it too) */
 	struct mg_ctl_addr remote;  /* configured source, family 0: any */
 	/* The source learnt by latching: written once by the receiving
 	 * worker, then `learned_valid` set with release. */

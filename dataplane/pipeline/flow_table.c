@@ -306,7 +306,6 @@ flow_make(struct mg_tables *t, const struct mg_ctl_flow *m)
 	if (m->action != MG_FLOW_DROP)
 		mg_out_hdr_init(&f->out_hdr, m->out_src_mac, m->out_dst_mac,
 				&m->out_src, &m->out_dst);
-	f->out_src = m->out_src;
 	f->out_dst = m->out_dst;
 	f->remote = m->remote;
 	f->peer_id = m->peer;

@@ -168,10 +168,10 @@ mg_out_hdr_init(struct mg_out_hdr *h, const uint8_t src_mac[6],
 
 /*
  * The headers but the UDP checksum, for a datagram of ulen bytes (in
- * network order); returns the sum of the destination's address, and
- * its port's in *port_sum: what the UDP checksum needs of them. Sums are taken from what is
- * written, not read back from the packet: a narrow load of bytes just
- * stored wide can stall.
+ * network order); returns the sum of the destination's address, and its
+ * port's in *port_sum: what the UDP checksum needs of them. Sums are
+ * taken from what is written, not read back from the packet: a narrow
+ * load of bytes just stored wide can stall.
  */
 static uint32_t
 put4(const struct mg_out_hdr *h, uint8_t *e, uint16_t ulen,

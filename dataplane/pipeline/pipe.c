@@ -440,7 +440,7 @@ process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t port,
 uint16_t
 mg_pipe_owner(const struct mg_flow_key *k, uint16_t nb_workers)
 {
-	return (uint16_t)(rte_hash_crc(k, sizeof(*k), 0) % nb_workers);
+	return (uint16_t)(mg_flow_key_hash(k) % nb_workers);
 }
 
 uint16_t
