@@ -14,8 +14,8 @@
 # Each max-rate point up to 1,000 calls also runs with the dataplane's
 # SRTP done by libsrtp2 a packet at a time (--srtp-engine libsrtp2: the
 # same pipeline, the engine of libsrtp-based media planes), engine
-# "mediagate-libsrtp2"; and at 100
-# and 1,000 calls with an ESP phone (--phone-esp: ESP<->RTP).
+# "mediagate-libsrtp2"; and at 100 and 1,000 calls with an ESP phone
+# (--phone-esp: ESP<->RTP).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out_dir=${1:-bench-report}

@@ -145,9 +145,10 @@ void mg_srtp_ctx_destroy(struct mg_srtp_ctx *ctx);
 const struct mg_srtp_stats *mg_srtp_ctx_stats(const struct mg_srtp_ctx *ctx);
 
 /* Start loading the two header lines of a context that every packet
- * reads first. With many contexts each is cold; a caller that knows a
- * packet's context a step before its burst call (the pipeline, at flow
- * lookup) starts the load then, so it overlaps the steps between. */
+ * reads first (the burst calls do so for all their packets). With many
+ * contexts each is cold; a caller that knows a packet's context a step
+ * before its burst call (the pipeline, when it admits the packet to its
+ * flow) starts the load then, so it overlaps the steps between. */
 static inline void
 mg_srtp_ctx_prefetch(const struct mg_srtp_ctx *ctx)
 {

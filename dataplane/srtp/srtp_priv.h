@@ -574,8 +574,7 @@ srtp_burst_run(IMB_MGR *mgr, struct mg_srtp_pkt *pkts, uint16_t n,
 	/* With many contexts each packet's is cold: start every load now,
 	 * both lines of the header a packet touches. */
 	for (uint16_t i = 0; i < n; i++) {
-		__builtin_prefetch(pkts[i].ctx);
-		__builtin_prefetch((const char *)pkts[i].ctx + 64);
+		mg_srtp_ctx_prefetch(pkts[i].ctx);
 		b.group[i] = SRTP_WAITING;
 	}
 	do {
