@@ -38,6 +38,13 @@
 # Both memif rings are 16k slots (rsize=14): this machine's scheduler
 # pauses a process for several ms now and then, and 1k slots overflow at
 # 500 kpps.
+# MG_MEMIF_ZC=1: the dataplane is the memif client with zero-copy=yes
+# (its own mbufs are the ring's buffers, so the generator, the server, does
+# every copy: what a dataplane beside VPP or another DPDK process would
+# run), started first and connecting once the generator is up. Zero-copy
+# shares all of the dataplane's DPDK memory with the peer. The memory a
+# call takes is not measured then (the dataplane sets up as the generator
+# starts, after the baseline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:?usage: bench/gen_run.sh paced|max-rate [BUILD_DIR] [mg_gen options]}
@@ -88,6 +95,19 @@ if [ "${MG_HUGE:-0}" = 1 ]; then
   grep -q '^[^ ]* [^ ]* hugetlbfs ' /proc/mounts ||
     { echo "gen_run.sh: MG_HUGE=1 but no hugetlbfs mounted" >&2; exit 2; }
 fi
+memif="socket=$sock,rsize=${MG_MEMIF_RSIZE:-14}"
+dp_memif="net_memif0,role=server,$memif"
+gen_memif="net_memif0,role=client,$memif"
+dp_zc=()
+if [ "${MG_MEMIF_ZC:-0}" = 1 ]; then
+  # The memory the peer maps must be one file a memseg list (and stay
+  # linked while it maps it); the rx ring alone holds 2^rsize mbufs.
+  dp_memif="net_memif0,role=client,zero-copy=yes,$memif"
+  gen_memif="net_memif0,role=server,$memif"
+  dp_eal_mem=(-m "$dp_mem" --single-file-segments)
+  [ "${MG_HUGE:-0}" = 1 ] || dp_eal_mem+=(--no-huge)
+  dp_zc=(--wait-link 60 --mbufs $((4 << ${MG_MEMIF_RSIZE:-14})))
+fi
 source bench/bench_procs.sh
 leftovers=("/dev/shm$shm.calls" "$sock" "$out.dp")
 trap 'exit 130' INT
@@ -101,13 +121,37 @@ taskset -c 0 "$build/control/mediagate-control" --shm "$shm" \
 pids+=($!)
 ctl=$!
 sleep 0.3
-taskset -c 1 "$build/dataplane/mediagate-dataplane" "${dp_eal_mem[@]}" --no-pci \
-  --file-prefix mgbench-gen-dp -l 1 --log-level '*:warning' \
-  --vdev "net_memif0,role=server,socket=$sock,mac=02:00:00:00:00:10,rsize=${MG_MEMIF_RSIZE:-14}" -- \
-  --shm "$shm" --media --stats-interval 0 --max-flows "$max_flows" \
-  ${MG_DP_ARGS:-} >"$out.dp" &
-pids+=($!)
-dp=$!
+start_dp() {
+  taskset -c 1 "$build/dataplane/mediagate-dataplane" "${dp_eal_mem[@]}" \
+    --no-pci --file-prefix mgbench-gen-dp -l 1 --log-level '*:warning' \
+    --vdev "$dp_memif,mac=02:00:00:00:00:10" -- \
+    --shm "$shm" --media --stats-interval 0 --max-flows "$max_flows" \
+    "${dp_zc[@]}" ${MG_DP_ARGS:-} >"$out.dp" &
+  pids+=($!)
+  dp=$!
+}
+gen() {
+  taskset -c 0 "$build/bench/mg_gen" "${eal_mem[@]}" --no-pci \
+    --file-prefix mgbench-gen -l 0 --log-level '*:warning' \
+    --vdev "$gen_memif,mac=02:00:00:00:00:20" -- \
+    --ng "127.0.0.1:$ng_port" --dst-mac 02:00:00:00:00:10 "${args[@]}" \
+    --json "$@" > "$out"
+}
+if [ ${#dp_zc[@]} -gt 0 ]; then
+  # The generator's port first: a client that connects between the
+  # server's socket appearing and its port starting is turned away, and
+  # a zero-copy client cannot try again. The generator waits for the
+  # dataplane (link up, attached to the control plane) before its offers.
+  gen "$@" &
+  pids+=($!)
+  gen_pid=$!
+  for ((i = 0; i < 100; i++)); do
+    grep -q "@$sock\$" /proc/net/unix && break  # memif's abstract socket
+    sleep 0.1
+  done
+  sleep 1
+fi
+start_dp
 sleep 2
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 ctl0=$(rss "$ctl") dp0=$(rss "$dp")
@@ -125,11 +169,11 @@ taskset -c 0 python3 bench/dp_busy.py mgbench-gen-dp "$out.busy" &
 busy_sampler=$!
 pids+=("$busy_sampler")
 
-taskset -c 0 "$build/bench/mg_gen" "${eal_mem[@]}" --no-pci \
-  --file-prefix mgbench-gen -l 0 --log-level '*:warning' \
-  --vdev "net_memif0,role=client,socket=$sock,mac=02:00:00:00:00:20,rsize=${MG_MEMIF_RSIZE:-14}" -- \
-  --ng "127.0.0.1:$ng_port" --dst-mac 02:00:00:00:00:10 "${args[@]}" \
-  --json "$@" > "$out"
+if [ ${#dp_zc[@]} -gt 0 ]; then
+  wait "$gen_pid"
+else
+  gen "$@"
+fi
 read -r ctl1 dp1 < "$out.rss" || true
 echo "memory: control plane $(( (ctl1 - ctl0) / 1024 )) MB, dataplane" \
   "$(( (dp1 - dp0) / 1024 )) MB more with $calls calls up:" \

@@ -276,6 +276,7 @@ nb_senders(const struct dp *d)
 static int
 setup(struct dp *d)
 {
+	struct mg_port_opts popts = { .quit = &mg_dp_quit };
 	struct rte_mempool *mp;
 	char err[256];
 	int rc;
@@ -302,9 +303,12 @@ setup(struct dp *d)
 	}
 	for (uint16_t p = 0; p < MG_MAX_PORTS; p++)
 		d->rxq_of[p] = 1;
+	popts.cksum = d->cfg.media && !d->cfg.tx_cksum_sw;
+	if (d->cfg.wait_link_s)
+		popts.start_deadline = rte_get_timer_cycles() +
+			(uint64_t)d->cfg.wait_link_s * rte_get_timer_hz();
 	rc = mg_ports_start(mp, nb_senders(d), d->cfg.media ? nb_senders(d) : 1,
-			    d->nb_ports, d->rxq_of,
-			    d->cfg.media && !d->cfg.tx_cksum_sw, &d->cksum_ports,
+			    d->nb_ports, d->rxq_of, &popts, &d->cksum_ports,
 			    err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
@@ -411,6 +415,10 @@ main(int argc, char **argv)
 		       "libsrtp2 (a packet at a time)" : "IPsec-MB",
 		       d.cfg.hold_rx ? ", rx held until "
 		       "the control plane starts it" : "");
+	if (d.cfg.media && mg_ports_share_memory(d.nb_ports))
+		printf(PROG ": a zero-copy memif port shares this process's DPDK "
+		       "memory with its peer: contexts and keys are kept out "
+		       "of it\n");
 	for (uint16_t p = 0; d.cfg.media && p < d.nb_ports; p++)
 		if (d.cksum_ports >> p & 1)
 			printf(PROG ": port %u computes IPv4 and UDP checksums "

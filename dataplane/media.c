@@ -19,6 +19,7 @@
 
 #include "dp.h"
 #include "media.h"
+#include "port.h"
 #include "srtp/srtp_arena.h"
 #include "telemetry.h"
 
@@ -151,8 +152,9 @@ mg_media_setup(struct mg_media *m, struct mg_lcore *lcores, uint16_t nb_ports,
 	int rc;
 
 	/* On hugepages, contexts, SAs and flows live in them too (why:
-	 * srtp_arena.h). */
-	if (rte_eal_has_hugepages())
+	 * srtp_arena.h); not if a port shares that memory with its peer
+	 * process: the keys would be there. */
+	if (rte_eal_has_hugepages() && !mg_ports_share_memory(nb_ports))
 		srtp_arena_set_chunk_source(arena_chunk, rte_free);
 
 	if (cfg->srtp_libsrtp2 &&

@@ -103,6 +103,10 @@ struct mg_gen_ng {
 
 int mg_gen_ng_open(struct mg_gen_ng *ng, const char *hostport,
 		   uint32_t window);
+/* Wait up to timeout_s until the control plane has a dataplane attached
+ * (it refuses offers before): 0, or -1 on time out or stop. */
+int mg_gen_ng_wait_dp(struct mg_gen_ng *ng, uint32_t timeout_s,
+		      const volatile bool *stop);
 long mg_gen_ng_setup(struct mg_gen_ng *ng, struct mg_gen_call *c,
 		     uint32_t n, const volatile bool *stop);
 long mg_gen_ng_delete(struct mg_gen_ng *ng, struct mg_gen_call *c,

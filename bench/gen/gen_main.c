@@ -262,6 +262,27 @@ port_up(struct run *r)
 	return 0;
 }
 
+/* As the memif server the port is up once the dataplane connects, and
+ * the dataplane attaches to the control plane after that: wait for both
+ * (30 s) before the first offer, which would be refused before. */
+static int
+wait_peer(struct run *r, struct mg_gen_ng *ng)
+{
+	uint64_t end = rte_get_timer_cycles() + 30 * rte_get_timer_hz();
+	struct rte_eth_link link = { 0 };
+
+	while (!stop && rte_get_timer_cycles() < end &&
+	       (rte_eth_link_get_nowait(r->port, &link) != 0 ||
+		link.link_status != RTE_ETH_LINK_UP))
+		rte_delay_us_sleep(10000);
+	if (link.link_status != RTE_ETH_LINK_UP)
+		return fprintf(stderr, "mg_gen: port 0 link still down\n"), -1;
+	if (mg_gen_ng_wait_dp(ng, 30, &stop) != 0)
+		return fprintf(stderr, "mg_gen: the control plane has no "
+			       "dataplane attached\n"), -1;
+	return 0;
+}
+
 /* ---- send -------------------------------------------------------------- */
 
 static void
@@ -969,6 +990,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "mg_gen: cannot start (port, libsrtp2, ng)\n");
 		goto out;
 	}
+	if (wait_peer(&r, &ng) != 0)
+		goto out;
 	ng.trunk_srtp = r.cfg.trunk_srtp;
 	ng.phone_esp = r.cfg.phone_esp;
 	t0 = rte_rdtsc();

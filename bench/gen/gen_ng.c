@@ -51,6 +51,50 @@ mg_gen_ng_open(struct mg_gen_ng *ng, const char *hostport, uint32_t window)
 	return 0;
 }
 
+/* The control plane's "statistics" says whether a dataplane is attached:
+ * 1, 0, or -1 with no (good) reply in 200 ms. */
+static int
+dp_attached(struct mg_gen_ng *ng)
+{
+	static const char body[] = "d7:command10:statisticse";
+	static struct mg_bnode nodes[NODES];
+	struct mg_bdoc doc = { .nodes = nodes, .cap = NODES };
+	const struct mg_bnode *st, *att;
+	struct pollfd p = { .fd = ng->fd, .events = POLLIN };
+	char req[64], msg[2048], err[80];
+	size_t cookie = (size_t)snprintf(req, sizeof(req), "w-%s ", ng->tag);
+	ssize_t len;
+
+	memcpy(req + cookie, body, sizeof(body) - 1);
+	(void)send(ng->fd, req, cookie + sizeof(body) - 1, 0);
+	while (poll(&p, 1, 200) > 0) {
+		len = recv(ng->fd, msg, sizeof(msg), 0);
+		/* Only this request's reply: others are late ones. */
+		if (len <= (ssize_t)cookie || memcmp(msg, req, cookie) != 0)
+			continue;
+		if (mg_bdecode(msg + cookie, (size_t)len - cookie, &doc, err,
+			       sizeof(err)) < 0)
+			return -1;
+		st = mg_bdict_get(&doc, &nodes[0], "totalstatistics");
+		att = mg_bdict_get(&doc, st, "dataplane-attached");
+		return att != NULL && att->type == MG_B_INT ? att->v.i != 0 : -1;
+	}
+	return -1;
+}
+
+int
+mg_gen_ng_wait_dp(struct mg_gen_ng *ng, uint32_t timeout_s,
+		  const volatile bool *stop)
+{
+	uint64_t end = now_ns() + (uint64_t)timeout_s * 1000000000ull;
+	int att;
+
+	while ((att = dp_attached(ng)) != 1 && !*stop && now_ns() < end)
+		if (att == 0)
+			poll(NULL, 0, 100);
+	return att == 1 ? 0 : -1;
+}
+
 /* The phone's key an offer carries: a rekey's is the one it does not
  * send under yet. */
 static const uint8_t *

@@ -15,6 +15,7 @@
 #define MG_DP_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -83,12 +84,14 @@ struct mg_flow {
 	struct mg_ctl_addr out_dst; /* as configured (out_hdr has it too) */
 	struct mg_ctl_addr remote;  /* configured source, family 0: any */
 	/* The source learnt by latching: written once by the receiving
-	 * worker, then `learned_valid` set with release. */
+	 * worker, then `learned_valid` set with release. One cache line of
+	 * their own: the other leg's worker reads them for every packet it
+	 * sends this way (latched_dst), and prefetches the line. */
+	uint32_t learned_valid __attribute__((aligned(64)));
 	struct mg_ctl_addr learned;
 	/* ...and, for what came through an SA, the outer source (a NAT's
 	 * address and port): the paired outbound SA sends there. */
 	struct mg_ctl_addr learned_outer;
-	uint32_t learned_valid;
 	/* Main lcore only. */
 	uint32_t id;
 	uint32_t peer_id;
@@ -97,6 +100,11 @@ struct mg_flow {
 	struct mg_flow_key key;
 	struct mg_flow_counters c __attribute__((aligned(64)));
 };
+
+_Static_assert(offsetof(struct mg_flow, learned_outer) +
+	       sizeof(struct mg_ctl_addr) <=
+	       offsetof(struct mg_flow, learned_valid) + 64,
+	       "what latched_dst reads is one cache line");
 
 /* Everything the control plane installs, and the RCU that guards it. */
 struct mg_tables {

@@ -185,6 +185,10 @@ admit(struct mg_pipe_lcore *pl, struct burst *b)
 			if (f->tx_ctx != NULL)
 				mg_srtp_ctx_prefetch(f->tx_ctx);
 		}
+		/* What rewrite's latched_dst reads of the other leg, cold
+		 * with many calls (its packets go the other way). */
+		if (b->ps[i].flow != NULL && f->peer != NULL)
+			rte_prefetch0(&f->peer->learned_valid);
 	}
 }
 

@@ -105,8 +105,9 @@ class Proc:
             return "\n".join(self.lines)
 
 
-def dataplane(prefix, app_args, lcores="0", vdevs=()):
-    return Proc([DATAPLANE] + eal_args(prefix, lcores, vdevs) + ["--"] + app_args)
+def dataplane(prefix, app_args, lcores="0", vdevs=(), eal_extra=()):
+    return Proc([DATAPLANE] + eal_args(prefix, lcores, vdevs) + list(eal_extra) +
+                ["--"] + app_args)
 
 
 def control(args):

@@ -113,6 +113,83 @@ def case_forward_memif_two_dataplanes():
     assert sa[0]["rx_pkts"] == len(pkts) and sa[0]["tx_pkts"] == len(pkts), sa
 
 
+def memif_client_forward(tmp, memif, pkts, before):
+    """A dataplane B that forwards a pcap into a memif client port and what
+    comes back out to a pcap, started before `before()` brings up the
+    server: B must keep trying (--wait-link). Returns B's output pcap and
+    its text."""
+    wrpcap(f"{tmp}/b_in.pcap", pkts)
+    b = mgproc.dataplane(mgproc.unique("memifb"), [
+        "--no-ctl", "--duration", "3", "--stats-interval", "0",
+        "--wait-link", "20"], lcores="1", vdevs=[
+        f"net_pcap0,rx_pcap={tmp}/b_in.pcap,tx_pcap={tmp}/b_out.pcap",
+        f"net_memif0,role=client,{memif}"])
+    server = None
+    try:
+        # Up to its start, with no server: tried again, not given up.
+        b.wait_line("Failed to connect socket")
+        server = before()
+        rc = b.wait(60)
+        assert rc == 0, f"B exit {rc}\n" + b.text()
+    finally:
+        b.kill()
+        if server:
+            server.kill()
+    assert "link still down" not in b.text(), b.text()
+    return rdpcap(f"{tmp}/b_out.pcap"), b.text()
+
+
+def echo_server(tmp, memif):
+    """testpmd (DPDK's own, not ours) as the memif server, sending back
+    what it receives on its one port."""
+    return mgproc.Proc(["dpdk-testpmd"] + mgproc.eal_args(
+        mgproc.unique("echo"), "0,1", [f"net_memif0,role=server,{memif}"]) +
+        ["--", "--forward-mode=io", "--no-mlockall", "--total-num-mbufs",
+         "8192", "--stats-period", "60"])
+
+
+def case_forward_memif_client_before_server():
+    """The dataplane as a memif client started before its server (the
+    order is the operator's, not ours to choose): its port start is tried
+    again until the server's socket is there, then every packet goes out
+    to testpmd and comes back, byte for byte."""
+    tmp = tempfile.mkdtemp(prefix="mgit-")
+    memif = f"socket={tmp}/memif.sock,rsize=12"
+    pkts = media_packets(300, 2)
+    out, _ = memif_client_forward(tmp, memif, pkts,
+                                  lambda: echo_server(tmp, memif))
+    assert [bytes(x) for x in out] == [bytes(x) for x in pkts], \
+        f"{len(out)} of {len(pkts)} packets back, or bytes differ"
+
+
+def case_forward_memif_client_turned_away():
+    """A server that takes the memif client's connection and closes it (a
+    peer that dies, or one that is not ready and refuses): DPDK's client
+    stays down and never tries again by itself. The dataplane starts it
+    again while it waits for links, and once a real server is up the
+    packets go through."""
+    import socket
+    tmp = tempfile.mkdtemp(prefix="mgit-")
+    path = f"{tmp}/memif.sock"
+    memif = f"socket={path},rsize=12"
+    pkts = media_packets(300, 3)
+
+    def dead_then_real():
+        ls = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ls.bind("\0" + path)  # DPDK's memif names abstract sockets
+        ls.listen(4)
+        ls.settimeout(10)
+        for _ in range(2):  # the first connection, and the first restart
+            c, _ = ls.accept()
+            c.close()
+        ls.close()
+        return echo_server(tmp, memif)
+
+    out, text = memif_client_forward(tmp, memif, pkts, dead_then_real)
+    assert [bytes(x) for x in out] == [bytes(x) for x in pkts], \
+        f"{len(out)} of {len(pkts)} packets back, or bytes differ\n" + text
+
+
 def start_pair(tag, ctl_args=(), dp_args=(), lcores="0-1"):
     shm = "/" + mgproc.unique(tag)
     ctl = mgproc.control(["--shm", shm, "--ping-interval", "50"] + list(ctl_args))
