@@ -150,12 +150,7 @@ mg_ports_start(struct rte_mempool *mp, uint16_t nb_txq, uint16_t want_rxq,
 	return nb;
 }
 
-/* A memif client (role=client) connects only as it starts: one whose
- * server turned it away (it connected while the server was still setting
- * its port up: "ID not found") stays down unless started again. Not a
- * zero-copy one: DPDK 22.11's memif closes the EAL's own memory file
- * descriptors as it stops such a port, and no later start can share the
- * memory again (the server's mmap fails with ENODEV). */
+/* A memif port given `arg` among its device arguments? */
 static bool
 memif_has(uint16_t port, const char *arg)
 {
@@ -169,6 +164,12 @@ memif_has(uint16_t port, const char *arg)
 	return da != NULL && da->args != NULL && strstr(da->args, arg) != NULL;
 }
 
+/* A memif client (role=client) connects only as it starts: one whose
+ * server turned it away (it connected while the server was still setting
+ * its port up: "ID not found") stays down unless started again. Not a
+ * zero-copy one: DPDK 22.11's memif closes the EAL's own memory file
+ * descriptors as it stops such a port, and no later start can share the
+ * memory again (the server's mmap fails with ENODEV). */
 static bool
 memif_client(uint16_t port)
 {
