@@ -406,8 +406,9 @@ def held_memory(rows, calls, hp):
     """What a held run of `calls` says of its setup and memory (gen_run.sh
     adds the memory each process took per call), as a clause."""
     for r in rows:
+        # 0: not measured (a zero-copy run).
         if (r["calls"] == calls and r.get("hugepages") == hp and
-                "ctl_bytes_per_call" in r):
+                r.get("ctl_bytes_per_call")):
             return (f" (set up through ng in {r['setup_s']:.0f} s, "
                     f"{calls / r['setup_s']:,.0f} a second; per call "
                     f"{r['ctl_bytes_per_call']:,} B in the control plane, "
