@@ -43,7 +43,14 @@ def lcores(s):
 
 def sample(prefix, out):
     s = connect(prefix)
-    prev, t_prev, t0 = lcores(s), time.monotonic(), time.monotonic()
+    # The EAL answers before the dataplane has registered its commands
+    # (null until then: a dataplane still setting up).
+    end = time.monotonic() + 60
+    while (prev := lcores(s)) is None and time.monotonic() < end:
+        time.sleep(0.2)
+    if prev is None:
+        return
+    t_prev = t0 = time.monotonic()
     with open(out, "w") as f:
         while True:
             time.sleep(1)

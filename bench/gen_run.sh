@@ -110,6 +110,15 @@ if [ "${MG_MEMIF_ZC:-0}" = 1 ]; then
 fi
 source bench/bench_procs.sh
 leftovers=("/dev/shm$shm.calls" "$sock" "$out.dp")
+# Without --huge-unlink the dataplane's hugepage files outlive it (and
+# hold the pages): removed once it is gone.
+huge_files() {
+  local dir
+  for dir in $(awk '$3 == "hugetlbfs" {print $2}' /proc/mounts); do
+    rm -f "$dir"/mgbench-gen-dpmap_*
+  done
+}
+trap 'bench_cleanup; huge_files' EXIT
 trap 'exit 130' INT
 rm -f "/dev/shm$shm.calls" "$sock"
 
