@@ -82,6 +82,20 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* An option of two values, a (false) or b (true). */
+static int
+one_of(const char *opt, const char *arg, const char *a, const char *b,
+       bool *is_b, char *err, size_t errlen)
+{
+	if (strcmp(arg, a) != 0 && strcmp(arg, b) != 0) {
+		snprintf(err, errlen, "--%s: '%s' is not %s or %s", opt, arg,
+			 a, b);
+		return -1;
+	}
+	*is_b = strcmp(arg, b) == 0;
+	return 0;
+}
+
 static int
 parse_addr(const char *arg, struct mg_dp_config *cfg, char *err,
 	   size_t errlen)
@@ -151,21 +165,11 @@ parse_one(int opt, const char *arg, void *c, char *err, size_t errlen)
 		return mg_cli_u32("event-burst", arg, 0, 1000000,
 				  &cfg->event_burst, err, errlen);
 	case OPT_SRTP_ENGINE:
-		if (strcmp(arg, "ipsec-mb") && strcmp(arg, "libsrtp2")) {
-			snprintf(err, errlen, "--srtp-engine: '%s' is not "
-				 "ipsec-mb or libsrtp2", arg);
-			return -1;
-		}
-		cfg->srtp_libsrtp2 = strcmp(arg, "libsrtp2") == 0;
-		return 0;
+		return one_of("srtp-engine", arg, "ipsec-mb", "libsrtp2",
+			      &cfg->srtp_libsrtp2, err, errlen);
 	case OPT_TX_CKSUM:
-		if (strcmp(arg, "auto") && strcmp(arg, "sw")) {
-			snprintf(err, errlen, "--tx-cksum: '%s' is not auto or "
-				 "sw", arg);
-			return -1;
-		}
-		cfg->tx_cksum_sw = strcmp(arg, "sw") == 0;
-		return 0;
+		return one_of("tx-cksum", arg, "auto", "sw", &cfg->tx_cksum_sw,
+			      err, errlen);
 	case 'h':
 		cfg->help = true;
 		return 0;

@@ -7,6 +7,7 @@ dataplane.
 
 Usage: test_media_ops.py CASE
 """
+import contextlib
 import json
 import logging
 import os
@@ -185,6 +186,28 @@ def restart_reinstalls_static_flows():
         print("restart: static flows installed in both dataplanes, both forwarded")
 
 
+@contextlib.contextmanager
+def held(dp, shm, tmp):
+    """A dataplane started with --hold-rx: the block runs once it waits for
+    its control plane and calls start() to have one install {tmp}/flows and
+    start it; after the block the dataplane must exit 0."""
+    ctls = []
+
+    def start():
+        ctls.append(mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows",
+                                    "--start", "--remove-on-exit"]))
+    try:
+        dp.wait_line(r"control segment .* not found", 20)
+        yield start
+        assert dp.wait(60) == 0, dp.text()
+    finally:
+        for ctl in ctls:
+            ctl.signal()
+            ctl.wait(20)
+        dp.kill()
+        mgproc.shm_cleanup(shm)
+
+
 def exception_path_tap():
     """What the pipeline does not own goes to a TAP interface and the
     kernel answers: ARP for the media address (so a NIC deployment is
@@ -212,21 +235,11 @@ def exception_path_tap():
                                "--duration", "5", "--stats-interval", "0"],
                               vdevs=[f"net_pcap0,rx_pcap={tmp}/in.pcap,"
                                      f"tx_pcap={tmp}/out.pcap"])
-        ctl = None
-        try:
-            dp.wait_line(r"control segment .* not found", 20)
+        with held(dp, shm, tmp) as start:
             subprocess.run(["ip", "addr", "add", "10.0.0.1/24", "dev", f"{tap}0"],
                            check=True)
             subprocess.run(["ip", "link", "set", f"{tap}0", "up"], check=True)
-            ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows",
-                                  "--start", "--remove-on-exit"])
-            assert dp.wait(60) == 0, dp.text()
-        finally:
-            if ctl:
-                ctl.signal()
-                ctl.wait(20)
-            dp.kill()
-            mgproc.shm_cleanup(shm)
+            start()
         text = dp.text()
         pipe = re.search(r"^mg-pipe lcore=0 (.*)$", text, re.M)
         st = {k: int(v) for k, v in (f.split("=", 1) for f in pipe.group(1).split())}
@@ -477,23 +490,11 @@ def tx_checksum_offload_tap():
                                   vdevs=[f"net_pcap0,rx_pcap={tmp}/in.pcap,"
                                          f"tx_pcap={tmp}/out0.pcap",
                                          f"net_tap1,iface={iface}"])
-            ctl = sock = None
-            try:
-                dp.wait_line(r"control segment .* not found", 20)
+            with held(dp, shm, tmp) as start:
                 subprocess.run(["ip", "link", "set", iface, "up"], check=True)
-                sock = tap_capture(iface)
-                ctl = mgproc.control(["--shm", shm, "--flows", f"{tmp}/flows",
-                                      "--start", "--remove-on-exit"])
-                ours = tap_read(sock, len(pk), 20)
-                assert dp.wait(60) == 0, dp.text()
-            finally:
-                if sock:
-                    sock.close()
-                if ctl:
-                    ctl.signal()
-                    ctl.wait(20)
-                dp.kill()
-                mgproc.shm_cleanup(shm)
+                with contextlib.closing(tap_capture(iface)) as sock:
+                    start()
+                    ours = tap_read(sock, len(pk), 20)
             text = dp.text()
             offloaded = "port 1 computes IPv4 and UDP checksums" in text
             assert offloaded == (mode == "auto"), text
