@@ -248,6 +248,10 @@ static void
 shutdown_dp(struct dp *d)
 {
 	rte_eal_mp_wait_lcore();
+	/* Nothing serves the ring from here on: let go of the segment now,
+	 * not after the teardown (a second or more with a million flows),
+	 * or the control plane takes a stopping dataplane for a hung one. */
+	mg_dp_ctl_detach(&d->ctl);
 	if (quit_signal)
 		printf(PROG ": stopping on %s\n", strsignal(quit_signal));
 	ctl_stats_add(&d->ctl_total, &d->ctl.stats);
@@ -256,7 +260,6 @@ shutdown_dp(struct dp *d)
 		mg_media_print_final(&d->media);
 		mg_media_teardown(&d->media);
 	}
-	mg_dp_ctl_detach(&d->ctl);
 	mg_ports_stop(d->nb_all_ports);
 }
 

@@ -7,6 +7,7 @@ bad arguments and signals.
 Usage: test_foundation.py CASE   (meson registers one test per case)
 """
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -37,9 +38,19 @@ def media_packets(n, seed):
     return pkts
 
 
+# Temporary directories of the running case: removed when it passes, kept
+# (and named) when it fails, for a look at the pcaps.
+TMPDIRS = []
+
+
+def new_tmpdir():
+    TMPDIRS.append(tempfile.mkdtemp(prefix="mgit-"))
+    return TMPDIRS[-1]
+
+
 def run_pcap_forward(lcores, nports):
     """Port pairs forward pcap input to the pair's output, every byte kept."""
-    tmp = tempfile.mkdtemp(prefix="mgit-")
+    tmp = new_tmpdir()
     ins = [media_packets(400 + 150 * p, p) for p in range(nports)]
     vdevs = []
     for p in range(nports):
@@ -79,7 +90,7 @@ def case_forward_memif_two_dataplanes():
     server can send only after its client has posted rx buffers (its first
     poll), so a pcap burst right at link-up would be dropped there, and
     counted as tx_drop; client -> server has no such window."""
-    tmp = tempfile.mkdtemp(prefix="mgit-")
+    tmp = new_tmpdir()
     sock = f"{tmp}/memif.sock"
     pkts = media_packets(900, 1)
     wrpcap(f"{tmp}/b_in.pcap", pkts)
@@ -153,7 +164,7 @@ def case_forward_memif_client_before_server():
     order is the operator's, not ours to choose): its port start is tried
     again until the server's socket is there, then every packet goes out
     to testpmd and comes back, byte for byte."""
-    tmp = tempfile.mkdtemp(prefix="mgit-")
+    tmp = new_tmpdir()
     memif = f"socket={tmp}/memif.sock,rsize=12"
     pkts = media_packets(300, 2)
     out, _ = memif_client_forward(tmp, memif, pkts,
@@ -169,7 +180,7 @@ def case_forward_memif_client_turned_away():
     again while it waits for links, and once a real server is up the
     packets go through."""
     import socket
-    tmp = tempfile.mkdtemp(prefix="mgit-")
+    tmp = new_tmpdir()
     path = f"{tmp}/memif.sock"
     memif = f"socket={path},rsize=12"
     pkts = media_packets(300, 3)
@@ -360,6 +371,27 @@ def case_signals_stop_cleanly():
             mgproc.shm_cleanup(shm)
 
 
+def case_stop_lets_go_of_the_segment_first():
+    """A dataplane with a big flow table takes a second or so to tear it
+    down after a signal. It lets go of the control segment before that,
+    so the control plane, pinging fast with a short ack timeout, says it
+    stopped cleanly and never that it is alive but not answering."""
+    shm, ctl, dp = start_pair("bigstop", ["--ping-interval", "5", "--ack-timeout", "50"],
+                              ["--media", "--max-flows", "1000000"])
+    try:
+        ctl.wait_line("acked status=0", 120)
+        before = len(ctl.text())
+        dp.signal(signal.SIGTERM)
+        assert dp.wait(60) == 0, dp.text()
+        ctl.wait_line(r"dataplane pid \d+ detached \(it stopped cleanly\)")
+        after = ctl.text()[before:]
+        assert "no ack" not in after and " died" not in after, after
+    finally:
+        dp.kill()
+        ctl.kill()
+        mgproc.shm_cleanup(shm)
+
+
 def case_configure_names_missing_package():
     """With DPDK invisible to pkg-config, meson setup fails with a line
     that names the Debian package to install."""
@@ -380,5 +412,12 @@ if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:
         print("usage: test_foundation.py CASE\ncases: " + " ".join(sorted(CASES)))
         sys.exit(2)
-    CASES[sys.argv[1]]()
+    try:
+        CASES[sys.argv[1]]()
+    except BaseException:
+        if TMPDIRS:
+            print(f"files kept in {' '.join(TMPDIRS)}", flush=True)
+        raise
+    for d in TMPDIRS:
+        shutil.rmtree(d, ignore_errors=True)
     print(f"ok {sys.argv[1]}")
