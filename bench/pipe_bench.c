@@ -25,6 +25,13 @@
  * a new context its packets fail (another key) and the old one that
  * opens them (rx_ctx2), as while a party still sends under its old key;
  * crypto-only is the engine opening them once.
+ *
+ * --bridged adds the flows as the control plane installs bridged calls:
+ * in pairs, one leg SRTP->RTP and the other RTP->SRTP, each the other's
+ * peer, latching; every burst half of each. Unlike the one-way figures,
+ * the rewrite then reads the other leg's latched address, a line of a
+ * flow that is cold at many calls. Crypto-only: one unprotect and one
+ * protect call on the same packets.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -47,17 +54,17 @@
 #include "pipeline/flow.h"
 #include "pipeline/pipe.h"
 
-#define BURST 32
+#define BURST 64
 #define RTP_LEN 172
 #define HDR_LEN (14 + 20 + 8)
 #define SSRC 0x5eedf00du
 
-enum op { OP_UNPROTECT, OP_PROTECT, OP_OLD_KEY };
+enum op { OP_UNPROTECT, OP_PROTECT, OP_OLD_KEY, OP_BRIDGED };
 
 static const char *const op_json[] = { "unprotect", "protect",
-				       "unprotect-old-key" };
+				       "unprotect-old-key", "bridged" };
 static const char *const op_name[] = { "srtp-to-rtp", "rtp-to-srtp",
-				       "srtp-old-key" };
+				       "srtp-old-key", "srtp<->rtp" };
 
 /* Which SRTP engine the figures run on (mg_srtp_set_engine). */
 static const char *engine = "ipsec-mb";
@@ -74,6 +81,14 @@ opens(enum op op)
 	return op != OP_PROTECT;
 }
 
+/* Whether flow f (from 1) takes SRTP in: bridged calls pair an odd flow
+ * that does with the even one after it that does not. */
+static bool
+flow_opens(enum op op, uint32_t f)
+{
+	return op == OP_BRIDGED ? (f & 1) : opens(op);
+}
+
 struct bench {
 	struct mg_tables t;
 	struct mg_pipe_lcore pl;
@@ -86,8 +101,8 @@ struct bench {
 	struct IMB_MGR *gen_mgr;      /* the sender's: it may run on another
 				       * lcore than the pipeline */
 	struct mg_srtp_ctx **crypto;  /* crypto-only: a context per flow */
-	uint8_t pkt[BURST][256];      /* this round's payloads, by lap */
-	uint16_t pkt_len[BURST];
+	uint8_t pkt[2][BURST][256];   /* this round's payloads, by lap: */
+	uint16_t pkt_len[2][BURST];   /* [0] RTP, [1] SRTP */
 	uint64_t *lat;                /* pipeline burst cycles, per sample */
 	uint64_t *clat;               /* crypto-only burst cycles */
 	uint64_t nlat, nclat, maxlat;
@@ -142,15 +157,19 @@ install(struct bench *b)
 		m.h.type = MG_CTL_FLOW_ADD;
 		m.h.len = sizeof(m.u.flow);
 		m.u.flow.id = f;
-		m.u.flow.action = opens(b->op) ? MG_FLOW_SRTP_TO_RTP :
-						 MG_FLOW_RTP_TO_SRTP;
+		m.u.flow.action = flow_opens(b->op, f) ?
+				  MG_FLOW_SRTP_TO_RTP : MG_FLOW_RTP_TO_SRTP;
 		if (b->op == OP_OLD_KEY) {
 			m.u.flow.rx_ctx = b->nflows + f;
 			m.u.flow.rx_ctx2 = f;
-		} else if (b->op == OP_UNPROTECT) {
+		} else if (flow_opens(b->op, f)) {
 			m.u.flow.rx_ctx = f;
 		} else {
 			m.u.flow.tx_ctx = f;
+		}
+		if (b->op == OP_BRIDGED) { /* as call_install.c makes them */
+			m.u.flow.flags = MG_FLOW_F_LATCH;
+			m.u.flow.peer = f & 1 ? f + 1 : f - 1;
 		}
 		local_of(f, &m.u.flow.local);
 		m.u.flow.out_port = b->port;
@@ -167,16 +186,17 @@ install(struct bench *b)
 
 /* This round's packets: RTP with SEQ = round * BURST + lap, where lap
  * counts how often a burst of the round has come round to the same flow
- * (fewer flows than a burst, or a last burst that wraps), protected once
- * each if the flows unprotect. */
+ * (fewer flows than a burst, or a last burst that wraps), and a copy
+ * protected once if flows unprotect. */
 static void
 make_round(struct bench *b, uint32_t round)
 {
 	for (uint32_t lap = 0; lap < BURST; lap++) {
-		uint8_t *d = b->pkt[lap];
+		uint8_t *d = b->pkt[0][lap];
 		uint32_t seq = round * BURST + lap;
-		struct mg_srtp_pkt p = { .data = d, .len = RTP_LEN,
-					 .cap = sizeof(b->pkt[0]),
+		struct mg_srtp_pkt p = { .data = b->pkt[1][lap],
+					 .len = RTP_LEN,
+					 .cap = sizeof(b->pkt[1][0]),
 					 .ctx = b->sender };
 
 		memset(d, 0xa5, RTP_LEN);
@@ -186,10 +206,11 @@ make_round(struct bench *b, uint32_t round)
 		d[3] = (uint8_t)seq;
 		d[8] = SSRC >> 24; d[9] = (SSRC >> 16) & 0xff;
 		d[10] = (SSRC >> 8) & 0xff; d[11] = SSRC & 0xff;
-		b->pkt_len[lap] = RTP_LEN;
+		b->pkt_len[0][lap] = RTP_LEN;
 		if (opens(b->op)) {
+			memcpy(p.data, d, RTP_LEN);
 			mg_srtp_protect_burst(b->gen_mgr, &p, 1);
-			b->pkt_len[lap] = p.len;
+			b->pkt_len[1][lap] = p.len;
 		}
 	}
 }
@@ -201,7 +222,8 @@ frame(struct bench *b, uint32_t first, int i, uint32_t *flow)
 	struct rte_mbuf *m = rte_pktmbuf_alloc(b->mp);
 	uint32_t lap = (first + (uint32_t)i) / b->nflows;
 	uint32_t f = 1 + (first + (uint32_t)i) % b->nflows;
-	uint16_t len = b->pkt_len[lap];
+	bool srtp = flow_opens(b->op, f);
+	uint16_t len = b->pkt_len[srtp][lap];
 	uint32_t ip = htonl(0x0a000000u + f);
 	uint8_t *h;
 
@@ -219,7 +241,7 @@ frame(struct bench *b, uint32_t first, int i, uint32_t *flow)
 	h[36] = 4000 >> 8; h[37] = 4000 & 0xff;
 	h[38] = (uint8_t)((8 + len) >> 8);
 	h[39] = (uint8_t)(8 + len);
-	memcpy(h + HDR_LEN, b->pkt[lap], len);
+	memcpy(h + HDR_LEN, b->pkt[srtp][lap], len);
 	return m;
 }
 
@@ -253,39 +275,44 @@ pipe_burst(struct bench *b, uint32_t first)
 	return dt;
 }
 
-/* The same packets through the engine alone. */
+/* The same packets through the engine alone: one call for what opens,
+ * one for what is protected (either may be empty). */
 static uint64_t
 crypto_burst(struct bench *b, uint32_t first)
 {
 	struct rte_mbuf *mb[BURST];
-	struct mg_srtp_pkt p[BURST];
+	struct mg_srtp_pkt p[2][BURST];
+	uint16_t n[2] = { 0, 0 }, ok;
 	uint64_t t0, dt;
-	uint16_t ok;
 
 	for (int i = 0; i < BURST; i++) {
 		uint32_t f;
 		uint16_t len;
+		bool in;
 
 		mb[i] = frame(b, first, i, &f);
+		in = flow_opens(b->op, f);
 		len = (uint16_t)(rte_pktmbuf_data_len(mb[i]) - HDR_LEN);
-		p[i] = (struct mg_srtp_pkt){
+		p[in][n[in]++] = (struct mg_srtp_pkt){
 			.data = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, HDR_LEN),
 			.len = len,
 			.cap = (uint16_t)(len + rte_pktmbuf_tailroom(mb[i])),
 			.ctx = b->crypto[f] };
 	}
 	t0 = __rdtsc();
-	ok = opens(b->op) ? mg_srtp_unprotect_burst(b->pl.mgr, p, BURST) :
-			    mg_srtp_protect_burst(b->pl.mgr, p, BURST);
+	ok = n[1] ? mg_srtp_unprotect_burst(b->pl.mgr, p[1], n[1]) : 0;
+	ok += n[0] ? mg_srtp_protect_burst(b->pl.mgr, p[0], n[0]) : 0;
 	dt = __rdtsc() - t0;
 	rte_pktmbuf_free_bulk(mb, BURST);
 	if (b->nclat < b->maxlat)
 		b->clat[b->nclat++] = dt;
-	if (ok != BURST) {
-		fprintf(stderr, "pipe_bench: crypto-only: %s\n",
-			mg_srtp_status_str(p[0].status));
-		exit(1);
-	}
+	for (int in = 0; ok != BURST && in < 2; in++)
+		for (uint16_t j = 0; j < n[in]; j++)
+			if (p[in][j].status != MG_SRTP_OK) {
+				fprintf(stderr, "pipe_bench: crypto-only: %s\n",
+					mg_srtp_status_str(p[in][j].status));
+				exit(1);
+			}
 	return dt;
 }
 
@@ -339,6 +366,11 @@ run(struct bench *b, uint64_t packets)
 			break;
 		}
 	}
+	for (uint32_t f = 1; b->op == OP_BRIDGED && f <= b->nflows; f++)
+		if (!b->t.flow_by_id[f]->learned_valid) {
+			fprintf(stderr, "pipe_bench: flow %u did not latch\n", f);
+			exit(1);
+		}
 	qsort(b->lat, b->nlat, sizeof(uint64_t), cmp_u64);
 	qsort(b->clat, b->nclat, sizeof(uint64_t), cmp_u64);
 	r.pipe_mean = (double)pc / (double)done;
@@ -662,6 +694,8 @@ figure(uint32_t flows, enum op op, unsigned int n, uint64_t packets, int json,
 {
 	struct result r;
 
+	if (op == OP_BRIDGED) /* whole calls on every lcore */
+		flows = (flows + 2 * n - 1) / (2 * n) * (2 * n);
 	if (run_on(n, flows, op, packets, &r) != 0) {
 		fprintf(stderr, "pipe_bench: set-up of %u flows failed "
 			"(memory? see --help)\n", flows);
@@ -671,14 +705,15 @@ figure(uint32_t flows, enum op op, unsigned int n, uint64_t packets, int json,
 		printf("{\"bench\":\"pipeline\",\"engine\":\"%s\","
 		       "\"suite\":\"AES_CM_128_HMAC_SHA1_80\",\"op\":\"%s\","
 		       "\"bytes\":%d,\"contexts\":%u,\"flows\":%u,"
-		       "\"lcores\":%u,"
+		       "\"calls\":%u,\"lcores\":%u,"
 		       "\"mpps\":%.4f,\"cycles_per_packet\":%.1f,"
 		       "\"crypto_only_mpps\":%.4f,\"vs_crypto\":%.3f,"
 		       "\"mean_cycles_per_packet\":%.1f,"
 		       "\"crypto_only_mean_cycles\":%.1f,"
 		       "\"burst_p50_ns\":%.0f,\"burst_p99_ns\":%.0f,"
 		       "\"burst_p999_ns\":%.0f}\n", engine_json(),
-		       op_json[op], RTP_LEN, flows, flows, n,
+		       op_json[op], RTP_LEN, flows, flows,
+		       op == OP_BRIDGED ? flows / 2 : 0, n,
 		       (double)tsc_hz / r.pipe_cpp / 1e6, r.pipe_cpp,
 		       (double)tsc_hz / r.crypto_cpp / 1e6,
 		       r.crypto_cpp / r.pipe_cpp, r.pipe_mean,
@@ -697,7 +732,8 @@ figure(uint32_t flows, enum op op, unsigned int n, uint64_t packets, int json,
 
 static const char usage[] =
 	"usage: pipe_bench [EAL options] -- [--json] [--flows A,B,C] [--packets N]\n"
-	"                  [--scale] [--latency] [--old-key] [--libsrtp2]\n"
+	"                  [--scale] [--latency] [--old-key] [--bridged]\n"
+	"                  [--libsrtp2]\n"
 	"--libsrtp2: every figure again with libsrtp2 as the SRTP engine, one\n"
 	"packet at a time (its crypto-only column: libsrtp2 alone).\n"
 	"--scale: each figure on one lcore, then on every lcore of -l at once\n"
@@ -706,6 +742,9 @@ static const char usage[] =
 	"from a second lcore (needs -l with two lcores).\n"
 	"--old-key: also SRTP->RTP with every packet under a rekey's old key\n"
 	"(the new context refuses it, the draining one opens it).\n"
+	"--bridged: also the flows paired as bridged calls (one leg SRTP->RTP,\n"
+	"the other RTP->SRTP, latching, each the other's peer), half of each\n"
+	"burst each way; flows rounded up to whole calls.\n"
 	"Defaults: flows 1,10000,1000000; 2,000,000 packets per figure (at\n"
 	"least one round over every flow). 1,000,000 flows take about 3 GB\n"
 	"and a minute of set-up: give EAL -m 1024 or hugepages.\n";
@@ -720,13 +759,17 @@ main(int argc, char **argv)
 		{ "scale", no_argument, NULL, 's' },
 		{ "latency", no_argument, NULL, 'l' },
 		{ "old-key", no_argument, NULL, 'o' },
+		{ "bridged", no_argument, NULL, 'b' },
 		{ "libsrtp2", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t flows[4] = { 1, 10000, 1000000 }, nf = 3;
 	uint64_t packets = 2000000;
-	int json = 0, scale = 0, latency = 0, old_key = 0, libsrtp2 = 0, opt;
+	int json = 0, scale = 0, latency = 0, old_key = 0, bridged = 0;
+	int libsrtp2 = 0, opt;
+	enum op ops[4] = { OP_UNPROTECT, OP_PROTECT };
+	unsigned int nops = 2;
 	int ret;
 
 	ret = rte_eal_init(argc, argv);
@@ -741,6 +784,7 @@ main(int argc, char **argv)
 		case 's': scale = 1; break;
 		case 'l': latency = 1; break;
 		case 'o': old_key = 1; break;
+		case 'b': bridged = 1; break;
 		case 'L': libsrtp2 = 1; break;
 		case 'f': {
 			char *s = optarg, *end;
@@ -758,6 +802,10 @@ main(int argc, char **argv)
 			return opt == 'h' ? 0 : 2;
 		}
 	}
+	if (old_key)
+		ops[nops++] = OP_OLD_KEY;
+	if (bridged)
+		ops[nops++] = OP_BRIDGED;
 	measure_tsc();
 	if (latency) {
 		static const struct rte_mbuf_dynfield ts = {
@@ -785,12 +833,12 @@ main(int argc, char **argv)
 				     stderr), 1;
 		engine = e ? "libsrtp2" : "ipsec-mb";
 		for (uint32_t i = 0; i < nf; i++)
-			for (int op = 0; op < (old_key ? 3 : 2); op++)
+			for (unsigned int o = 0; o < nops; o++)
 				for (unsigned int n = 1;
 				     n <= (scale ? rte_lcore_count() : 1);
 				     n = n == rte_lcore_count() ? n + 1 :
 					 rte_lcore_count())
-					if (figure(flows[i], (enum op)op, n,
+					if (figure(flows[i], ops[o], n,
 						   packets, json,
 						   latency && n == 1) != 0)
 						return 1;

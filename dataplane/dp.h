@@ -8,7 +8,7 @@
 
 #include "mg_ctl_abi.h"
 
-#define MG_MAX_BURST 32
+#define MG_MAX_BURST 64
 #define MG_MAX_PORTS 32
 #define MG_MAX_RXQ 8   /* rx queues a port is spread over (RSS) */
 

@@ -472,6 +472,11 @@ mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t queue,
 
 	*sent = 0;
 	b.n = rte_eth_rx_burst(port, queue, b.mb, MG_MAX_BURST);
+	/* Some PMDs give at most 32 a call (memif): a port that is that
+	 * busy is asked again, for one burst through the engines. */
+	if (b.n >= MG_MAX_BURST / 2 && b.n < MG_MAX_BURST)
+		b.n += rte_eth_rx_burst(port, queue, b.mb + b.n,
+					MG_MAX_BURST - b.n);
 	if (b.n == 0)
 		return 0;
 	n = b.n;
