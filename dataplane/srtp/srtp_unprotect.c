@@ -15,6 +15,45 @@ key_by_mki(struct mg_srtp_ctx *c, const uint8_t *mki)
 	return NULL;
 }
 
+/*
+ * A burst's packets are estimated against their stream's state before the
+ * burst. That is what one at a time would give, except while the state
+ * still says ROC 0 and SEQ below 2^15 (a fresh stream: the estimate is
+ * the SEQ itself): there, an earlier packet of the same burst with a SEQ
+ * above 2^15 would, once accepted, make a later SEQ near 0 the next ROC's.
+ * Such a later packet waits for the next pass, when the earlier one has
+ * been accepted or refused. The earlier ones are kept per pass, and only
+ * there: a stream is in that state for its first packets alone.
+ */
+static __thread struct {
+	uint32_t pass;
+	uint16_t n;
+	struct {
+		const struct mg_srtp_ctx *c;
+		uint32_t ssrc;
+		uint16_t seq;
+	} e[MG_SRTP_BURST_MAX];
+} high;
+
+static bool
+after_a_wrap(const struct mg_srtp_ctx *c, uint32_t ssrc, uint16_t seq)
+{
+	if (high.pass != srtp_pass) {
+		high.pass = srtp_pass;
+		high.n = 0;
+	}
+	if (seq > 0x8000) {
+		if (high.n < MG_SRTP_BURST_MAX)
+			high.e[high.n++] = (typeof(high.e[0])){ c, ssrc, seq };
+		return false;
+	}
+	for (uint16_t i = 0; i < high.n; i++)
+		if (high.e[i].c == c && high.e[i].ssrc == ssrc &&
+		    high.e[i].seq - 0x8000 > seq)
+			return true;
+	return false;
+}
+
 /* Checks, in order: room for header, MKI and tag; header fits; SSRC; MKI
  * known; index neither replayed nor too old; master key has life left. */
 static uint16_t
@@ -42,6 +81,9 @@ unprotect_prepare(IMB_MGR *mgr, struct mg_srtp_pkt *pkt,
 	 * it has no hash either. */
 	if (c->tag_len && !c->aead && (uint32_t)slot->auth_len + 4 > pkt->cap)
 		return MG_SRTP_E_NO_ROOM;
+	if (r->top <= 0x8000 &&
+	    after_a_wrap(c, slot->ssrc, rtp_seq(pkt->data)))
+		return SRTP_DEFER;
 	slot->idx = srtp_estimate_index(r->top, rtp_seq(pkt->data));
 	st = srtp_rx_admit(c, r, c->lifetime, slot);
 	if (st != MG_SRTP_OK)

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -507,6 +508,75 @@ one_suite_any_ssrc(const struct suite_case *sc)
 	mg_srtp_ctx_destroy(rx);
 }
 
+/*
+ * A fresh context whose very first burst crosses the 16-bit wrap, as when
+ * a call's first packets queued up while its flow was being installed:
+ * every packet is read as if the ones before it in the burst had come
+ * alone (RFC 3711 §3.3.1: s_l is the first packet's SEQ), not all against
+ * the state before the burst, which would give the ones after the wrap a
+ * ROC of 0. With `forge`, the first packet's tag is broken: it is refused
+ * and the others are read without it, as libsrtp2 reads them.
+ */
+#define NWRAP 32
+
+static void
+first_burst_wraps(const struct suite_case *sc, uint16_t flags, bool forge)
+{
+	static uint8_t plain[NWRAP][BUF], theirs[NWRAP][BUF];
+	struct mg_srtp_pkt b[NWRAP];
+	uint8_t master[2][MASTER_BUF];
+	uint16_t plen[NWRAP];
+	struct mg_srtp_ctx *rx;
+	srtp_t ltx;
+
+	for (size_t i = 0; i < sizeof(master); i++)
+		master[i / MASTER_BUF][i % MASTER_BUF] = (uint8_t)rnd(256);
+	ltx = libsrtp_session(sc, master, flags ? ssrc_any_outbound :
+						  ssrc_specific);
+	rx = our_ctx(sc, master, flags);
+	for (int i = 0; i < NWRAP; i++) {
+		int len;
+
+		plen[i] = make_rtp(plain[i], (uint16_t)(65536 - NWRAP / 2 + i));
+		len = plen[i];
+		memcpy(theirs[i], plain[i], len);
+		assert_int_equal(lib_protect(ltx, sc, theirs[i], &len),
+				 srtp_err_status_ok);
+		b[i] = (struct mg_srtp_pkt){ .data = theirs[i],
+			.len = (uint16_t)len, .cap = BUF, .ctx = rx };
+	}
+	if (forge)
+		theirs[0][b[0].len - 1] ^= 0x01;
+	assert_int_equal(mg_srtp_unprotect_burst(mgr, b, NWRAP),
+			 NWRAP - (forge ? 1 : 0));
+	for (int i = forge ? 1 : 0; i < NWRAP; i++) {
+		if (b[i].status != MG_SRTP_OK)
+			fail_msg("%s: packet %d (seq %u) of the first burst: %s",
+				 sc->name, i, (65536 - NWRAP / 2 + i) & 0xffff,
+				 mg_srtp_status_str(b[i].status));
+		assert_int_equal(b[i].len, plen[i]);
+		assert_memory_equal(theirs[i], plain[i], plen[i]);
+	}
+	if (forge)
+		assert_int_equal(b[0].status, MG_SRTP_E_AUTH);
+	srtp_dealloc(ltx);
+	mg_srtp_ctx_destroy(rx);
+}
+
+static void
+fresh_context_first_burst_wraps(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!(cases[i].sec_serv & sec_serv_auth) || cases[i].mki_len)
+			continue;
+		for (int forge = 0; forge < 2; forge++) {
+			first_burst_wraps(&cases[i], 0, forge);
+			first_burst_wraps(&cases[i], MG_SRTP_F_ANY_SSRC, forge);
+		}
+	}
+}
+
 static void
 any_ssrc_cross_check(void **state)
 {
@@ -541,6 +611,7 @@ main(void)
 		cmocka_unit_test(cross_check_every_suite),
 		cmocka_unit_test(srtcp_cross_check_every_suite),
 		cmocka_unit_test(any_ssrc_cross_check),
+		cmocka_unit_test(fresh_context_first_burst_wraps),
 	};
 
 	return cmocka_run_group_tests_name("srtp_libsrtp", tests, libsrtp_setup,
