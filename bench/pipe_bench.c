@@ -7,8 +7,9 @@
  *
  * Packets come from a ring-backed ethdev port and leave through another
  * ring: what is timed is mg_pipe_burst() for the pipeline, and the SRTP
- * burst call alone for "crypto-only", each over a burst of 32 packets to
- * 32 consecutive flows. Rounds alternate the two, so noise falls on both;
+ * burst call alone for "crypto-only", each over a burst of BURST (64,
+ * the dataplane's) packets to as many consecutive flows. Rounds
+ * alternate the two, so noise falls on both;
  * every flow sees one packet per round (SEQ = round), made once per round
  * with one sender context and copied to every flow's address: all flows
  * share one key for the bench, but each has its own context and window.
