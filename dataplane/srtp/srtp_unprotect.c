@@ -23,7 +23,8 @@ key_by_mki(struct mg_srtp_ctx *c, const uint8_t *mki)
  * above 2^15 would, once accepted, make a later SEQ near 0 the next ROC's.
  * Such a later packet waits for the next pass, when the earlier one has
  * been accepted or refused. The earlier ones are kept per pass, and only
- * there: a stream is in that state for its first packets alone.
+ * there: a stream leaves that state with its first SEQ above 2^15, so
+ * the table is empty but for a stream's first packets.
  */
 static __thread struct {
 	uint32_t pass;
@@ -49,7 +50,7 @@ after_a_wrap(const struct mg_srtp_ctx *c, uint32_t ssrc, uint16_t seq)
 	}
 	for (uint16_t i = 0; i < high.n; i++)
 		if (high.e[i].c == c && high.e[i].ssrc == ssrc &&
-		    high.e[i].seq - 0x8000 > seq)
+		    srtp_estimate_index(high.e[i].seq, seq) != seq)
 			return true;
 	return false;
 }

@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -33,6 +34,27 @@ def remove_runtime_dirs(pattern):
 
 # Every prefix unique() made carries this test's pid.
 atexit.register(remove_runtime_dirs, f"mgit-*-{os.getpid()}-*")
+
+
+_TMPDIRS = []
+
+
+def new_tmpdir(prefix="mgit-"):
+    """A temporary directory for the running case: end_case() removes it
+    when the case passed and keeps it, for a look at the pcaps, when it
+    failed."""
+    _TMPDIRS.append(tempfile.mkdtemp(prefix=prefix))
+    return _TMPDIRS[-1]
+
+
+def end_case(passed):
+    """The end of a case: its directories removed if it passed; the names
+    of those kept, for the failure message."""
+    kept = " ".join(_TMPDIRS)
+    for d in _TMPDIRS if passed else ():
+        shutil.rmtree(d, ignore_errors=True)
+    _TMPDIRS.clear()
+    return kept
 
 
 def eal_args(prefix, lcores="0", vdevs=()):

@@ -7,7 +7,6 @@ bad arguments and signals.
 Usage: test_foundation.py CASE   (meson registers one test per case)
 """
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -38,19 +37,9 @@ def media_packets(n, seed):
     return pkts
 
 
-# Temporary directories of the running case: removed when it passes, kept
-# (and named) when it fails, for a look at the pcaps.
-TMPDIRS = []
-
-
-def new_tmpdir():
-    TMPDIRS.append(tempfile.mkdtemp(prefix="mgit-"))
-    return TMPDIRS[-1]
-
-
 def run_pcap_forward(lcores, nports):
     """Port pairs forward pcap input to the pair's output, every byte kept."""
-    tmp = new_tmpdir()
+    tmp = mgproc.new_tmpdir()
     ins = [media_packets(400 + 150 * p, p) for p in range(nports)]
     vdevs = []
     for p in range(nports):
@@ -90,7 +79,7 @@ def case_forward_memif_two_dataplanes():
     server can send only after its client has posted rx buffers (its first
     poll), so a pcap burst right at link-up would be dropped there, and
     counted as tx_drop; client -> server has no such window."""
-    tmp = new_tmpdir()
+    tmp = mgproc.new_tmpdir()
     sock = f"{tmp}/memif.sock"
     pkts = media_packets(900, 1)
     wrpcap(f"{tmp}/b_in.pcap", pkts)
@@ -164,7 +153,7 @@ def case_forward_memif_client_before_server():
     order is the operator's, not ours to choose): its port start is tried
     again until the server's socket is there, then every packet goes out
     to testpmd and comes back, byte for byte."""
-    tmp = new_tmpdir()
+    tmp = mgproc.new_tmpdir()
     memif = f"socket={tmp}/memif.sock,rsize=12"
     pkts = media_packets(300, 2)
     out, _ = memif_client_forward(tmp, memif, pkts,
@@ -180,7 +169,7 @@ def case_forward_memif_client_turned_away():
     again while it waits for links, and once a real server is up the
     packets go through."""
     import socket
-    tmp = new_tmpdir()
+    tmp = mgproc.new_tmpdir()
     path = f"{tmp}/memif.sock"
     memif = f"socket={path},rsize=12"
     pkts = media_packets(300, 3)
@@ -415,9 +404,9 @@ if __name__ == "__main__":
     try:
         CASES[sys.argv[1]]()
     except BaseException:
-        if TMPDIRS:
-            print(f"files kept in {' '.join(TMPDIRS)}", flush=True)
+        kept = mgproc.end_case(False)
+        if kept:
+            print(f"files kept in {kept}", flush=True)
         raise
-    for d in TMPDIRS:
-        shutil.rmtree(d, ignore_errors=True)
+    mgproc.end_case(True)
     print(f"ok {sys.argv[1]}")

@@ -16,12 +16,10 @@ import base64
 import os
 import random
 import re
-import shutil
 import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 
@@ -55,14 +53,8 @@ SUMMARY = re.compile(r"^srtp_pcap: (\d+) packets, (\d+) processed, "
                      r"(\d+) refused, (\d+) copied$", re.M)
 
 
-# Temporary directories of the running case: removed when it passes, kept
-# (and named) when it fails, for a look at the pcaps.
-TMPDIRS = []
-
-
 def new_tmpdir():
-    TMPDIRS.append(tempfile.mkdtemp(prefix="mgit-pipe-"))
-    return TMPDIRS[-1]
+    return mgproc.new_tmpdir("mgit-pipe-")
 
 
 # ---------------------------------------------------------------- packets
@@ -792,13 +784,11 @@ if __name__ == "__main__":
             CASES[n]()
         except Exception:
             traceback.print_exc()
-            print(f"FAIL {n} (files kept in {' '.join(TMPDIRS)})", flush=True)
+            print(f"FAIL {n} (files kept in {mgproc.end_case(False)})", flush=True)
             failed.append(n)
         else:
-            for d in TMPDIRS:
-                shutil.rmtree(d, ignore_errors=True)
+            mgproc.end_case(True)
             print(f"ok {n}", flush=True)
-        TMPDIRS.clear()
     if failed:
         print("failed: " + " ".join(failed))
         sys.exit(1)
