@@ -52,16 +52,20 @@ mg_gen_ng_open(struct mg_gen_ng *ng, const char *hostport, uint32_t window)
 }
 
 /* The control plane's "statistics" says whether a dataplane is attached:
- * 1, 0, or -1 with no (good) reply in 200 ms. */
+ * 1, 0, or -1 with no (good) reply in 200 ms. A server whose statistics
+ * do not say (rtpengine: its media is its own) has nothing to wait for. */
 static int
 dp_attached(struct mg_gen_ng *ng)
 {
 	static const char body[] = "d7:command10:statisticse";
-	static struct mg_bnode nodes[NODES];
-	struct mg_bdoc doc = { .nodes = nodes, .cap = NODES };
+	/* rtpengine's statistics run to several KB and hundreds of nodes
+	 * (a reply cut short would never decode). */
+	static struct mg_bnode nodes[8 * NODES];
+	static char msg[65536];
+	struct mg_bdoc doc = { .nodes = nodes, .cap = 8 * NODES };
 	const struct mg_bnode *st, *att;
 	struct pollfd p = { .fd = ng->fd, .events = POLLIN };
-	char req[64], msg[2048], err[80];
+	char req[64], err[80];
 	size_t cookie = (size_t)snprintf(req, sizeof(req), "w-%s ", ng->tag);
 	ssize_t len;
 
@@ -75,9 +79,13 @@ dp_attached(struct mg_gen_ng *ng)
 		if (mg_bdecode(msg + cookie, (size_t)len - cookie, &doc, err,
 			       sizeof(err)) < 0)
 			return -1;
+		if (!mg_bstr_is(mg_bdict_get(&doc, &nodes[0], "result"), "ok"))
+			return -1;
 		st = mg_bdict_get(&doc, &nodes[0], "totalstatistics");
 		att = mg_bdict_get(&doc, st, "dataplane-attached");
-		return att != NULL && att->type == MG_B_INT ? att->v.i != 0 : -1;
+		if (att == NULL)
+			return 1;
+		return att->type == MG_B_INT ? att->v.i != 0 : -1;
 	}
 	return -1;
 }

@@ -54,6 +54,16 @@ mg_flow_key_hash(const struct mg_flow_key *k)
 			rte_hash_crc_8byte(w[0], 0)));
 }
 
+static inline bool
+mg_flow_key_eq(const struct mg_flow_key *a, const struct mg_flow_key *b)
+{
+	uint64_t x[3], y[3];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) == 0;
+}
+
 /* Written only by the lcore that receives the flow; read relaxed. */
 struct mg_flow_counters {
 	uint64_t rx_pkts, rx_bytes;

@@ -73,8 +73,14 @@ kernels(uint8_t cls)
 	       cls == MG_PKT_FRAGMENT;
 }
 
-/* The flows of packets at[0..k): one bulk lookup. To no flow: the
- * kernel's (SIP, DNS, anything to an address that is not a call's). */
+/*
+ * The flows of packets at[0..k): one bulk lookup. To no flow: the
+ * kernel's (SIP, DNS, anything to an address that is not a call's). A
+ * packet to the same address as the one before it takes that one's
+ * answer: a busy stream's packets come in runs (a trunk, a port that
+ * batches), and its lookup is the cost of a whole run, not of each
+ * packet. A compare is all it costs when they do not.
+ */
 void
 pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 		 const uint8_t *at, uint16_t k)
@@ -82,22 +88,31 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 	const void *keys[MG_MAX_BURST];
 	void *data[MG_MAX_BURST];
 	hash_sig_t sig[MG_MAX_BURST];
+	uint8_t u[MG_MAX_BURST];
+	const struct mg_flow_key *prev = NULL;
 	uint64_t hits = 0;
+	uint16_t m = 0;
 
 	if (k == 0)
 		return;
 	for (uint16_t j = 0; j < k; j++) {
-		keys[j] = &b->meta[at[j]].key;
-		sig[j] = mg_flow_key_hash(keys[j]);
+		const struct mg_flow_key *key = &b->meta[at[j]].key;
+
+		if (prev == NULL || !mg_flow_key_eq(key, prev)) {
+			keys[m] = key;
+			sig[m++] = mg_flow_key_hash(key);
+			prev = key;
+		}
+		u[j] = (uint8_t)(m - 1);
 	}
-	rte_hash_lookup_with_hash_bulk_data(pl->t->hash, keys, sig, k, &hits,
+	rte_hash_lookup_with_hash_bulk_data(pl->t->hash, keys, sig, m, &hits,
 					    data);
 	for (uint16_t j = 0; j < k; j++) {
-		struct mg_flow *f = data[j];
+		struct mg_flow *f = data[u[j]];
 		uint16_t i = at[j];
 		uint8_t cls = b->meta[i].cls;
 
-		if (!(hits & (1ull << j))) {
+		if (!(hits & (1ull << u[j]))) {
 			pl->st.no_flow++;
 			b->ps[i].kernel = true;
 		} else if (cls > MG_PKT_RTCP &&
@@ -106,9 +121,11 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 		} else {
 			/* What its packets read and write: the first line,
 			 * the headers they leave with, the counters. */
-			rte_prefetch0(f);
-			rte_prefetch0(&f->out_hdr);
-			rte_prefetch0(&f->c);
+			if (j == 0 || u[j] != u[j - 1]) {
+				rte_prefetch0(f);
+				rte_prefetch0(&f->out_hdr);
+				rte_prefetch0(&f->c);
+			}
 			b->ps[i].flow = f;
 		}
 	}
@@ -150,6 +167,8 @@ lookup(struct mg_pipe_lcore *pl, struct burst *b)
 static void
 admit(struct mg_pipe_lcore *pl, struct burst *b)
 {
+	struct flow_run run = { .pkts = NULL };
+
 	for (uint16_t i = 0; i < b->n; i++) {
 		struct mg_flow *f = b->ps[i].flow;
 
@@ -159,8 +178,8 @@ admit(struct mg_pipe_lcore *pl, struct burst *b)
 		if (f->tx_esp && !f->rx_esp &&
 		    pipe_hand_off(pl, b, i, f->esp_owner))
 			continue;
-		f->c.rx_pkts++;
-		f->c.rx_bytes += b->meta[i].pl_len;
+		run_add(&run, &f->c.rx_pkts, &f->c.rx_bytes,
+			b->meta[i].pl_len);
 		if (b->meta[i].esp != f->rx_esp &&
 		    (b->meta[i].esp == NULL || b->meta[i].esp != f->rx_esp2)) {
 			/* Not through the SA the flow takes (plain to an ESP
@@ -190,6 +209,7 @@ admit(struct mg_pipe_lcore *pl, struct burst *b)
 		if (b->ps[i].flow != NULL && f->peer != NULL)
 			rte_prefetch0(&f->peer->learned_valid);
 	}
+	run_end(&run);
 }
 
 /* Where the other leg is, if not where we were told: what its flow
@@ -240,27 +260,29 @@ rewrite(struct mg_pipe_lcore *pl, struct rte_mbuf *m,
 	return true;
 }
 
-/* Send k packets of flows of[] on port; what a full queue leaves is
- * freed and counted on its flow. */
+/* Send k packets of flows of[], of len[] bytes, on port; what a full
+ * queue leaves is freed and counted on its flow. */
 static uint16_t
 tx_port(struct mg_pipe_lcore *pl, uint16_t port, struct rte_mbuf **out,
-	struct mg_flow **of, uint16_t k)
+	struct mg_flow **of, const uint32_t *len, uint16_t k)
 {
 	uint16_t sent = port < pl->nb_ports ?
 			rte_eth_tx_burst(port, pl->txq, out, k) : 0;
+	struct flow_run run = { .pkts = NULL };
+	uint64_t bytes = 0;
 
-	for (uint16_t j = 0; j < k; j++) {
-		uint32_t len = rte_pktmbuf_pkt_len(out[j]);
-
-		if (j < sent) {
-			of[j]->c.tx_pkts++;
-			of[j]->c.tx_bytes += len;
-			pl->st.tx_bytes += len;
-		} else {
-			of[j]->c.drop_tx++;
-			rte_pktmbuf_free(out[j]);
-		}
+	/* What was sent is the PMD's now (the other end of a ring may
+	 * already have freed it): its lengths were read before. */
+	for (uint16_t j = 0; j < sent; j++) {
+		run_add(&run, &of[j]->c.tx_pkts, &of[j]->c.tx_bytes, len[j]);
+		bytes += len[j];
 	}
+	run_end(&run);
+	for (uint16_t j = sent; j < k; j++) {
+		of[j]->c.drop_tx++;
+		rte_pktmbuf_free(out[j]);
+	}
+	pl->st.tx_bytes += bytes;
 	pl->st.tx_pkts += sent;
 	pl->st.drop_tx += (uint64_t)(k - sent);
 	return sent;
@@ -274,6 +296,7 @@ tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 {
 	struct rte_mbuf *out[MG_MAX_BURST], *gone[MG_MAX_BURST];
 	struct mg_flow *of[MG_MAX_BURST];
+	uint32_t len[MG_MAX_BURST];
 	uint8_t at[MG_MAX_BURST];
 	uint16_t n = 0, ng = 0, total = 0;
 
@@ -298,9 +321,11 @@ tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 				continue;
 			}
 			of[k] = f;
-			out[k++] = b->mb[at[j]];
+			out[k] = b->mb[at[j]];
+			len[k] = rte_pktmbuf_pkt_len(out[k]);
+			k++;
 		}
-		total += tx_port(pl, port, out, of, k);
+		total += tx_port(pl, port, out, of, len, k);
 		n = left;
 	}
 	return total;
@@ -468,6 +493,7 @@ mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t queue,
 	      uint16_t tap, bool spread, uint16_t *sent)
 {
 	struct burst b;
+	uint64_t bytes = 0;
 	uint16_t n;
 
 	*sent = 0;
@@ -482,7 +508,8 @@ mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t queue,
 	n = b.n;
 	pl->st.rx_pkts += b.n;
 	for (uint16_t i = 0; i < b.n; i++)
-		pl->st.rx_bytes += rte_pktmbuf_pkt_len(b.mb[i]);
+		bytes += rte_pktmbuf_pkt_len(b.mb[i]);
+	pl->st.rx_bytes += bytes;
 	process(pl, &b, port, tap, spread && pl->nb_workers > 1, sent);
 	return n;
 }

@@ -42,6 +42,42 @@ pipe_latch(struct mg_flow *f, const struct mg_pkt_meta *m)
 	f->c.latched++;
 }
 
+/*
+ * A run of one flow's packets in a burst, counted when the run ends:
+ * one flow's counters added to a packet at a time make each add wait for
+ * the store before it. Counters are this lcore's alone (flow.h), and
+ * readers see them a burst late at most.
+ */
+struct flow_run {
+	uint64_t *pkts;
+	uint64_t *bytes;
+	uint64_t n, len;
+};
+
+static inline void
+run_end(struct flow_run *r)
+{
+	if (r->pkts == NULL)
+		return;
+	*r->pkts += r->n;
+	*r->bytes += r->len;
+	r->pkts = NULL;
+}
+
+/* One more packet of len bytes on counters pkts/bytes. */
+static inline void
+run_add(struct flow_run *r, uint64_t *pkts, uint64_t *bytes, uint32_t len)
+{
+	if (pkts != r->pkts) {
+		run_end(r);
+		r->pkts = pkts;
+		r->bytes = bytes;
+		r->n = r->len = 0;
+	}
+	r->n++;
+	r->len += len;
+}
+
 /* Look up the flows of packets at[0..k) of the burst (pipe.c). */
 void pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 		      const uint8_t *at, uint16_t k);
