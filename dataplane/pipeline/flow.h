@@ -54,6 +54,7 @@ mg_flow_key_hash(const struct mg_flow_key *k)
 			rte_hash_crc_8byte(w[0], 0)));
 }
 
+/* Three words at a time (the table's compare function too). */
 static inline bool
 mg_flow_key_eq(const struct mg_flow_key *a, const struct mg_flow_key *b)
 {

@@ -30,16 +30,11 @@ mg_flow_key_of(const struct mg_ctl_addr *a, struct mg_flow_key *k)
 	memcpy(k->ip, a->ip, a->family == 4 ? 4 : 16);
 }
 
-/* Keys are compared three words at a time: for a 24-byte key rte_hash
- * would call memcmp. 0: equal. */
+/* For a 24-byte key rte_hash would call memcmp. 0: equal. */
 static int
 key_cmp(const void *a, const void *b, size_t len __rte_unused)
 {
-	uint64_t x[3], y[3];
-
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2])) != 0;
+	return !mg_flow_key_eq(a, b);
 }
 
 enum { KEEP_RX = 1, KEEP_TX = 2, KEEP_RX2 = 4 };
