@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <string.h>
 
-#include <emmintrin.h>
 #include <netinet/in.h>
 
 #include <rte_byteorder.h>
@@ -9,6 +8,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "cksum.h"
 #include "out_hdr.h"
 
 #define IP4_OFF RTE_ETHER_HDR_LEN
@@ -18,92 +18,20 @@
 _Static_assert(UDP6_OFF + sizeof(struct rte_udp_hdr) == MG_OUT_HDR_MAX,
 	       "IPv6 headers fill the copy");
 
-/* A 16-bit word as it lies in memory: ones' complement sums do not care
- * about byte order as long as every word is read the same way and the
- * result is stored back the same way (RFC 1071 §2(B)). */
-static inline uint32_t
-word(const uint8_t *p)
-{
-	uint16_t w;
-
-	memcpy(&w, p, 2);
-	return w;
-}
-
 static inline uint32_t
 words(const uint8_t *p, unsigned int len)
 {
 	uint32_t s = 0;
 
 	for (unsigned int i = 0; i < len; i += 2)
-		s += word(p + i);
+		s += mg_cksum_word(p + i);
 	return s;
-}
-
-/* End-around carries until 16 bits are left. */
-static inline uint32_t
-fold(uint64_t s)
-{
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint32_t)s;
-}
-
-/*
- * 32 bytes a step in two SSE2 registers: each 32-bit lane's low and high
- * halves go to their own accumulators, so no carry is ever lost (a lane
- * takes 2 x 65535 a step; 64 KB is 2,048 steps). A 32-bit word adds as
- * its two halves would, since 2^16 = 1 modulo 2^16 - 1. DPDK 22.11's
- * rte_raw_cksum takes 2 bytes a step: 115 cycles for a 172-byte packet,
- * against 11-16 here (AVX2 saved one or two more: not worth a dispatch).
- */
-uint32_t
-mg_cksum_sum(const uint8_t *p, uint32_t len)
-{
-	const __m128i lo = _mm_set1_epi32(0xffff);
-	__m128i a = _mm_setzero_si128(), b = _mm_setzero_si128();
-	uint32_t lane[4], w = 0;
-	uint64_t s = 0;
-
-	for (; len >= 32; p += 32, len -= 32) {
-		__m128i x = _mm_loadu_si128((const __m128i *)p);
-		__m128i y = _mm_loadu_si128((const __m128i *)(p + 16));
-
-		a = _mm_add_epi32(a, _mm_and_si128(x, lo));
-		b = _mm_add_epi32(b, _mm_srli_epi32(x, 16));
-		a = _mm_add_epi32(a, _mm_and_si128(y, lo));
-		b = _mm_add_epi32(b, _mm_srli_epi32(y, 16));
-	}
-	if (len >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)p);
-
-		a = _mm_add_epi32(a, _mm_and_si128(x, lo));
-		b = _mm_add_epi32(b, _mm_srli_epi32(x, 16));
-		p += 16;
-		len -= 16;
-	}
-	_mm_storeu_si128((__m128i *)lane, _mm_add_epi32(a, b));
-	s = (uint64_t)lane[0] + lane[1] + lane[2] + lane[3];
-	for (; len >= 4; p += 4, len -= 4) {
-		memcpy(&w, p, 4);
-		s += w;
-	}
-	if (len >= 2) {
-		s += word(p);
-		p += 2;
-		len -= 2;
-	}
-	if (len)
-		s += p[0]; /* the last odd byte, padded with a zero byte */
-	return fold(s);
 }
 
 static inline uint16_t
 complement(uint64_t s)
 {
-	return (uint16_t)~fold(s);
+	return (uint16_t)~mg_cksum_fold(s);
 }
 
 /* The UDP checksum: 0 would say "none", so it is sent as 0xffff. */
@@ -146,8 +74,8 @@ mg_out_hdr_init(struct mg_out_hdr *h, const uint8_t src_mac[6],
 		/* What mg_out_hdr_put does not fill: the first word (version
 		 * and TOS) and the length are summed per packet. */
 		h->ip_sum = words(ip + 4, 6) + words(ip + 12, 4);
-		h->phdr_sum = words(src->ip, 4) + word(proto);
-		h->udp_sum = h->phdr_sum + word(udp);
+		h->phdr_sum = words(src->ip, 4) + mg_cksum_word(proto);
+		h->udp_sum = h->phdr_sum + mg_cksum_word(udp);
 		memcpy(&v4->dst_addr, dst->ip, 4);
 		memcpy(udp + 2, &dst->port, 2);
 	} else {
@@ -159,8 +87,8 @@ mg_out_hdr_init(struct mg_out_hdr *h, const uint8_t src_mac[6],
 		v6->hop_limits = 64;
 		memcpy(v6->src_addr, src->ip, 16);
 		memcpy(udp, &src->port, 2);
-		h->phdr_sum = words(src->ip, 16) + word(proto);
-		h->udp_sum = h->phdr_sum + word(udp);
+		h->phdr_sum = words(src->ip, 16) + mg_cksum_word(proto);
+		h->udp_sum = h->phdr_sum + mg_cksum_word(udp);
 		memcpy(v6->dst_addr, dst->ip, 16);
 		memcpy(udp + 2, &dst->port, 2);
 	}
@@ -183,7 +111,7 @@ put4(const struct mg_out_hdr *h, uint8_t *e, uint16_t ulen,
 				    h->bytes + UDP4_OFF + 2;
 	const uint8_t vt[2] = { h->bytes[IP4_OFF], tos };
 	uint16_t tot = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ulen) + 20));
-	uint32_t to_sum = word(to) + word(to + 2);
+	uint32_t to_sum = mg_cksum_word(to) + mg_cksum_word(to + 2);
 	uint16_t c = 0;
 
 	memcpy(e, h->bytes, UDP4_OFF + 8);
@@ -193,9 +121,9 @@ put4(const struct mg_out_hdr *h, uint8_t *e, uint16_t ulen,
 	memcpy(udp + 2, port, 2);
 	memcpy(udp + 4, &ulen, 2);
 	if (!nic)
-		c = complement((uint64_t)h->ip_sum + word(vt) + tot + to_sum);
+		c = complement((uint64_t)h->ip_sum + mg_cksum_word(vt) + tot + to_sum);
 	memcpy(ip + 10, &c, 2);
-	*port_sum = word(port);
+	*port_sum = mg_cksum_word(port);
 	return to_sum;
 }
 
@@ -215,7 +143,7 @@ put6(const struct mg_out_hdr *h, uint8_t *e, uint16_t ulen,
 	memcpy(ip + 24, to, 16);
 	memcpy(udp + 2, port, 2);
 	memcpy(udp + 4, &ulen, 2);
-	*port_sum = word(port);
+	*port_sum = mg_cksum_word(port);
 	return words(to, 16);
 }
 
@@ -231,7 +159,7 @@ mg_out_hdr_put(const struct mg_out_hdr *h, uint8_t *pl, uint16_t pl_len,
 	/* The NIC sums the UDP header and payload itself, onto the
 	 * pseudo-header's sum it finds in the field. */
 	if (nic)
-		c = (uint16_t)fold((uint64_t)h->phdr_sum + to + ulen);
+		c = (uint16_t)mg_cksum_fold((uint64_t)h->phdr_sum + to + ulen);
 	else
 		c = udp_field((uint64_t)h->udp_sum + to + port + 2u * ulen +
 			      mg_cksum_sum(pl, pl_len));

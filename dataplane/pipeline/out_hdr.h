@@ -54,8 +54,4 @@ void mg_out_hdr_init(struct mg_out_hdr *h, const uint8_t src_mac[6],
 void mg_out_hdr_put(const struct mg_out_hdr *h, uint8_t *pl, uint16_t pl_len,
 		    const struct mg_ctl_addr *dst, uint8_t tos, bool nic);
 
-/* The ones' complement sum of len bytes (RFC 1071), as 16-bit words read
- * in memory order, folded to 16 bits. */
-uint32_t mg_cksum_sum(const uint8_t *p, uint32_t len);
-
 #endif /* MG_DP_OUT_HDR_H */

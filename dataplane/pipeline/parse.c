@@ -156,17 +156,28 @@ parse_one(struct rte_mbuf *mb, struct mg_pkt_meta *m)
 	m->src.port = udp->src_port;
 	m->pl_off = (uint16_t)(l4 + sizeof(*udp));
 	m->pl_len = (uint16_t)(ulen - sizeof(*udp));
-	/* Ethernet pads short frames: the payload ends where UDP says. */
-	rte_pktmbuf_trim(mb, (uint16_t)(len - m->pl_off - m->pl_len));
+	/* Ethernet pads short frames: the payload ends where UDP says.
+	 * One segment, so it is trimmed here (rte_pktmbuf_trim would look
+	 * for the last one on the mbuf's second cache line). */
+	if (len != m->pl_off + m->pl_len) {
+		uint16_t pad = (uint16_t)(len - m->pl_off - m->pl_len);
+
+		mb->data_len = (uint16_t)(mb->data_len - pad);
+		mb->pkt_len -= pad;
+	}
 	return demux(p + m->pl_off, m->pl_len);
 }
 
-void
+uint64_t
 mg_parse_burst(struct rte_mbuf **mb, uint16_t n, struct mg_pkt_meta *meta)
 {
+	uint64_t bytes = 0;
+
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(mb[i + 2], void *));
+		bytes += rte_pktmbuf_pkt_len(mb[i]);
 		meta[i].cls = parse_one(mb[i], &meta[i]);
 	}
+	return bytes;
 }

@@ -47,7 +47,10 @@ struct mg_pkt_meta {
 
 const char *mg_pkt_class_name(enum mg_pkt_class c);
 
-/* Fill meta[i] for mb[i]; a packet of a media class has a valid key. */
-void mg_parse_burst(struct rte_mbuf **mb, uint16_t n, struct mg_pkt_meta *meta);
+/* Fill meta[i] for mb[i]; a packet of a media class has a valid key.
+ * Returns the bytes of the frames as they came (before a frame's
+ * Ethernet padding is trimmed). */
+uint64_t mg_parse_burst(struct rte_mbuf **mb, uint16_t n,
+			struct mg_pkt_meta *meta);
 
 #endif /* MG_DP_PARSE_H */

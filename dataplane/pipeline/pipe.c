@@ -92,6 +92,7 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 	const struct mg_flow_key *prev = NULL;
 	uint64_t hits = 0;
 	uint16_t m = 0;
+	uint8_t need = 0; /* kept apart: b->need would wait on each store */
 
 	if (k == 0)
 		return;
@@ -115,10 +116,13 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 		if (!(hits & (1ull << u[j]))) {
 			pl->st.no_flow++;
 			b->ps[i].kernel = true;
+			need |= NEED_KERNEL;
 		} else if (cls > MG_PKT_RTCP &&
 			   !(f->flags & (MG_FLOW_F_ESP_UDP | MG_FLOW_F_ANY_UDP))) {
 			pl->st.cls[cls]++;
 		} else {
+			if (f->flags & MG_FLOW_F_ESP_UDP)
+				need |= NEED_ESP_RX;
 			/* What its packets read and write: the first line,
 			 * the headers they leave with, the counters. */
 			if (j == 0 || u[j] != u[j - 1]) {
@@ -129,6 +133,7 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 			b->ps[i].flow = f;
 		}
 	}
+	b->need |= need;
 }
 
 /*
@@ -141,7 +146,7 @@ pipe_lookup_some(struct mg_pipe_lcore *pl, struct burst *b,
 static void
 lookup(struct mg_pipe_lcore *pl, struct burst *b)
 {
-	uint8_t at[MG_MAX_BURST];
+	uint8_t at[MG_MAX_BURST], need = 0;
 	uint16_t k = 0;
 
 	for (uint16_t i = 0; i < b->n; i++) {
@@ -153,10 +158,13 @@ lookup(struct mg_pipe_lcore *pl, struct burst *b)
 		b->ps[i].gone = false;
 		if (cls > MG_PKT_OTHER_UDP) {
 			pl->st.cls[cls]++;
+			need |= (b->ps[i].kernel ? NEED_KERNEL : 0) |
+				(cls == MG_PKT_ESP ? NEED_ESP_RX : 0);
 			continue;
 		}
 		at[k++] = (uint8_t)i;
 	}
+	b->need = need;
 	pipe_lookup_some(pl, b, at, k);
 }
 
@@ -168,6 +176,7 @@ static void
 admit(struct mg_pipe_lcore *pl, struct burst *b)
 {
 	struct flow_run run = { .pkts = NULL };
+	uint8_t need = 0;
 
 	for (uint16_t i = 0; i < b->n; i++) {
 		struct mg_flow *f = b->ps[i].flow;
@@ -204,12 +213,16 @@ admit(struct mg_pipe_lcore *pl, struct burst *b)
 			if (f->tx_ctx != NULL)
 				mg_srtp_ctx_prefetch(f->tx_ctx);
 		}
+		if (b->ps[i].flow == NULL)
+			continue;
+		need |= flow_needs(f);
 		/* What rewrite's latched_dst reads of the other leg, cold
 		 * with many calls (its packets go the other way). */
-		if (b->ps[i].flow != NULL && f->peer != NULL)
+		if (f->peer != NULL)
 			rte_prefetch0(&f->peer->learned_valid);
 	}
 	run_end(&run);
+	b->need |= need;
 }
 
 /* Where the other leg is, if not where we were told: what its flow
@@ -288,9 +301,33 @@ tx_port(struct mg_pipe_lcore *pl, uint16_t port, struct rte_mbuf **out,
 	return sent;
 }
 
-/* Out: one tx burst per port, in one pass over the burst when all go
- * out of one port (the others go round again); what was dropped on
- * the way is freed in bulk. */
+/* Gather the packets at[0..n) of the burst that go out of port into
+ * out/of/len, the others back into at[]; returns how many went in. */
+static uint16_t
+gather(struct burst *b, uint16_t port, uint8_t *at, uint16_t *n,
+       struct rte_mbuf **out, struct mg_flow **of, uint32_t *len)
+{
+	uint16_t k = 0, left = 0;
+
+	for (uint16_t j = 0; j < *n; j++) {
+		struct mg_flow *f = b->ps[at[j]].flow;
+
+		if (f->out_port != port) {
+			at[left++] = at[j];
+			continue;
+		}
+		of[k] = f;
+		out[k] = b->mb[at[j]];
+		len[k] = rte_pktmbuf_pkt_len(out[k]);
+		k++;
+	}
+	*n = left;
+	return k;
+}
+
+/* Out: one tx burst per port, all in one pass when they go out of the
+ * first one's port (the usual case; the others go round again); what
+ * was dropped on the way is freed in bulk. */
 static uint16_t
 tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 {
@@ -298,35 +335,36 @@ tx_out(struct mg_pipe_lcore *pl, struct burst *b)
 	struct mg_flow *of[MG_MAX_BURST];
 	uint32_t len[MG_MAX_BURST];
 	uint8_t at[MG_MAX_BURST];
-	uint16_t n = 0, ng = 0, total = 0;
+	uint16_t n = 0, ng = 0, k = 0, total = 0, port = UINT16_MAX;
 
 	for (uint16_t i = 0; i < b->n; i++) {
+		struct mg_flow *f = b->ps[i].flow;
+
 		if (b->mb[i] == NULL)
 			continue;
-		if (b->ps[i].flow == NULL)
+		if (f == NULL) {
 			gone[ng++] = b->mb[i];
-		else
+			continue;
+		}
+		if (port == UINT16_MAX)
+			port = f->out_port;
+		if (f->out_port != port) {
 			at[n++] = (uint8_t)i;
+			continue;
+		}
+		of[k] = f;
+		out[k] = b->mb[i];
+		len[k] = rte_pktmbuf_pkt_len(out[k]);
+		k++;
 	}
 	if (ng != 0)
 		rte_pktmbuf_free_bulk(gone, ng);
-	while (n != 0) {
-		uint16_t port = b->ps[at[0]].flow->out_port, k = 0, left = 0;
-
-		for (uint16_t j = 0; j < n; j++) {
-			struct mg_flow *f = b->ps[at[j]].flow;
-
-			if (f->out_port != port) {
-				at[left++] = at[j];
-				continue;
-			}
-			of[k] = f;
-			out[k] = b->mb[at[j]];
-			len[k] = rte_pktmbuf_pkt_len(out[k]);
-			k++;
-		}
+	if (k != 0)
 		total += tx_port(pl, port, out, of, len, k);
-		n = left;
+	while (n != 0) {
+		port = b->ps[at[0]].flow->out_port;
+		k = gather(b, port, at, &n, out, of, len);
+		total += tx_port(pl, port, out, of, len, k);
 	}
 	return total;
 }
@@ -340,6 +378,8 @@ to_kernel(struct mg_pipe_lcore *pl, struct burst *b, uint16_t port,
 	struct rte_mbuf *k[MG_MAX_BURST];
 	uint16_t n = 0, sent = 0, left = 0;
 
+	if (!(b->need & NEED_KERNEL))
+		return;
 	for (uint16_t i = 0; i < b->n; i++)
 		if (b->ps[i].kernel) {
 			k[n++] = b->mb[i];
@@ -439,12 +479,11 @@ distribute(struct mg_pipe_lcore *pl, struct burst *b)
 	b->n = keep;
 }
 
-/* The burst after rx: parse, (hand off), look up, act, rewrite, send. */
+/* The burst after rx and parse: (hand off), look up, act, rewrite, send. */
 static uint16_t
 process(struct mg_pipe_lcore *pl, struct burst *b, uint16_t port,
 	uint16_t tap, bool spread, uint16_t *sent)
 {
-	mg_parse_burst(b->mb, b->n, b->meta);
 	if (spread)
 		distribute(pl, b);
 	lookup(pl, b);
@@ -485,6 +524,7 @@ mg_pipe_inbox(struct mg_pipe_lcore *pl, uint16_t *sent)
 	if (b.n == 0)
 		return 0;
 	pl->st.from_peers += b.n;
+	mg_parse_burst(b.mb, b.n, b.meta);
 	return process(pl, &b, UINT16_MAX, UINT16_MAX, false, sent);
 }
 
@@ -493,7 +533,6 @@ mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t queue,
 	      uint16_t tap, bool spread, uint16_t *sent)
 {
 	struct burst b;
-	uint64_t bytes = 0;
 	uint16_t n;
 
 	*sent = 0;
@@ -507,9 +546,7 @@ mg_pipe_burst(struct mg_pipe_lcore *pl, uint16_t port, uint16_t queue,
 		return 0;
 	n = b.n;
 	pl->st.rx_pkts += b.n;
-	for (uint16_t i = 0; i < b.n; i++)
-		bytes += rte_pktmbuf_pkt_len(b.mb[i]);
-	pl->st.rx_bytes += bytes;
+	pl->st.rx_bytes += mg_parse_burst(b.mb, b.n, b.meta);
 	process(pl, &b, port, tap, spread && pl->nb_workers > 1, sent);
 	return n;
 }

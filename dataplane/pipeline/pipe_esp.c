@@ -74,6 +74,8 @@ rx_refused(struct mg_pipe_lcore *pl, struct burst *b, uint16_t i,
 	/* IKE's non-ESP marker on a NAT-T port: the kernel's (an IKE daemon
 	 * there would answer); the rest is dropped. */
 	b->ps[i].kernel = status == MG_ESP_E_NOT_ESP;
+	if (b->ps[i].kernel)
+		b->need |= NEED_KERNEL;
 	b->ps[i].flow = NULL;
 }
 
@@ -107,6 +109,8 @@ pipe_esp_rx(struct mg_pipe_lcore *pl, struct burst *b)
 	uint8_t at[MG_MAX_BURST], again[MG_MAX_BURST];
 	uint16_t n = 0, k, na = 0;
 
+	if (!(b->need & NEED_ESP_RX))
+		return;
 	for (uint16_t i = 0; i < b->n; i++) {
 		if (b->mb[i] == NULL || !is_esp(b, i))
 			continue;
@@ -174,6 +178,8 @@ pipe_esp_tx(struct mg_pipe_lcore *pl, struct burst *b)
 	uint8_t at[MG_MAX_BURST];
 	uint16_t n = 0;
 
+	if (!(b->need & NEED_ESP_TX))
+		return;
 	for (uint16_t i = 0; i < b->n; i++) {
 		struct mg_flow *f = b->ps[i].flow;
 

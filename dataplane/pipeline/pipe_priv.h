@@ -20,12 +20,46 @@ struct pkt_state {
 	bool gone;              /* handed to another lcore: not ours now */
 };
 
+/* Steps a burst may need beside the SRTP one: each is a pass over the
+ * burst, skipped when no packet was found to need it. */
+enum burst_need {
+	NEED_ESP_RX = 1, /* ESP, or to an ESP-in-UDP port */
+	NEED_KERNEL = 2, /* to the exception TAP (or ARP answered) */
+	NEED_ESP_TX = 4, /* a flow that sends through an SA */
+	NEED_UNPROTECT = 8,
+	NEED_PROTECT = 16,
+};
+
 struct burst {
 	struct rte_mbuf *mb[MG_MAX_BURST];
 	struct mg_pkt_meta meta[MG_MAX_BURST];
 	struct pkt_state ps[MG_MAX_BURST];
 	uint16_t n;
+	uint8_t need;    /* enum burst_need */
 };
+
+static inline bool
+flow_unprotects(const struct mg_flow *f)
+{
+	return f->action == MG_FLOW_SRTP_TO_RTP ||
+	       f->action == MG_FLOW_SRTP_TO_SRTP;
+}
+
+static inline bool
+flow_protects(const struct mg_flow *f)
+{
+	return f->action == MG_FLOW_RTP_TO_SRTP ||
+	       f->action == MG_FLOW_SRTP_TO_SRTP;
+}
+
+/* What an admitted packet of flow f needs of the steps after admit. */
+static inline uint8_t
+flow_needs(const struct mg_flow *f)
+{
+	return (uint8_t)((f->tx_esp != NULL ? NEED_ESP_TX : 0) |
+			 (flow_unprotects(f) ? NEED_UNPROTECT : 0) |
+			 (flow_protects(f) ? NEED_PROTECT : 0));
+}
 
 /* RFC-less but universal SBC practice: the first good packet tells
  * where a NATed endpoint really is; the flow the other way sends there. */

@@ -33,20 +33,28 @@ struct second_try {
 	struct srtp_list again;
 };
 
+/* Packet i of the burst as entry j of l, under context c. */
 static void
-list_add(struct srtp_list *l, struct burst *b, uint16_t i,
+list_put(struct srtp_list *l, uint16_t j, struct burst *b, uint16_t i,
 	 struct mg_srtp_ctx *c)
 {
 	struct rte_mbuf *m = b->mb[i];
 	uint32_t cap = b->ps[i].pl_len + rte_pktmbuf_tailroom(m);
 
-	l->pk[l->n] = (struct mg_srtp_pkt){
+	l->pk[j] = (struct mg_srtp_pkt){
 		.data = rte_pktmbuf_mtod_offset(m, uint8_t *, b->meta[i].pl_off),
 		.len = b->ps[i].pl_len,
 		.cap = (uint16_t)(cap > UINT16_MAX ? UINT16_MAX : cap),
 		.ctx = c,
 	};
-	l->idx[l->n++] = (uint8_t)i;
+	l->idx[j] = (uint8_t)i;
+}
+
+static void
+list_add(struct srtp_list *l, struct burst *b, uint16_t i,
+	 struct mg_srtp_ctx *c)
+{
+	list_put(l, l->n++, b, i, c);
 }
 
 static uint8_t *
@@ -68,6 +76,35 @@ stash(struct mg_pipe_lcore *pl, struct burst *b, uint16_t i,
 	       rte_pktmbuf_mtod_offset(b->mb[i], uint8_t *, b->meta[i].pl_off),
 	       len);
 	t->stashed |= 1ull << i;
+}
+
+/*
+ * The burst's packets to unprotect (rx) or to protect into rtp and
+ * rtcp, under their flow's rx or tx context; with t, a draining flow's
+ * packets are stashed first. The counts stay in registers until the
+ * end: l->n++ after a byte stored in idx[] would wait on that store for
+ * every packet.
+ */
+static void
+lists_fill(struct mg_pipe_lcore *pl, struct burst *b, struct srtp_list *rtp,
+	   struct srtp_list *rtcp, bool rx, struct second_try *t)
+{
+	uint16_t nr = 0, nc = 0;
+
+	for (uint16_t i = 0; i < b->n; i++) {
+		struct mg_flow *f = b->ps[i].flow;
+
+		if (f == NULL || !(rx ? flow_unprotects(f) : flow_protects(f)))
+			continue;
+		if (t != NULL && f->rx_ctx2 != NULL)
+			stash(pl, b, i, t);
+		if (b->meta[i].cls == MG_PKT_RTCP)
+			list_put(rtcp, nc++, b, i, rx ? f->rx_ctx : f->tx_ctx);
+		else
+			list_put(rtp, nr++, b, i, rx ? f->rx_ctx : f->tx_ctx);
+	}
+	rtp->n = nr;
+	rtcp->n = nc;
 }
 
 /* Which verdict a packet both contexts refused is counted under: the old
@@ -143,39 +180,17 @@ again_run(struct mg_pipe_lcore *pl, struct burst *b, struct second_try *t,
 	l->n = 0;
 }
 
-static bool
-unprotects(const struct mg_flow *f)
-{
-	return f->action == MG_FLOW_SRTP_TO_RTP ||
-	       f->action == MG_FLOW_SRTP_TO_SRTP;
-}
-
-static bool
-protects(const struct mg_flow *f)
-{
-	return f->action == MG_FLOW_RTP_TO_SRTP ||
-	       f->action == MG_FLOW_SRTP_TO_SRTP;
-}
-
 static void
 unprotect(struct mg_pipe_lcore *pl, struct burst *b)
 {
 	struct srtp_list rtp, rtcp;
 	struct second_try t;
 
-	rtp.n = rtcp.n = 0;
+	if (!(b->need & NEED_UNPROTECT))
+		return;
 	t.stashed = 0;
 	t.again.n = 0;
-	for (uint16_t i = 0; i < b->n; i++) {
-		struct mg_flow *f = b->ps[i].flow;
-
-		if (f == NULL || !unprotects(f))
-			continue;
-		if (f->rx_ctx2 != NULL)
-			stash(pl, b, i, &t);
-		list_add(b->meta[i].cls == MG_PKT_RTCP ? &rtcp : &rtp,
-			 b, i, f->rx_ctx);
-	}
+	lists_fill(pl, b, &rtp, &rtcp, true, &t);
 	list_run(pl, b, &rtp, mg_srtp_unprotect_burst, true, &t);
 	again_run(pl, b, &t, mg_srtp_unprotect_burst);
 	list_run(pl, b, &rtcp, mg_srtcp_unprotect_burst, true, &t);
@@ -188,14 +203,9 @@ pipe_srtp(struct mg_pipe_lcore *pl, struct burst *b)
 	struct srtp_list rtp, rtcp;
 
 	unprotect(pl, b);
-	rtp.n = rtcp.n = 0;
-	for (uint16_t i = 0; i < b->n; i++) {
-		struct mg_flow *f = b->ps[i].flow;
-
-		if (f != NULL && protects(f))
-			list_add(b->meta[i].cls == MG_PKT_RTCP ? &rtcp : &rtp,
-				 b, i, f->tx_ctx);
-	}
+	if (!(b->need & NEED_PROTECT))
+		return;
+	lists_fill(pl, b, &rtp, &rtcp, false, NULL);
 	list_run(pl, b, &rtp, mg_srtp_protect_burst, false, NULL);
 	list_run(pl, b, &rtcp, mg_srtcp_protect_burst, false, NULL);
 }

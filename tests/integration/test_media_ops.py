@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mgproc  # noqa: E402
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
-from scapy.all import ARP, ICMP, Ether, IP, IPv6, UDP, Raw, wrpcap, rdpcap  # noqa: E402
+from scapy.all import ARP, ICMP, Ether, IP, IPv6, UDP, UDPerror, Raw, wrpcap, rdpcap  # noqa: E402
 
 SRTP_PCAP = os.environ.get("MG_SRTP_PCAP", "build/tests/tools/srtp_pcap")
 TELEMETRY = "/usr/bin/dpdk-telemetry.py"
@@ -211,23 +211,35 @@ def held(dp, shm, tmp):
 def exception_path_tap():
     """What the pipeline does not own goes to a TAP interface and the
     kernel answers: ARP for the media address (so a NIC deployment is
-    reachable), ICMP echo, port unreachable for UDP to no call; a call's
-    packets stay in the pipeline. Needs root (TAP, ip)."""
+    reachable), ICMP echo, port unreachable for UDP to no call and for
+    IKE (a non-ESP marker) on a NAT-T port; a call's packets stay in the
+    pipeline. Each kind of kernel packet comes in a burst of its own (the
+    call's packets between them fill bursts of 64 or fewer), so each one
+    alone must get its burst to the TAP. Needs root (TAP, ip)."""
     port_mac = "02:70:63:61:70:00"  # net_pcap0's, which the TAP takes
+    peer = dict(src="02:00:00:00:00:aa", dst=port_mac)
     with tempfile.TemporaryDirectory() as tmp:
         pk = [Ether(src="02:00:00:00:00:aa", dst="ff:ff:ff:ff:ff:ff") /
               ARP(op=1, hwsrc="02:00:00:00:00:aa", psrc="10.0.0.9",
                   pdst="10.0.0.1"),
-              Ether(src="02:00:00:00:00:aa", dst=port_mac) /
-              IP(src="10.0.0.9", dst="10.0.0.1") / ICMP(id=7, seq=1) / Raw(b"ping"),
-              Ether(src="02:00:00:00:00:aa", dst=port_mac) /
-              IP(src="10.0.0.9", dst="10.0.0.1") / UDP(sport=5555, dport=5060) /
-              Raw(b"OPTIONS sip:10.0.0.1 SIP/2.0\r\n\r\n")]
-        pk += [rtp(i, 0x5555, 4000) for i in range(10)]
+              Ether(**peer) /
+              IP(src="10.0.0.9", dst="10.0.0.1") / ICMP(id=7, seq=1) / Raw(b"ping")]
+        pk += [rtp(i, 0x5555, 4000) for i in range(70)]
+        pk += [Ether(**peer) /
+               IP(src="10.0.0.9", dst="10.0.0.1") / UDP(sport=5555, dport=5060) /
+               Raw(b"OPTIONS sip:10.0.0.1 SIP/2.0\r\n\r\n")]
+        pk += [rtp(i, 0x5555, 4000) for i in range(70, 140)]
+        # RFC 3948 §2.2: four zero bytes, then IKE (an SA_INIT header).
+        pk += [Ether(**peer) /
+               IP(src="10.0.0.9", dst="10.0.0.1") / UDP(sport=4500, dport=4500) /
+               Raw(b"\0" * 4 + bytes(range(8)) + b"\0" * 8 + b"\x21\x20\x22\x08" +
+                   b"\0" * 4 + b"\0\0\0\x1c")]
+        pk += [rtp(i, 0x5555, 4000) for i in range(140, 150)]
         wrpcap(f"{tmp}/in.pcap", pk)
         with open(f"{tmp}/flows", "w") as f:
             f.write(f"flow 1 local=10.0.0.1:4000 action=relay "
                     f"{OUT.format(port=0, dport=6000)}\n")
+            f.write("flow 2 local=10.0.0.1:4500 action=drop esp-udp\n")
         tap = "mgit" + str(os.getpid() % 100000)
         shm = "/" + mgproc.unique("tap")
         dp = mgproc.dataplane(mgproc.unique("tap"),
@@ -243,9 +255,9 @@ def exception_path_tap():
         text = dp.text()
         pipe = re.search(r"^mg-pipe lcore=0 (.*)$", text, re.M)
         st = {k: int(v) for k, v in (f.split("=", 1) for f in pipe.group(1).split())}
-        assert st["to_kernel"] == 3 and st["no_flow"] == 1, text
-        assert st["from_kernel"] >= 3 and st["drop_kernel"] == 0, text
-        assert mgproc.flow_stats(text)[1]["tx_pkts"] == 10, text
+        assert st["to_kernel"] == 4 and st["no_flow"] == 1, text
+        assert st["from_kernel"] >= 4 and st["drop_kernel"] == 0, text
+        assert mgproc.flow_stats(text)[1]["tx_pkts"] == 150, text
         out = rdpcap(f"{tmp}/out.pcap")
         arp = [p for p in out if p.haslayer(ARP) and p[ARP].op == 2]
         assert arp and arp[0][ARP].psrc == "10.0.0.1" and \
@@ -253,11 +265,58 @@ def exception_path_tap():
         icmp = [p for p in out if p.haslayer(ICMP) and p.haslayer(IP) and
                 p[IP].src == "10.0.0.1"]
         assert any(p[ICMP].type == 0 and p[ICMP].id == 7 for p in icmp), out
-        assert any(p[ICMP].type == 3 and p[ICMP].code == 3 for p in icmp), out
+        unreach = {p[UDPerror].dport for p in icmp if p[ICMP].type == 3 and
+                   p[ICMP].code == 3 and p.haslayer(UDPerror)}
+        assert unreach == {5060, 4500}, out
         relayed = [p for p in out if p.haslayer(UDP) and p[UDP].dport == 6000]
-        assert len(relayed) == 10, out
-        print(f"exception path: ARP reply, echo reply, port unreachable from the "
-              f"kernel; {st['from_kernel']} kernel packets out, 10 relayed")
+        assert len(relayed) == 150, out
+        print(f"exception path: ARP reply, echo reply, port unreachable for SIP "
+              f"and for IKE on the NAT-T port from the kernel; "
+              f"{st['from_kernel']} kernel packets out, 150 relayed")
+
+
+def one_burst_two_ports():
+    """One worker, two ports, and the calls of one burst leaving by both:
+    a call out of port 1, and between its packets those of a call sent
+    back out of port 0, the port they came in on. Each packet leaves by
+    its own call's port, in order, none lost."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trunk = [rtp(i, 0x1111, 4000) for i in range(90)]
+        hairpin = [rtp(i, 0x3333, 4004) for i in range(30)]
+        pk = []
+        for i in range(90):
+            pk.append(trunk[i])
+            if i % 3 == 1:
+                pk.append(hairpin[i // 3])
+        wrpcap(f"{tmp}/in.pcap", pk)
+        with open(f"{tmp}/none.pcap", "wb") as f:  # a pcap header, no packets
+            f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
+        with open(f"{tmp}/flows", "w") as f:
+            f.write(f"flow 1 local=10.0.0.1:4000 action=relay "
+                    f"{OUT.format(port=1, dport=6000)}\n")
+            f.write(f"flow 3 local=10.0.0.1:4004 action=relay "
+                    f"{OUT.format(port=0, dport=6004)}\n")
+        shm = "/" + mgproc.unique("twoports")
+        dp = mgproc.dataplane(
+            mgproc.unique("twoports"),
+            ["--shm", shm, "--media", "--hold-rx", "--duration", "2",
+             "--stats-interval", "0"],
+            vdevs=[f"net_pcap0,rx_pcap={tmp}/in.pcap,tx_pcap={tmp}/out0.pcap",
+                   f"net_pcap1,rx_pcap={tmp}/none.pcap,tx_pcap={tmp}/out1.pcap"])
+        with held(dp, shm, tmp) as start:
+            start()
+        text = dp.text()
+        out0, out1 = rdpcap(f"{tmp}/out0.pcap"), rdpcap(f"{tmp}/out1.pcap")
+        assert [bytes(p[UDP].payload) for p in out1] == \
+            [bytes(p[UDP].payload) for p in trunk], text
+        assert {p[UDP].dport for p in out1} == {6000}, text
+        assert [bytes(p[UDP].payload) for p in out0] == \
+            [bytes(p[UDP].payload) for p in hairpin], text
+        assert {p[UDP].dport for p in out0} == {6004}, text
+        fs = mgproc.flow_stats(text)
+        assert fs[1]["tx_pkts"] == 90 and fs[3]["tx_pkts"] == 30, text
+        print("one burst, two ports: 90 packets out of port 1 and the 30 between "
+              "them back out of port 0, in order")
 
 
 def two_workers_run(tag, flows, vdevs):
@@ -511,9 +570,9 @@ def tx_checksum_offload_tap():
 
 CASES = {f.__name__: f for f in (churn_under_traffic, telemetry_counters,
                                   restart_reinstalls_static_flows,
-                                  exception_path_tap, two_workers_cross_ports,
-                                  rss_spreads_one_port, distribution_one_port,
-                                  tx_checksum_offload_tap)}
+                                  exception_path_tap, one_burst_two_ports,
+                                  two_workers_cross_ports, rss_spreads_one_port,
+                                  distribution_one_port, tx_checksum_offload_tap)}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:

@@ -21,6 +21,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "pipeline/cksum.h"
 #include "pipeline/out_hdr.h"
 
 static const uint8_t src_mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -226,19 +227,20 @@ zero_checksum_goes_out_as_ffff(void **state)
 	check_v4(&h, &fr, len, &src, &dst, 0, false);
 }
 
-/* The payload sum, any alignment and length, against rte_raw_cksum. */
+/* One way of taking the payload sum, any alignment and length (the
+ * masked tail of every size, the whole 64 KB a datagram may carry),
+ * against rte_raw_cksum. */
 static void
-sum_matches_rte_raw_cksum(void **state)
+sum_matches(uint32_t (*sum)(const uint8_t *, uint32_t))
 {
-	static uint8_t buf[1600];
+	static uint8_t buf[65536 + 64];
 
-	(void)state;
 	srand(5);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (uint8_t)rand();
 	for (uint32_t off = 0; off < 8; off++)
 		for (uint32_t len = 0; len < 1500; len += 1 + len / 64) {
-			uint32_t s = mg_cksum_sum(buf + off, len);
+			uint32_t s = sum(buf + off, len);
 
 			assert_true(s <= 0xffff);
 			/* Both fold to the same 16 bits (0 and 0xffff are the
@@ -246,9 +248,40 @@ sum_matches_rte_raw_cksum(void **state)
 			assert_int_equal(s % 0xffff,
 					 rte_raw_cksum(buf + off, len) % 0xffff);
 		}
+	for (uint32_t len = 0; len <= 130; len++)
+		assert_int_equal(sum(buf + 3, len) % 0xffff,
+				 rte_raw_cksum(buf + 3, len) % 0xffff);
+	assert_int_equal(sum(buf + 1, 65535) % 0xffff,
+			 rte_raw_cksum(buf + 1, 65535) % 0xffff);
 	memset(buf, 0xff, sizeof(buf));
-	assert_int_equal(mg_cksum_sum(buf, 1500) % 0xffff,
+	assert_int_equal(sum(buf, 1500) % 0xffff,
 			 rte_raw_cksum(buf, 1500) % 0xffff);
+	assert_int_equal(sum(buf, 65535) % 0xffff,
+			 rte_raw_cksum(buf, 65535) % 0xffff);
+}
+
+static void
+sum_sse2_matches_rte_raw_cksum(void **state)
+{
+	(void)state;
+	sum_matches(mg_cksum_sum_sse2);
+}
+
+static void
+sum_avx512_matches_rte_raw_cksum(void **state)
+{
+	(void)state;
+	if (!mg_cksum_has_avx512())
+		skip();
+	sum_matches(mg_cksum_sum_avx512);
+}
+
+/* What the pipeline calls is one of the two. */
+static void
+sum_picked_matches_rte_raw_cksum(void **state)
+{
+	(void)state;
+	sum_matches(mg_cksum_sum);
 }
 
 int
@@ -258,7 +291,9 @@ main(void)
 		cmocka_unit_test(headers_v4_match_dpdk),
 		cmocka_unit_test(headers_v6_match_dpdk),
 		cmocka_unit_test(zero_checksum_goes_out_as_ffff),
-		cmocka_unit_test(sum_matches_rte_raw_cksum),
+		cmocka_unit_test(sum_sse2_matches_rte_raw_cksum),
+		cmocka_unit_test(sum_avx512_matches_rte_raw_cksum),
+		cmocka_unit_test(sum_picked_matches_rte_raw_cksum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
