@@ -4,7 +4,6 @@
 #include <immintrin.h>
 
 #include <rte_common.h>
-#include <rte_cpuflags.h>
 
 #include "cksum.h"
 
@@ -86,11 +85,16 @@ mg_cksum_sum_avx512(const uint8_t *p, uint32_t len)
 	return mg_cksum_fold((uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(a, b)));
 }
 
+/* The compiler's check, not rte_cpu_get_flag_enabled: it also asks the
+ * OS (XGETBV) whether it saves the AVX-512 registers, as a guest's
+ * hypervisor may not while CPUID still shows the flags. Its own
+ * constructor may not have run yet when cksum_pick's does. */
 bool
 mg_cksum_has_avx512(void)
 {
-	return rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F) > 0 &&
-	       rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512BW) > 0;
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512bw");
 }
 
 /* Picked once, at load, as IPsec-MB picks its code for the same core:

@@ -20,7 +20,7 @@ struct pkt_state {
 	bool gone;              /* handed to another lcore: not ours now */
 };
 
-/* Steps a burst may need beside the SRTP one: each is a pass over the
+/* Steps a burst may need after the lookup: each is a pass over the
  * burst, skipped when no packet was found to need it. */
 enum burst_need {
 	NEED_ESP_RX = 1, /* ESP, or to an ESP-in-UDP port */
