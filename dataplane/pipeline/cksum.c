@@ -82,7 +82,8 @@ mg_cksum_sum_avx512(const uint8_t *p, uint32_t len)
 		a = _mm512_add_epi64(a, _mm512_unpacklo_epi32(x, z));
 		b = _mm512_add_epi64(b, _mm512_unpackhi_epi32(x, z));
 	}
-	return mg_cksum_fold((uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(a, b)));
+	a = _mm512_add_epi64(a, b);
+	return mg_cksum_fold((uint64_t)_mm512_reduce_add_epi64(a));
 }
 
 /* The compiler's check, not rte_cpu_get_flag_enabled: it also asks the
@@ -98,17 +99,12 @@ mg_cksum_has_avx512(void)
 }
 
 /* Picked once, at load, as IPsec-MB picks its code for the same core:
- * where the crypto already runs AVX-512, the sum may too. */
-static uint32_t (*cksum_sum)(const uint8_t *, uint32_t) = mg_cksum_sum_sse2;
+ * where the crypto already runs AVX-512, the sum may too. Called through
+ * the pointer itself, so a packet pays one call, not two. */
+uint32_t (*mg_cksum_sum)(const uint8_t *p, uint32_t len) = mg_cksum_sum_sse2;
 
 RTE_INIT(cksum_pick)
 {
 	if (mg_cksum_has_avx512())
-		cksum_sum = mg_cksum_sum_avx512;
-}
-
-uint32_t
-mg_cksum_sum(const uint8_t *p, uint32_t len)
-{
-	return cksum_sum(p, len);
+		mg_cksum_sum = mg_cksum_sum_avx512;
 }

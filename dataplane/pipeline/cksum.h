@@ -36,7 +36,7 @@ mg_cksum_fold(uint64_t s)
 
 /* The sum of len bytes, as 16-bit words read in memory order (a last odd
  * byte padded with a zero byte), folded to 16 bits. */
-uint32_t mg_cksum_sum(const uint8_t *p, uint32_t len);
+extern uint32_t (*mg_cksum_sum)(const uint8_t *p, uint32_t len);
 
 /* The two ways, for tests and benchmarks: 32 bytes a step in SSE2
  * registers, and 64 a step in AVX-512 ones with the tail read masked.
